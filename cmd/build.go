@@ -1,0 +1,169 @@
+package cmd
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/manifest"
+)
+
+type buildOptions struct {
+	layers []string
+	outDir string
+}
+
+func newBuildCmd(f *Factory) *cobra.Command {
+	opts := &buildOptions{}
+	c := &cobra.Command{
+		Use:   "build [LAYER...]",
+		Short: "Build reproducible layer ZIPs into dist/ (offline)",
+		Long: `Build writes one ZIP per layer, named <layer>-<first 12 hex of its sha256>.zip,
+into dist/ beside the manifest (or --out). The same sources always give the
+same bytes, whatever the files' times, owners, umask or the machine.
+SOURCE_DATE_EPOCH, when set, is the timestamp of every entry.`,
+		Example: `  layerctl build
+  layerctl build shared-python --out build/
+  layerctl build -o json | jq -r '.artifacts[].path'`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.layers = args
+			return buildRun(c, f, opts)
+		},
+		ValidArgsFunction: completeLayers(f),
+	}
+	c.Flags().StringVar(&opts.outDir, "out", "", "folder for the ZIPs (default: dist/ beside the manifest)")
+	return c
+}
+
+func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
+	modified, err := sourceDateEpoch(f.Getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		return err
+	}
+	m, err := loadManifest(f)
+	if err != nil {
+		return err
+	}
+	layers, err := m.Select(opts.layers)
+	if err != nil {
+		return err
+	}
+	if err := m.CheckSources(layers); err != nil {
+		return err
+	}
+	out := opts.outDir
+	if out == "" {
+		out = filepath.Join(m.Dir, "dist")
+	}
+
+	var arts []*layer.Artifact
+	var errs []error
+	for _, l := range layers {
+		start := time.Now()
+		a, err := layer.Build(c.Context(), m, l, layer.BuildOptions{OutDir: out, Modified: modified})
+		if err != nil {
+			if c.Context().Err() != nil {
+				return fmt.Errorf("build stopped: %w", c.Context().Err())
+			}
+			errs = append(errs, err)
+			continue
+		}
+		for _, n := range a.Findings {
+			fmt.Fprintf(f.Err, "%s: layer %q: %s\n", n.Severity, a.Layer, n.Message)
+		}
+		fmt.Fprintf(f.Err, "built %s in %.2fs\n", a.Layer, time.Since(start).Seconds())
+		arts = append(arts, a)
+	}
+
+	if f.Globals.JSON() {
+		if err := output.JSON(f.Out, buildJSON(arts)); err != nil {
+			return err
+		}
+	} else {
+		for _, a := range arts {
+			fmt.Fprintf(f.Out, "%s  %s\n", a.Layer, a.Path)
+			fmt.Fprintf(f.Out, "  sha256         %s\n", a.SHA256)
+			fmt.Fprintf(f.Out, "  code_sha256    %s\n", a.CodeSHA256)
+			fmt.Fprintf(f.Out, "  size           %d (%s)\n", a.Size, output.Bytes(a.Size))
+			fmt.Fprintf(f.Out, "  unzipped_size  %d (%s)\n", a.UnzippedSize, output.Bytes(a.UnzippedSize))
+			fmt.Fprintf(f.Out, "  files          %d\n", a.Files)
+		}
+	}
+	switch {
+	case len(errs) == 1:
+		return errs[0]
+	case len(errs) > 1:
+		for _, err := range errs {
+			fmt.Fprintf(f.Err, "layerctl: %s\n", indentLines(err.Error()))
+		}
+		return fmt.Errorf("%d of %d layers failed to build", len(errs), len(layers))
+	}
+	return nil
+}
+
+// artifactJSON is the contract of `build --output json` (README: JSON output).
+type artifactJSON struct {
+	Layer         string   `json:"layer"`
+	Path          string   `json:"path"`
+	SHA256        string   `json:"sha256"`
+	CodeSHA256    string   `json:"code_sha256"`
+	Size          int64    `json:"size"`
+	UnzippedSize  int64    `json:"unzipped_size"`
+	Files         int      `json:"files"`
+	Runtimes      []string `json:"runtimes"`
+	Architectures []string `json:"architectures"`
+}
+
+func buildJSON(arts []*layer.Artifact) any {
+	out := struct {
+		Artifacts []artifactJSON `json:"artifacts"`
+	}{Artifacts: []artifactJSON{}}
+	for _, a := range arts {
+		out.Artifacts = append(out.Artifacts, artifactJSON{a.Layer, a.Path, a.SHA256, a.CodeSHA256, a.Size, a.UnzippedSize, a.Files, a.Runtimes, a.Architectures})
+	}
+	return out
+}
+
+// sourceDateEpoch reads SOURCE_DATE_EPOCH (reproducible-builds.org): the
+// timestamp every ZIP entry gets.
+func sourceDateEpoch(v string) (time.Time, error) {
+	if v == "" {
+		return layer.DefaultModified, nil
+	}
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || secs < 0 {
+		return time.Time{}, usagef("SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, not %q", v)
+	}
+	return time.Unix(secs, 0).UTC(), nil
+}
+
+func loadManifest(f *Factory) (*manifest.Manifest, error) {
+	m, err := manifest.Load(f.Globals.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range m.Warnings {
+		fmt.Fprintf(f.Err, "warning: %s\n", w.String())
+	}
+	return m, nil
+}
+
+// completeLayers offers the manifest's layer names.
+func completeLayers(f *Factory) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		m, err := manifest.Load(f.Globals.Manifest)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var names []string
+		for _, l := range m.Layers {
+			names = append(names, l.Name)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	}
+}

@@ -1,0 +1,41 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// Exit codes: part of the contract with users' pipelines (README: Exit codes).
+const (
+	ExitOK      = 0 // everything asked for was done
+	ExitFailed  = 1 // something went wrong while doing it
+	ExitInvalid = 2 // the command line or the manifest is invalid: nothing was done
+)
+
+// usageError is a command line that cannot be run as typed.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode maps an error to the process exit code, in one place.
+func exitCode(err error) int {
+	var ue *usageError
+	var me *manifest.Error
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue), errors.As(err, &me):
+		return ExitInvalid
+	case errors.Is(err, context.Canceled):
+		return ExitFailed
+	}
+	return ExitFailed
+}

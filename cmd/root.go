@@ -1,0 +1,77 @@
+// Package cmd wires layerctl's commands: flags in, one call into the layer
+// package, output out. Nothing here talks to AWS or walks files.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Execute runs layerctl with args and returns the process exit code.
+func Execute(ctx context.Context, args []string, f *Factory) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	ran := false
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		ran = true
+		switch f.Globals.Output {
+		case "text", "json":
+		default:
+			return usagef("--output must be text or json, not %q", f.Globals.Output)
+		}
+		return nil
+	}
+	c, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ue *usageError
+	if !ran && !errors.As(err, &ue) {
+		// cobra refused the command line before any command ran.
+		err = &usageError{err}
+	}
+	fmt.Fprintf(f.Err, "layerctl: %v\n", indentLines(err.Error()))
+	if errors.As(err, &ue) {
+		fmt.Fprintf(f.Err, "Run '%s --help' for usage.\n", c.CommandPath())
+	}
+	return exitCode(err)
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "layerctl",
+		Short: "Build, publish and attach AWS Lambda layers",
+		Long: `layerctl owns the life of AWS Lambda layers: it builds reproducible layer
+ZIPs, publishes a new version only when the content is new, and moves
+functions onto it.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(f.Out)
+	root.SetErr(f.Err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
+
+	g := &f.Globals
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.Manifest, "manifest", "f", "layerctl.yaml", "path to the manifest")
+	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
+	pf.StringVar(&g.Region, "region", "", "AWS region (overrides the manifest's regions)")
+	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile")
+	pf.StringVar(&g.EndpointURL, "endpoint-url", "", "AWS endpoint URL, for emulators")
+	_ = root.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp
+	})
+
+	root.AddCommand(newBuildCmd(f), newInspectCmd(f), newVersionCmd(f))
+	return root
+}
+
+// indentLines keeps multi-line errors readable under the "layerctl: " prefix.
+func indentLines(s string) string {
+	return strings.ReplaceAll(s, "\n", "\n  ")
+}

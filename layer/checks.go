@@ -1,0 +1,376 @@
+package layer
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/layerctl/layerctl/internal/output"
+)
+
+// Lambda limits that a layer alone can already break.
+const (
+	// MaxUnzipped is the most a function and all its layers may hold unzipped.
+	MaxUnzipped = 262_144_000
+	// MaxInline is the largest ZIP PublishLayerVersion takes in the request;
+	// a bigger one must go through S3.
+	MaxInline = 50 << 20
+)
+
+// Severity says whether a finding stops a build.
+type Severity string
+
+const (
+	SevError   Severity = "error"
+	SevWarning Severity = "warning"
+	SevNote    Severity = "note"
+)
+
+// Finding is one thing the checks noticed about a layer's content.
+type Finding struct {
+	Severity Severity `json:"severity"`
+	Path     string   `json:"path,omitempty"`
+	Message  string   `json:"message"`
+}
+
+func (f Finding) String() string { return string(f.Severity) + ": " + f.Message }
+
+// CheckError is a layer whose content would not work on Lambda.
+type CheckError struct {
+	Layer    string
+	Findings []Finding // the errors only
+}
+
+func (e *CheckError) Error() string {
+	const show = 10
+	var b strings.Builder
+	fmt.Fprintf(&b, "layer %q would not work on Lambda:", e.Layer)
+	for i, f := range e.Findings {
+		if i == show {
+			fmt.Fprintf(&b, "\n  ... and %d more", len(e.Findings)-show)
+			break
+		}
+		b.WriteString("\n  " + f.Message)
+	}
+	return b.String()
+}
+
+func errorsOf(fs []Finding) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		if f.Severity == SevError {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+var (
+	pyLibDir   = regexp.MustCompile(`^python[0-9]+\.[0-9]+$`)
+	nodeVerDir = regexp.MustCompile(`^node[0-9]+$`)
+	rtVersion  = regexp.MustCompile(`^([a-z]+)([0-9]+(?:\.[0-9]+)?)`)
+)
+
+// layout knows which paths of /opt the declared runtimes read.
+type layout struct {
+	any      bool                // no runtimes known (inspect): every family, every version
+	runtimes map[string][]string // family -> declared runtimes
+	versions map[string]bool     // "python3.12", "node20", "ruby3.3.0"
+}
+
+func newLayout(runtimes []string) *layout {
+	l := &layout{any: len(runtimes) == 0, runtimes: map[string][]string{}, versions: map[string]bool{}}
+	for _, rt := range runtimes {
+		fam, ver := runtimeFamily(rt)
+		l.runtimes[fam] = append(l.runtimes[fam], rt)
+		switch fam {
+		case "python":
+			l.versions["python"+ver] = true
+		case "nodejs":
+			l.versions["node"+ver] = true
+		case "ruby":
+			l.versions[ver+".0"] = true
+		}
+	}
+	return l
+}
+
+// runtimeFamily maps a Lambda runtime to the family whose layer paths it
+// reads: python, nodejs, java, ruby, or "" for runtimes that read only the
+// paths every runtime reads (bin/, lib/, extensions/).
+func runtimeFamily(rt string) (family, version string) {
+	m := rtVersion.FindStringSubmatch(rt)
+	if m == nil {
+		return "", ""
+	}
+	switch m[1] {
+	case "python", "java", "ruby":
+		return m[1], m[2]
+	case "nodejs":
+		return "nodejs", strings.SplitN(m[2], ".", 2)[0]
+	}
+	return "", ""
+}
+
+func (l *layout) reads(family string) bool { return l.any || len(l.runtimes[family]) > 0 }
+
+// place says which family reads the file at name, "generic" for the paths
+// every runtime reads, "ignore" for harmless files nothing reads (npm's
+// package.json beside node_modules); or "" with the folder that Lambda will
+// not look into and why.
+func (l *layout) place(name string) (family, group, why string) {
+	parts := strings.Split(name, "/")
+	if len(parts) == 1 {
+		return "", name, "files at the top of a layer are in /opt, which no runtime reads"
+	}
+	top := parts[0]
+	switch top {
+	case "bin", "lib", "extensions":
+		return "generic", "", ""
+	case "python":
+		if !l.reads("python") {
+			return "", "python/", "python/ is read only by Python runtimes"
+		}
+		if len(parts) >= 4 && parts[1] == "lib" && pyLibDir.MatchString(parts[2]) {
+			group := "python/lib/" + parts[2] + "/"
+			if parts[3] != "site-packages" || len(parts) < 5 {
+				return "", group, "only site-packages/ is read under " + group
+			}
+			if !l.any && !l.versions[parts[2]] {
+				return "", group + "site-packages/", "it is read only by the " + parts[2] + " runtime"
+			}
+		}
+		return "python", "", ""
+	case "nodejs":
+		if !l.reads("nodejs") {
+			return "", "nodejs/", "nodejs/ is read only by Node.js runtimes"
+		}
+		if len(parts) >= 3 && parts[1] == "node_modules" {
+			return "nodejs", "", ""
+		}
+		if len(parts) >= 4 && nodeVerDir.MatchString(parts[1]) && parts[2] == "node_modules" {
+			if !l.any && !l.versions[parts[1]] {
+				return "", "nodejs/" + parts[1] + "/node_modules/", "it is read only by the nodejs" + strings.TrimPrefix(parts[1], "node") + ".x runtime"
+			}
+			return "nodejs", "", ""
+		}
+		if len(parts) == 2 && (parts[1] == "package.json" || parts[1] == "package-lock.json") {
+			return "ignore", "", ""
+		}
+		return "", "nodejs/" + dirOrFile(parts[1:]), "Node.js reads only nodejs/node_modules/ and nodejs/nodeNN/node_modules/"
+	case "java":
+		if !l.reads("java") {
+			return "", "java/", "java/ is read only by Java runtimes"
+		}
+		if len(parts) >= 3 && parts[1] == "lib" {
+			return "java", "", ""
+		}
+		return "", "java/" + dirOrFile(parts[1:]), "Java reads only java/lib/"
+	case "ruby":
+		if !l.reads("ruby") {
+			return "", "ruby/", "ruby/ is read only by Ruby runtimes"
+		}
+		if len(parts) >= 3 && parts[1] == "lib" {
+			return "ruby", "", ""
+		}
+		if len(parts) >= 4 && parts[1] == "gems" {
+			if !l.any && !l.versions[parts[2]] {
+				return "", "ruby/gems/" + parts[2] + "/", "GEM_PATH names only ruby/gems/X.Y.0/ of the runtime's own Ruby version"
+			}
+			return "ruby", "", ""
+		}
+		return "", "ruby/" + dirOrFile(parts[1:]), "Ruby reads only ruby/gems/X.Y.0/ and ruby/lib/"
+	}
+	return "", top + "/", top + "/ is not a folder any Lambda runtime reads"
+}
+
+func dirOrFile(rest []string) string {
+	if len(rest) == 1 {
+		return rest[0]
+	}
+	return rest[0] + "/"
+}
+
+// familyHome is where a family's content belongs, for messages.
+var familyHome = map[string]string{
+	"python": "python/",
+	"nodejs": "nodejs/node_modules/",
+	"java":   "java/lib/",
+	"ruby":   "ruby/lib/",
+	"":       "bin/",
+}
+
+// layoutFile is what the layout check needs to know of one file.
+type layoutFile struct {
+	name string
+	exec bool
+}
+
+// checkLayout finds content Lambda will not see for the declared runtimes
+// (every runtime when none are declared), and declared runtimes that get
+// nothing from the layer.
+func checkLayout(files []layoutFile, runtimes []string) []Finding {
+	l := newLayout(runtimes)
+	type group struct {
+		why   string
+		count int
+	}
+	groups := map[string]*group{}
+	seen := map[string]int{}
+	var out []Finding
+	for _, f := range files {
+		fam, g, why := l.place(f.name)
+		if fam == "" {
+			if groups[g] == nil {
+				groups[g] = &group{why: why}
+			}
+			groups[g].count++
+			continue
+		}
+		seen[fam]++
+		if strings.HasPrefix(f.name, "extensions/") && strings.Count(f.name, "/") == 1 && !f.exec {
+			out = append(out, Finding{SevError, f.name, fmt.Sprintf("%s is not executable, but Lambda starts every file in extensions/ as an extension: make it executable (chmod +x) or move it", f.name)})
+		}
+	}
+
+	sev := SevError
+	if l.any {
+		sev = SevWarning
+	}
+	names := make([]string, 0, len(groups))
+	for g := range groups {
+		names = append(names, g)
+	}
+	sort.Strings(names)
+	fams := l.families()
+	for _, g := range names {
+		what := g
+		if n := groups[g].count; strings.HasSuffix(g, "/") {
+			what = fmt.Sprintf("%s (%d %s)", g, n, plural(n, "file"))
+		}
+		msg := fmt.Sprintf("%s will not be seen by %s: %s", what, l.who(), groups[g].why)
+		if len(fams) > 0 && !strings.Contains(g, "/lib/python") {
+			msg += fmt.Sprintf("; map it with to: %s%s", familyHome[fams[0]], strings.TrimSuffix(lastPart(g), "/"))
+		}
+		out = append(out, Finding{sev, g, msg})
+	}
+
+	if l.any {
+		return out
+	}
+	for _, fam := range fams {
+		if seen[fam] > 0 || seen["generic"] > 0 {
+			continue
+		}
+		rts := strings.Join(l.runtimes[fam], ", ")
+		if fam == "" {
+			out = append(out, Finding{SevError, "", fmt.Sprintf("%s layer has nothing under bin/, lib/ or extensions/: map its content with to: bin/... or to: lib/...", rts)})
+			continue
+		}
+		out = append(out, Finding{SevError, "", fmt.Sprintf("%s layer has nothing under %s: map it with to: %s...", rts, familyHome[fam], familyHome[fam])})
+	}
+	return out
+}
+
+// families lists the declared families, "" (generic-only runtimes) last.
+func (l *layout) families() []string {
+	var out []string
+	for _, f := range []string{"python", "nodejs", "java", "ruby", ""} {
+		if len(l.runtimes[f]) > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (l *layout) who() string {
+	if l.any {
+		return "any Lambda runtime"
+	}
+	var rts []string
+	for _, f := range l.families() {
+		rts = append(rts, l.runtimes[f]...)
+	}
+	return strings.Join(rts, ", ")
+}
+
+func lastPart(g string) string {
+	t := strings.TrimSuffix(g, "/")
+	if i := strings.LastIndex(t, "/"); i >= 0 {
+		return t[i+1:]
+	}
+	return t
+}
+
+// checkELF finds native code built for a machine the layer does not
+// declare. With no architectures declared (inspect), it flags only code
+// Lambda cannot run at all, and layers mixing both architectures.
+func checkELF(machines map[string]uint16, archs []string) []Finding {
+	names := make([]string, 0, len(machines))
+	for n := range machines {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	want := map[string]bool{}
+	for _, a := range archs {
+		want[a] = true
+	}
+	var out []Finding
+	found := map[string]int{}
+	for _, n := range names {
+		m := machines[n]
+		arch := archOfMachine(m)
+		found[arch]++
+		switch {
+		case arch == "":
+			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, which Lambda does not run (it runs x86_64 and arm64): rebuild it or remove it", n, machineName(m))})
+		case len(archs) > 0 && !want[arch]:
+			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, but the layer is for %s: build it for %s (pip --platform manylinux2014_%s, GOARCH=%s, npm --cpu=%s) or remove it", n, machineName(m), strings.Join(archs, " and "), archs[0], uname(archs[0]), goarch(archs[0]), npmCPU(archs[0]))})
+		}
+	}
+	if len(archs) == 0 && found["x86_64"] > 0 && found["arm64"] > 0 {
+		out = append(out, Finding{SevWarning, "", fmt.Sprintf("the ZIP mixes native code for x86_64 (%d files) and arm64 (%d files): one of them will fail to load", found["x86_64"], found["arm64"])})
+	}
+	return out
+}
+
+func uname(arch string) string {
+	if arch == "arm64" {
+		return "aarch64"
+	}
+	return "x86_64"
+}
+
+func goarch(arch string) string {
+	if arch == "arm64" {
+		return "arm64"
+	}
+	return "amd64"
+}
+
+func npmCPU(arch string) string {
+	if arch == "arm64" {
+		return "arm64"
+	}
+	return "x64"
+}
+
+// checkSizes applies Lambda's size limits to one layer.
+func checkSizes(unzipped, zipped int64) []Finding {
+	var out []Finding
+	if unzipped > MaxUnzipped {
+		out = append(out, Finding{SevError, "", fmt.Sprintf("%s unzipped is over Lambda's limit of %s for a function and all its layers: split the layer or exclude what the functions do not need", output.Bytes(unzipped), output.Bytes(MaxUnzipped))})
+	}
+	if zipped > MaxInline {
+		out = append(out, Finding{SevNote, "", fmt.Sprintf("the ZIP is %s, over the %s Lambda accepts inline: publishing it will need an S3 bucket in each region", output.Bytes(zipped), output.Bytes(MaxInline))})
+	}
+	return out
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

@@ -1,0 +1,99 @@
+package layer
+
+import (
+	"archive/zip"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestInspectBuiltLayer(t *testing.T) {
+	dir := t.TempDir()
+	tree(t, dir, sample)
+	art := mustBuild(t, dir, sampleLayer(), BuildOptions{})
+	r, err := Inspect(context.Background(), art.Path, InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SHA256 != art.SHA256 || r.CodeSHA256 != art.CodeSHA256 || r.Size != art.Size || r.UnzippedSize != art.UnzippedSize || r.Files != art.Files {
+		t.Errorf("inspect disagrees with build:\n%+v\n%+v", r, art)
+	}
+	if len(r.Findings) != 0 {
+		t.Errorf("findings on a good layer: %v", r.Findings)
+	}
+	if r.Largest[0].Path != "python/pkg/core.py" {
+		t.Errorf("largest is %s", r.Largest[0].Path)
+	}
+}
+
+func TestInspectFindsProblems(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.zip")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	elf := make([]byte, 64)
+	copy(elf, "\x7fELF\x02\x01\x01")
+	elf[18] = 183
+	for name, content := range map[string][]byte{
+		"../../etc/cron.d/x":     []byte("evil"),
+		"/abs.txt":               []byte("abs"),
+		"python/ok.py":           []byte("x"),
+		"python/_native.so":      elf,
+		"site-packages/lost.py":  []byte("y"),
+		"nodejs/node_modules/a":  []byte("z"),
+		"python/lib/python3.9/x": []byte("w"),
+	} {
+		w, _ := zw.Create(name)
+		w.Write(content)
+	}
+	zw.Close()
+	f.Close()
+
+	r, err := Inspect(context.Background(), path, InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, f := range r.Findings {
+		all = append(all, f.String())
+	}
+	joined := strings.Join(all, "\n")
+	for _, want := range []string{
+		`entry "../../etc/cron.d/x" climbs out of the ZIP`,
+		`entry "/abs.txt" is an absolute path`,
+		"python/_native.so is native code for arm64 (aarch64), but the layer is for x86_64",
+		"site-packages/ (1 file) will not be seen by python3.12",
+		"nodejs/ (1 file) will not be seen by python3.12: nodejs/ is read only by Node.js runtimes",
+		"python/lib/python3.9/ (1 file) will not be seen by python3.12: only site-packages/ is read",
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("findings do not say %q:\n%s", want, joined)
+		}
+	}
+	if !r.HasErrors() {
+		t.Error("HasErrors is false")
+	}
+
+	// Without runtimes or architectures, layout problems are only warnings.
+	r, err = Inspect(context.Background(), path, InspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Findings {
+		if f.Severity == SevError && !strings.Contains(f.Message, "entry") {
+			t.Errorf("unexpected error without targets: %s", f)
+		}
+	}
+}
+
+func TestInspectRejectsNonZip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "not.zip")
+	os.WriteFile(path, []byte("hello"), 0o644)
+	if _, err := Inspect(context.Background(), path, InspectOptions{}); err == nil || !strings.Contains(err.Error(), "not a readable ZIP") {
+		t.Fatalf("error %v", err)
+	}
+}

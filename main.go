@@ -1,0 +1,18 @@
+// Command layerctl builds, publishes and attaches AWS Lambda layers.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/layerctl/layerctl/cmd"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cmd.Execute(ctx, os.Args[1:], cmd.System())
+	stop()
+	os.Exit(code)
+}
