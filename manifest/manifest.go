@@ -1,0 +1,68 @@
+package manifest
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+)
+
+// Manifest is a parsed and validated layerctl.yaml.
+type Manifest struct {
+	Path     string // as given to Load
+	Dir      string // filepath.Dir(Path); From paths are relative to it
+	Version  int
+	Layers   []*Layer   // sorted by Name
+	Warnings []*Problem // not fatal: e.g. deprecated runtimes
+}
+
+// Layer is one Lambda layer, with the manifest's defaults already applied.
+type Layer struct {
+	Name, Description, License string
+	Runtimes                   []string // effective (layer's own, else defaults'), manifest order
+	Architectures              []string // effective; default []string{"x86_64"}
+	Files                      []FileMap
+	Exclude                    []string
+	DefaultExcludes            bool // true unless default_excludes: false
+	Pos                        Pos  // position of the layer's name key
+}
+
+// FileMap copies a file or folder into the layer's ZIP.
+type FileMap struct {
+	From string // as written (slash-separated, relative to Manifest.Dir, or absolute)
+	To   string // cleaned slash path inside the ZIP; "" means the ZIP root
+	Pos  Pos    // position of this entry
+}
+
+// DigestTagPrefix precedes the content digest that layerctl appends to every
+// layer description, so descriptions must leave room for it.
+const DigestTagPrefix = " layerctl-sha256:"
+
+// MaxDescription is the longest description a manifest may give: Lambda's
+// 256 characters less the digest tag.
+const MaxDescription = 256 - len(DigestTagPrefix) - 64
+
+// MaxLicense is Lambda's limit on a layer's license info.
+const MaxLicense = 512
+
+// DigestTag is the suffix layerctl appends to a description for a layer whose
+// content has the given SHA-256 (64 hex characters).
+func DigestTag(sha256Hex string) string {
+	return DigestTagPrefix + sha256Hex
+}
+
+// Load reads and parses the manifest at path. Every error is an *Error.
+func Load(path string) (*Manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		msg := "cannot read: " + err.Error()
+		var pathErr *fs.PathError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			msg = "file not found; create it (see README: Manifest reference) or pass -f PATH"
+		case errors.As(err, &pathErr):
+			msg = "cannot read: " + pathErr.Err.Error()
+		}
+		return nil, &Error{Problems: []*Problem{{Pos: Pos{File: path}, Msg: msg}}}
+	}
+	return Parse(path, data)
+}

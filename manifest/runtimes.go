@@ -1,0 +1,137 @@
+package manifest
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+)
+
+// Architectures are the instruction set architectures a Lambda layer can declare.
+var Architectures = []string{"arm64", "x86_64"}
+
+// architectureAliases maps names people often write to Lambda's spelling.
+var architectureAliases = map[string]string{
+	"aarch64": "arm64",
+	"arm":     "arm64",
+	"amd64":   "x86_64",
+	"x64":     "x86_64",
+	"x86-64":  "x86_64",
+	"x86":     "x86_64",
+}
+
+var runtimes = sync.OnceValue(func() []string {
+	var out []string
+	for _, r := range types.Runtime("").Values() {
+		out = append(out, string(r))
+	}
+	slices.SortFunc(out, compareNatural)
+	return out
+})
+
+// Runtimes returns the Lambda runtime identifiers the SDK knows, sorted with
+// version numbers in numeric order (python3.9 before python3.10).
+func Runtimes() []string {
+	return slices.Clone(runtimes())
+}
+
+func validRuntime(r string) bool {
+	return slices.Contains(runtimes(), r)
+}
+
+// deprecatedRuntimes are the runtimes AWS Lambda has deprecated. The SDK's
+// Runtime enum carries no deprecation, so the set is kept here by hand; see
+// https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+// (checked 2026-11: nodejs18.x since 2025-09-01, python3.9 since 2025-12-15,
+// ruby3.2 since 2026-03-31, nodejs20.x since 2026-04-30).
+var deprecatedRuntimes = []string{
+	"nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10",
+	"nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x",
+	"python2.7", "python3.6", "python3.7", "python3.8", "python3.9",
+	"dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6",
+	"go1.x", "ruby2.5", "ruby2.7", "ruby3.2", "java8", "provided",
+}
+
+// Deprecated reports whether AWS Lambda has deprecated runtime. Deprecated
+// runtimes are still valid in a manifest, with a warning.
+func Deprecated(runtime string) bool {
+	return slices.Contains(deprecatedRuntimes, runtime)
+}
+
+// runtimeHint lists the supported runtimes worth suggesting in place of the
+// unknown runtime r: those of its family (python, nodejs, ...) if there are
+// any, else all. Deprecated runtimes are valid but never suggested.
+func runtimeHint(r string) string {
+	family := runtimeFamily(r)
+	var same, all []string
+	for _, v := range runtimes() {
+		if Deprecated(v) {
+			continue
+		}
+		all = append(all, v)
+		if runtimeFamily(v) == family {
+			same = append(same, v)
+		}
+	}
+	if len(same) == 0 {
+		same = all
+	}
+	hint := "valid: " + strings.Join(same, ", ")
+	if lower := strings.ToLower(r); lower != r && validRuntime(lower) {
+		return hint + fmt.Sprintf(" (did you mean %q?)", lower)
+	}
+	return hint + didYouMean(r, all)
+}
+
+// runtimeFamily is the lower-cased letters before the first digit or dot:
+// "python" for python3.12, "provided" for provided.al2023.
+func runtimeFamily(r string) string {
+	r = strings.ToLower(r)
+	if i := strings.IndexFunc(r, func(c rune) bool { return c < 'a' || c > 'z' }); i >= 0 {
+		return r[:i]
+	}
+	return r
+}
+
+// compareNatural orders strings by runs of digits numerically and by
+// everything else bytewise, falling back to bytewise for ties like "01"/"1".
+func compareNatural(a, b string) int {
+	return cmp.Or(naturalOrder(a, b), strings.Compare(a, b))
+}
+
+func naturalOrder(a, b string) int {
+	for a != "" && b != "" {
+		da, db := isDigit(a[0]), isDigit(b[0])
+		if da != db {
+			return strings.Compare(a, b)
+		}
+		var ra, rb string
+		ra, a = splitRun(a, da)
+		rb, b = splitRun(b, db)
+		if da {
+			na, nb := strings.TrimLeft(ra, "0"), strings.TrimLeft(rb, "0")
+			if len(na) != len(nb) {
+				return len(na) - len(nb)
+			}
+			ra, rb = na, nb
+		}
+		if c := strings.Compare(ra, rb); c != 0 {
+			return c
+		}
+	}
+	return len(a) - len(b)
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// splitRun splits s after its leading run of digits (digits true) or non-digits.
+func splitRun(s string, digits bool) (run, rest string) {
+	i := 0
+	for i < len(s) && isDigit(s[i]) == digits {
+		i++
+	}
+	return s[:i], s[i:]
+}
