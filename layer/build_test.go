@@ -403,3 +403,38 @@ func TestOutputInsideSourceIsNotPacked(t *testing.T) {
 		t.Fatal("the first ZIP was packed into the second")
 	}
 }
+
+// cancelAfter cancels the build once n bytes of ZIP have been written, the
+// way Ctrl-C lands in the middle of a real build.
+type cancelAfter struct {
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	c.n -= len(p)
+	if c.n <= 0 {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+func TestWriteZipStopsMidway(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{}
+	for i := range 40 {
+		files[filepath.Join("src", strings.Repeat("d", i%5+1), "f"+string(rune('a'+i%26))+strings.Repeat("x", i))] = strings.Repeat("content ", 40000)
+	}
+	tree(t, dir, files)
+	l := pyLayer("l", manifest.FileMap{From: "src", To: "python"})
+	entries, err := collect(l, dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err = writeZip(ctx, &cancelAfter{n: 1000, cancel: cancel}, entries, DefaultModified, 2)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+}
