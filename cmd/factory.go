@@ -4,6 +4,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Factory carries what every command needs from the outside world, so
@@ -13,6 +15,8 @@ type Factory struct {
 	Err    io.Writer // talk: progress, notes, warnings, errors
 	Getenv func(string) string
 	Now    func() time.Time
+	// ErrIsTerminal says whether Err is a terminal: progress bars only then.
+	ErrIsTerminal bool
 
 	Globals Globals
 }
@@ -31,5 +35,5 @@ func (g *Globals) JSON() bool { return g.Output == "json" }
 
 // System is the Factory of a real run: the process's streams and environment.
 func System() *Factory {
-	return &Factory{Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, Now: time.Now}
+	return &Factory{Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv, Now: time.Now, ErrIsTerminal: term.IsTerminal(int(os.Stderr.Fd()))}
 }

@@ -67,7 +67,7 @@ functions onto it.`,
 		return []string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp
 	})
 
-	root.AddCommand(newBuildCmd(f), newInspectCmd(f), newVersionCmd(f))
+	root.AddCommand(newBuildCmd(f), newInspectCmd(f), newPublishCmd(f), newVersionCmd(f))
 	return root
 }
 

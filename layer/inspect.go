@@ -15,6 +15,8 @@ import (
 
 	"github.com/klauspost/compress/zip"
 	"github.com/mholt/archiver/v3"
+
+	"github.com/layerctl/layerctl/manifest"
 )
 
 // InspectOptions are what the caller knows of the ZIP's intended use.
@@ -161,4 +163,21 @@ func unsafeName(name string) string {
 		return "climbs out of the ZIP with .."
 	}
 	return ""
+}
+
+// ArtifactFromZip takes a ZIP built elsewhere as layer l's artifact, after
+// the same checks a build makes against l's runtimes and architectures.
+func ArtifactFromZip(ctx context.Context, zipPath string, l *manifest.Layer) (*Artifact, error) {
+	r, err := Inspect(ctx, zipPath, InspectOptions{Runtimes: l.Runtimes, Architectures: l.Architectures})
+	if err != nil {
+		return nil, err
+	}
+	if errs := errorsOf(r.Findings); len(errs) > 0 {
+		return nil, &CheckError{Layer: l.Name, Findings: errs}
+	}
+	return &Artifact{
+		Layer: l.Name, Path: zipPath, SHA256: r.SHA256, CodeSHA256: r.CodeSHA256,
+		Size: r.Size, UnzippedSize: r.UnzippedSize, Files: r.Files,
+		Runtimes: l.Runtimes, Architectures: l.Architectures,
+	}, nil
 }

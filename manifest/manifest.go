@@ -23,6 +23,7 @@ type Layer struct {
 	Files                      []FileMap
 	Exclude                    []string
 	DefaultExcludes            bool // true unless default_excludes: false
+	Publishing                      // regions, s3, share
 	Pos                        Pos  // position of the layer's name key
 }
 

@@ -55,12 +55,12 @@ func TestParseProblems(t *testing.T) {
 		{
 			name: "unknown layer key with suggestion",
 			src:  "version: 1\nlayers:\n  api:\n    runtimes: [python3.12]\n    files: [{from: a}]\n    descripton: Shared code\n",
-			want: []string{`layerctl.yaml:6:5: layers.api: unknown key "descripton"; valid keys: architectures, default_excludes, description, exclude, files, license, runtimes (did you mean "description"?)`},
+			want: []string{`layerctl.yaml:6:5: layers.api: unknown key "descripton"; valid keys: architectures, default_excludes, description, exclude, files, license, regions, runtimes, s3, share (did you mean "description"?)`},
 		},
 		{
 			name: "unknown defaults key",
 			src:  "version: 1\ndefaults: {description: x}\nlayers: {a: " + okLayer + "}\n",
-			want: []string{`layerctl.yaml:2:12: defaults: unknown key "description"; valid keys: architectures, license, runtimes`},
+			want: []string{`layerctl.yaml:2:12: defaults: unknown key "description"; valid keys: architectures, license, regions, runtimes, s3, share`},
 		},
 		{
 			name: "unknown files key",
@@ -116,8 +116,8 @@ func TestParseProblems(t *testing.T) {
 			name: "layers, defaults and a layer of the wrong type",
 			src:  "version: 1\ndefaults: [python3.12]\nlayers: {a: python3.12}\n",
 			want: []string{
-				"layerctl.yaml:2:11: defaults: must be a mapping with keys architectures, license, runtimes, got a list",
-				"layerctl.yaml:3:13: layers.a: must be a mapping with keys architectures, default_excludes, description, exclude, files, license, runtimes, got a string",
+				"layerctl.yaml:2:11: defaults: must be a mapping with keys architectures, license, regions, runtimes, s3, share, got a list",
+				"layerctl.yaml:3:13: layers.a: must be a mapping with keys architectures, default_excludes, description, exclude, files, license, regions, runtimes, s3, share, got a string",
 			},
 		},
 		{
@@ -315,7 +315,7 @@ extra: true
 		"layerctl.yaml:1:10: version: unsupported version 3; this layerctl reads version 1",
 		`layerctl.yaml:5:27: layers.zeta.files[0].to: "/x" is absolute; give a path inside the ZIP, which Lambda extracts to /opt`,
 		"layerctl.yaml:6:3: layers.alpha: no runtimes: set runtimes under the layer or in defaults",
-		`layerctl.yaml:7:5: layers.alpha: unknown key "descripton"; valid keys: architectures, default_excludes, description, exclude, files, license, runtimes (did you mean "description"?)`,
+		`layerctl.yaml:7:5: layers.alpha: unknown key "descripton"; valid keys: architectures, default_excludes, description, exclude, files, license, regions, runtimes, s3, share (did you mean "description"?)`,
 		`layerctl.yaml:8:28: layers.alpha.architectures[1]: "arm64" is listed twice`,
 		`layerctl.yaml:10:1: unknown key "extra"; valid keys: defaults, layers, version`,
 	}

@@ -15,8 +15,8 @@ import (
 // The keys each mapping accepts, sorted as they are listed in problems.
 var (
 	topKeys      = []string{"defaults", "layers", "version"}
-	defaultsKeys = []string{"architectures", "license", "runtimes"}
-	layerKeys    = []string{"architectures", "default_excludes", "description", "exclude", "files", "license", "runtimes"}
+	defaultsKeys = []string{"architectures", "license", "regions", "runtimes", "s3", "share"}
+	layerKeys    = []string{"architectures", "default_excludes", "description", "exclude", "files", "license", "regions", "runtimes", "s3", "share"}
 	fileKeys     = []string{"from", "to"}
 )
 
@@ -33,6 +33,7 @@ type shared struct {
 	runtimes, architectures           []string
 	license                           string
 	hasRuntimes, hasArchs, hasLicense bool
+	pub                               publishing
 }
 
 func (w *walker) manifest(root *yaml.Node) *Manifest {
@@ -99,6 +100,7 @@ func (w *walker) shared(keys map[string]entry, field string) shared {
 	if e, ok := keys["license"]; ok && !isNull(e.value) {
 		s.license, s.hasLicense = w.license(e.value, field+".license"), true
 	}
+	s.pub = w.publishing(keys, field)
 	return s
 }
 
@@ -157,6 +159,7 @@ func (w *walker) layer(e entry, d shared) *Layer {
 	if own.hasLicense {
 		l.License = own.license
 	}
+	l.Publishing = own.pub.inherit(d.pub)
 
 	if k, ok := keys["description"]; ok && !isNull(k.value) {
 		l.Description = w.description(k.value, field+".description")

@@ -1,0 +1,301 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/layerctl/layerctl/internal/awsclient"
+	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/manifest"
+)
+
+type publishOptions struct {
+	layers      []string
+	zip         string
+	layer       string
+	outDir      string
+	dryRun      bool
+	concurrency int
+}
+
+func newPublishCmd(f *Factory) *cobra.Command {
+	opts := &publishOptions{}
+	c := &cobra.Command{
+		Use:   "publish [LAYER...]",
+		Short: "Publish a new layer version where the content is new; record it in layerctl.lock",
+		Long: `Publish builds each layer (the same bytes build makes), then in each of its
+regions, concurrently, looks for a version that already holds this content
+(by the digest layerctl puts in every description, confirmed by CodeSha256).
+If there is one it is reported unchanged; otherwise a new version is
+published, through S3 when the ZIP is over 50 MB. Versions are shared as the
+manifest's share says, and layerctl.lock records what is where.`,
+		Example: `  layerctl publish
+  layerctl publish shared-python --region eu-west-1
+  layerctl publish --dry-run
+  layerctl publish --zip build/layer.zip --layer shared-python
+  layerctl publish -o json | jq -r '.published[] | select(.status=="published") | .arn'`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.layers = args
+			return publishRun(c, f, opts)
+		},
+		ValidArgsFunction: completeLayers(f),
+	}
+	fl := c.Flags()
+	fl.BoolVar(&opts.dryRun, "dry-run", false, "say what would be uploaded and published, change nothing")
+	fl.StringVar(&opts.zip, "zip", "", "publish this prebuilt ZIP (with --layer) instead of building")
+	fl.StringVar(&opts.layer, "layer", "", "the manifest layer whose settings --zip is published with")
+	fl.StringVar(&opts.outDir, "out", "", "folder for built ZIPs (default: dist/ beside the manifest)")
+	fl.IntVar(&opts.concurrency, "concurrency", 8, "regions published at once")
+	return c
+}
+
+func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
+	ctx := c.Context()
+	if (opts.zip == "") != (opts.layer == "") {
+		return usagef("--zip and --layer go together: --zip FILE --layer NAME")
+	}
+	if opts.zip != "" && len(opts.layers) > 0 {
+		return usagef("give either layer names or --zip FILE --layer NAME, not both")
+	}
+	if opts.concurrency < 1 {
+		return usagef("--concurrency must be at least 1")
+	}
+	m, err := loadManifest(f)
+	if err != nil {
+		return err
+	}
+	names := opts.layers
+	if opts.layer != "" {
+		names = []string{opts.layer}
+	}
+	layers, err := m.Select(names)
+	if err != nil {
+		return err
+	}
+	lock, err := manifest.LoadLock(m.LockPath())
+	if err != nil {
+		return err
+	}
+
+	arts, err := publishArtifacts(c, f, m, layers, opts)
+	if err != nil {
+		return err
+	}
+
+	endpoint := opts.endpointOverride(f)
+	clients, err := awsclient.Load(ctx, awsclient.Options{Profile: f.Globals.Profile, EndpointURL: f.Globals.EndpointURL, PathStyle: endpoint})
+	if err != nil {
+		return err
+	}
+	if err := clients.CheckCredentials(ctx); err != nil {
+		return err
+	}
+	var targets []layer.PublishTarget
+	for i, l := range layers {
+		regions, err := regionsFor(f, l, clients.Region())
+		if err != nil {
+			return err
+		}
+		targets = append(targets, layer.PublishTarget{Layer: l, Artifact: arts[i], Regions: regions})
+	}
+
+	po := layer.PublishOptions{
+		Lambda:      func(r string) layer.LambdaAPI { return clients.Lambda(r) },
+		S3:          func(r string) layer.S3API { return clients.S3(r) },
+		DryRun:      opts.dryRun,
+		Concurrency: opts.concurrency,
+		Log:         f.Err,
+	}
+	if f.ErrIsTerminal {
+		po.Progress = f.Err
+	}
+	results := layer.Publish(ctx, targets, lock, po)
+
+	if !opts.dryRun {
+		changed, notes := layer.Record(lock, targets, results)
+		for _, n := range notes {
+			fmt.Fprintf(f.Err, "note: %s\n", n)
+		}
+		if changed {
+			if err := lock.Save(m.LockPath()); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.Err, "wrote %s\n", m.LockPath())
+		}
+		if err := githubOutputs(f, results); err != nil {
+			fmt.Fprintf(f.Err, "warning: %v\n", err)
+		}
+	}
+	if err := printPublished(f, results); err != nil {
+		return err
+	}
+	var failed []error
+	for _, r := range results {
+		if r.Err != nil {
+			failed = append(failed, r.Err)
+		}
+	}
+	switch len(failed) {
+	case 0:
+		return nil
+	case 1:
+		return failed[0]
+	}
+	for _, err := range failed {
+		fmt.Fprintf(f.Err, "layerctl: %s\n", indentLines(err.Error()))
+	}
+	return fmt.Errorf("%d of %d publishes failed", len(failed), len(results))
+}
+
+// publishArtifacts builds each layer, or takes the --zip given.
+func publishArtifacts(c *cobra.Command, f *Factory, m *manifest.Manifest, layers []*manifest.Layer, opts *publishOptions) ([]*layer.Artifact, error) {
+	if opts.zip != "" {
+		a, err := layer.ArtifactFromZip(c.Context(), opts.zip, layers[0])
+		if err != nil {
+			return nil, err
+		}
+		return []*layer.Artifact{a}, nil
+	}
+	modified, err := sourceDateEpoch(f.Getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		return nil, err
+	}
+	if err := m.CheckSources(layers); err != nil {
+		return nil, err
+	}
+	out := opts.outDir
+	if out == "" {
+		out = filepath.Join(m.Dir, "dist")
+	}
+	var arts []*layer.Artifact
+	for _, l := range layers {
+		a, err := layer.Build(c.Context(), m, l, layer.BuildOptions{OutDir: out, Modified: modified})
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(f.Err, "built %s: %s (%s)\n", a.Layer, a.Path, output.Bytes(a.Size))
+		arts = append(arts, a)
+	}
+	return arts, nil
+}
+
+// regionsFor picks a layer's regions: --region, else the manifest's, else
+// the SDK's configured region.
+func regionsFor(f *Factory, l *manifest.Layer, configured string) ([]string, error) {
+	var regions []string
+	switch {
+	case f.Globals.Region != "":
+		for _, r := range strings.Split(f.Globals.Region, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				regions = append(regions, r)
+			}
+		}
+	case len(l.Regions) > 0:
+		regions = l.Regions
+	case configured != "":
+		regions = []string{configured}
+	default:
+		return nil, fmt.Errorf("no region for layer %q: set regions: in the manifest (layer or defaults), pass --region, or set AWS_REGION", l.Name)
+	}
+	for _, r := range regions {
+		if !manifest.ValidRegion(r) {
+			return nil, fmt.Errorf("%q is not an AWS region%s: regions look like us-east-1 or eu-west-2", r, manifest.RegionHint(r))
+		}
+		if !manifest.KnownRegion(r) {
+			fmt.Fprintf(f.Err, "warning: %s is not a region this layerctl knows%s; using it anyway\n", r, manifest.RegionHint(r))
+		}
+	}
+	return regions, nil
+}
+
+// endpointOverride reports whether AWS calls go to a custom endpoint (an
+// emulator), where S3 needs path-style addressing.
+func (o *publishOptions) endpointOverride(f *Factory) bool {
+	return f.Globals.EndpointURL != "" || f.Getenv("AWS_ENDPOINT_URL") != "" || f.Getenv("AWS_ENDPOINT_URL_S3") != ""
+}
+
+// publishedJSON is the contract of `publish --output json` (README).
+type publishedJSON struct {
+	Layer      string `json:"layer"`
+	Region     string `json:"region"`
+	Version    int64  `json:"version"`
+	ARN        string `json:"arn"`
+	Status     string `json:"status"`
+	CodeSHA256 string `json:"code_sha256"`
+}
+
+func printPublished(f *Factory, results []layer.PublishResult) error {
+	if f.Globals.JSON() {
+		out := struct {
+			Published []publishedJSON `json:"published"`
+		}{Published: []publishedJSON{}}
+		for _, r := range results {
+			out.Published = append(out.Published, publishedJSON{r.Layer, r.Region, r.Version, r.ARN, string(r.Status), r.CodeSHA256})
+		}
+		return output.JSON(f.Out, out)
+	}
+	tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LAYER\tREGION\tVERSION\tSTATUS\tARN")
+	for _, r := range results {
+		version, arn := "-", r.ARN
+		if r.Version > 0 {
+			version = fmt.Sprint(r.Version)
+		}
+		if arn == "" {
+			arn = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Layer, r.Region, version, r.Status, arn)
+	}
+	return tw.Flush()
+}
+
+// githubOutputs writes one step output per ARN (arn-LAYER-REGION) when run
+// in GitHub Actions, and a Markdown table to the job summary.
+func githubOutputs(f *Factory, results []layer.PublishResult) error {
+	var errs []error
+	if path := f.Getenv("GITHUB_OUTPUT"); path != "" {
+		var b strings.Builder
+		for _, r := range results {
+			if r.ARN != "" {
+				fmt.Fprintf(&b, "arn-%s-%s=%s\n", r.Layer, r.Region, r.ARN)
+			}
+		}
+		errs = append(errs, appendFile(path, b.String()))
+	}
+	if path := f.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		var b strings.Builder
+		b.WriteString("### layerctl publish\n\n| Layer | Region | Version | Status | ARN |\n|---|---|---|---|---|\n")
+		for _, r := range results {
+			version := "-"
+			if r.Version > 0 {
+				version = fmt.Sprint(r.Version)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | `%s` |\n", r.Layer, r.Region, version, r.Status, r.ARN)
+		}
+		b.WriteString("\n")
+		errs = append(errs, appendFile(path, b.String()))
+	}
+	return errors.Join(errs...)
+}
+
+func appendFile(path, s string) error {
+	fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("writing GitHub outputs: %w", err)
+	}
+	_, err = fh.WriteString(s)
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing GitHub outputs: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,307 @@
+// Package fakelambda is a fault-injecting Lambda for tests: an HTTP server
+// speaking Lambda's REST-JSON wire protocol, so the SDK client under test is
+// the real one. It reproduces what the moto emulator does not: throttling,
+// server errors, answers lost after the work was done, paging, slow calls,
+// and it counts requests in flight.
+package fakelambda
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Fault is what the server does to one request instead of answering it.
+type Fault struct {
+	Status     int    // HTTP status of the error answer, e.g. 429 or 500
+	Code       string // the error type, e.g. TooManyRequestsException
+	Message    string
+	RetryAfter string // Retry-After header, seconds
+	// AfterWork performs the operation first, then fails the answer: the
+	// caller cannot know the work was done.
+	AfterWork bool
+	// Drop closes the connection without any answer.
+	Drop bool
+}
+
+// Throttle is a 429 TooManyRequestsException.
+func Throttle() Fault {
+	return Fault{Status: 429, Code: "TooManyRequestsException", Message: "Rate exceeded"}
+}
+
+// ServerError is a 500 ServiceException.
+func ServerError() Fault {
+	return Fault{Status: 500, Code: "ServiceException", Message: "internal error"}
+}
+
+// LostAnswer does the work, then drops the connection.
+func LostAnswer() Fault { return Fault{AfterWork: true, Drop: true} }
+
+// Server is the fake Lambda. Its zero value is not usable: call New.
+type Server struct {
+	*httptest.Server
+	Account  string
+	Region   string
+	PageSize int           // ListLayerVersions page size
+	Latency  time.Duration // added to every call
+
+	mu          sync.Mutex
+	layers      map[string][]*version
+	faults      map[string][]Fault
+	calls       map[string]int
+	inFlight    int
+	maxInFlight int
+}
+
+type version struct {
+	Number        int64
+	Description   string
+	License       string
+	Runtimes      []string
+	Architectures []string
+	CodeSha256    string
+	CodeSize      int64
+	Created       string
+	Policy        []map[string]any
+}
+
+// New starts a fake Lambda on a loopback port; Close stops it.
+func New() *Server {
+	s := &Server{Account: "123456789012", Region: "us-east-1", PageSize: 50,
+		layers: map[string][]*version{}, faults: map[string][]Fault{}, calls: map[string]int{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Inject queues faults for the next calls of op (e.g. "PublishLayerVersion").
+func (s *Server) Inject(op string, faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[op] = append(s.faults[op], faults...)
+}
+
+// Calls is how many requests op received, faulted ones included.
+func (s *Server) Calls(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[op]
+}
+
+// MaxInFlight is the most requests that were ever being served at once.
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight
+}
+
+// Versions returns the version numbers of a layer, oldest first.
+func (s *Server) Versions(layer string) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []int64
+	for _, v := range s.layers[layer] {
+		out = append(out, v.Number)
+	}
+	return out
+}
+
+var (
+	versionsPath = regexp.MustCompile(`^/2018-10-31/layers/([A-Za-z0-9_-]+)/versions$`)
+	versionPath  = regexp.MustCompile(`^/2018-10-31/layers/([A-Za-z0-9_-]+)/versions/([0-9]+)$`)
+	policyPath   = regexp.MustCompile(`^/2018-10-31/layers/([A-Za-z0-9_-]+)/versions/([0-9]+)/policy$`)
+)
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	var op string
+	var m []string
+	switch p := r.URL.Path; {
+	case r.Method == http.MethodGet && versionsPath.MatchString(p):
+		op, m = "ListLayerVersions", versionsPath.FindStringSubmatch(p)
+	case r.Method == http.MethodPost && versionsPath.MatchString(p):
+		op, m = "PublishLayerVersion", versionsPath.FindStringSubmatch(p)
+	case r.Method == http.MethodGet && versionPath.MatchString(p):
+		op, m = "GetLayerVersion", versionPath.FindStringSubmatch(p)
+	case r.Method == http.MethodGet && policyPath.MatchString(p):
+		op, m = "GetLayerVersionPolicy", policyPath.FindStringSubmatch(p)
+	case r.Method == http.MethodPost && policyPath.MatchString(p):
+		op, m = "AddLayerVersionPermission", policyPath.FindStringSubmatch(p)
+	default:
+		writeError(w, 400, "InvalidRequestContentException", "fakelambda does not serve "+r.Method+" "+p)
+		return
+	}
+
+	s.mu.Lock()
+	s.calls[op]++
+	s.inFlight++
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
+	var fault *Fault
+	if q := s.faults[op]; len(q) > 0 {
+		fault, s.faults[op] = &q[0], q[1:]
+	}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
+	if s.Latency > 0 {
+		time.Sleep(s.Latency)
+	}
+
+	if fault != nil && !fault.AfterWork {
+		s.fail(w, *fault)
+		return
+	}
+	status, body := s.handle(op, m, r)
+	if fault != nil {
+		s.fail(w, *fault)
+		return
+	}
+	if e, ok := body.(apiError); ok {
+		writeError(w, status, e.code, e.msg)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(body)
+}
+
+// apiError is an error answer from handle.
+type apiError struct{ code, msg string }
+
+func (s *Server) fail(w http.ResponseWriter, f Fault) {
+	if f.Drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	status, code := f.Status, f.Code
+	if status == 0 {
+		status, code = 500, "ServiceException"
+	}
+	writeError(w, status, code, f.Message)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", code)
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"Type": "User", "message": msg})
+}
+
+func (s *Server) handle(op string, m []string, r *http.Request) (int, any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := m[1]
+	switch op {
+	case "ListLayerVersions":
+		vs := s.layers[name]
+		start := 0
+		if mk := r.URL.Query().Get("Marker"); mk != "" {
+			start, _ = strconv.Atoi(mk)
+		}
+		var page []any
+		// Newest first, as Lambda lists them.
+		for i := len(vs) - 1 - start; i >= 0 && len(page) < s.PageSize; i-- {
+			page = append(page, s.summary(name, vs[i]))
+		}
+		out := map[string]any{"LayerVersions": page}
+		if next := start + len(page); next < len(vs) {
+			out["NextMarker"] = strconv.Itoa(next)
+		}
+		return 200, out
+	case "PublishLayerVersion":
+		var in struct {
+			Description             string
+			LicenseInfo             string
+			CompatibleRuntimes      []string
+			CompatibleArchitectures []string
+			Content                 struct {
+				ZipFile  []byte
+				S3Bucket string
+				S3Key    string
+			}
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			return 400, apiError{"InvalidParameterValueException", err.Error()}
+		}
+		if len(in.Content.ZipFile) == 0 {
+			return 400, apiError{"InvalidParameterValueException", "fakelambda takes only inline ZipFile content"}
+		}
+		sum := sha256.Sum256(in.Content.ZipFile)
+		vs := s.layers[name]
+		v := &version{Number: int64(len(vs) + 1), Description: in.Description, License: in.LicenseInfo,
+			Runtimes: in.CompatibleRuntimes, Architectures: in.CompatibleArchitectures,
+			CodeSha256: base64.StdEncoding.EncodeToString(sum[:]), CodeSize: int64(len(in.Content.ZipFile)),
+			Created: time.Now().UTC().Format("2006-01-02T15:04:05.000-0700")}
+		s.layers[name] = append(vs, v)
+		return 201, s.detail(name, v)
+	case "GetLayerVersion", "GetLayerVersionPolicy", "AddLayerVersionPermission":
+		n, _ := strconv.ParseInt(m[2], 10, 64)
+		vs := s.layers[name]
+		if n < 1 || n > int64(len(vs)) {
+			return s.notFound(fmt.Sprintf("Layer version %s:%d not found", name, n))
+		}
+		v := vs[n-1]
+		switch op {
+		case "GetLayerVersion":
+			return 200, s.detail(name, v)
+		case "GetLayerVersionPolicy":
+			if len(v.Policy) == 0 {
+				return s.notFound("No policy is associated with the given resource.")
+			}
+			doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Id": "default", "Statement": v.Policy})
+			return 200, map[string]any{"Policy": string(doc), "RevisionId": "r1"}
+		default:
+			var in struct{ StatementId, Action, Principal, OrganizationId string }
+			json.NewDecoder(r.Body).Decode(&in)
+			for _, st := range v.Policy {
+				if st["Sid"] == in.StatementId {
+					return 409, apiError{"ResourceConflictException", "The statement id (" + in.StatementId + ") provided already exists."}
+				}
+			}
+			st := map[string]any{"Sid": in.StatementId, "Effect": "Allow", "Principal": in.Principal, "Action": in.Action,
+				"Resource": s.arn(name) + ":" + m[2]}
+			v.Policy = append(v.Policy, st)
+			doc, _ := json.Marshal(st)
+			return 201, map[string]any{"Statement": string(doc), "RevisionId": "r1"}
+		}
+	}
+	return 400, apiError{"InvalidRequestContentException", "unknown operation"}
+}
+
+func (s *Server) notFound(msg string) (int, any) {
+	return 404, apiError{"ResourceNotFoundException", msg}
+}
+
+func (s *Server) arn(name string) string {
+	return fmt.Sprintf("arn:aws:lambda:%s:%s:layer:%s", s.Region, s.Account, name)
+}
+
+func (s *Server) summary(name string, v *version) map[string]any {
+	return map[string]any{
+		"LayerVersionArn": fmt.Sprintf("%s:%d", s.arn(name), v.Number), "Version": v.Number,
+		"Description": v.Description, "CreatedDate": v.Created, "LicenseInfo": v.License,
+		"CompatibleRuntimes": v.Runtimes, "CompatibleArchitectures": v.Architectures,
+	}
+}
+
+func (s *Server) detail(name string, v *version) map[string]any {
+	d := s.summary(name, v)
+	d["LayerArn"] = s.arn(name)
+	d["Content"] = map[string]any{"CodeSha256": v.CodeSha256, "CodeSize": v.CodeSize, "Location": "https://example.invalid/" + name}
+	return d
+}

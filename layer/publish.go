@@ -1,0 +1,352 @@
+package layer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// Status says what publish did in one region.
+type Status string
+
+const (
+	StatusPublished    Status = "published"     // a new version was created
+	StatusUnchanged    Status = "unchanged"     // a version with this content already existed
+	StatusWouldPublish Status = "would-publish" // --dry-run: a new version would be created
+	StatusFailed       Status = "failed"
+)
+
+// PublishTarget is one layer to publish, with its artifact and regions.
+type PublishTarget struct {
+	Layer    *manifest.Layer
+	Artifact *Artifact
+	Regions  []string
+}
+
+// PublishOptions are the clients and knobs of a publish run.
+type PublishOptions struct {
+	Lambda      func(region string) LambdaAPI
+	S3          func(region string) S3API
+	DryRun      bool
+	Concurrency int       // regions in flight at once; 0 means 8
+	Log         io.Writer // what happens, for people
+	Progress    io.Writer // when set (a terminal), upload progress bars go there
+	// Sleep waits between attempts; tests make it instant.
+	Sleep func(context.Context, time.Duration) error
+}
+
+// PublishResult is the outcome in one region.
+type PublishResult struct {
+	Layer      string
+	Region     string
+	Version    int64
+	ARN        string
+	Status     Status
+	CodeSHA256 string
+	Err        error
+}
+
+// publishAttempts bounds how often one PublishLayerVersion is tried.
+const publishAttempts = 5
+
+// Publish publishes every target in each of its regions, regions
+// concurrently, and never publishes content that a version already holds:
+// a version is found by the digest tag in its description and confirmed by
+// its CodeSha256. Results come back in target and region order.
+func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, opts PublishOptions) []PublishResult {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
+	var results []PublishResult
+	type job struct {
+		t      *PublishTarget
+		region string
+		i      int
+	}
+	var jobs []job
+	for ti := range targets {
+		for _, r := range targets[ti].Regions {
+			jobs = append(jobs, job{&targets[ti], r, len(results)})
+			results = append(results, PublishResult{Layer: targets[ti].Layer.Name, Region: r, CodeSHA256: targets[ti].Artifact.CodeSHA256})
+		}
+	}
+	sem := make(chan struct{}, opts.Concurrency)
+	var wg sync.WaitGroup
+	var logMu sync.Mutex
+	logf := func(format string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		fmt.Fprintf(opts.Log, format+"\n", args...)
+	}
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p := &regionPublisher{opts: opts, t: j.t, region: j.region, lc: opts.Lambda(j.region), logf: logf, lock: lockRegion(lock, j.t)}
+			res := &results[j.i]
+			v, status, err := p.run(ctx)
+			if err != nil {
+				res.Status, res.Err = StatusFailed, fmt.Errorf("publishing layer %q in %s: %w", j.t.Layer.Name, j.region, explainAWS(err, j.region))
+				return
+			}
+			if v != nil {
+				res.Version, res.ARN = v.version, v.arn
+			}
+			res.Status = status
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// lockRegion returns the lock's entries for the target's content, if the
+// lock records that very content.
+func lockRegion(lock *manifest.Lock, t *PublishTarget) map[string]*manifest.LockRegion {
+	if lock == nil {
+		return nil
+	}
+	if ll := lock.Layers[t.Layer.Name]; ll != nil && ll.SHA256 == t.Artifact.SHA256 {
+		return ll.Regions
+	}
+	return nil
+}
+
+type foundVersion struct {
+	version int64
+	arn     string
+}
+
+// regionPublisher publishes one layer in one region.
+type regionPublisher struct {
+	opts   PublishOptions
+	t      *PublishTarget
+	region string
+	lc     LambdaAPI
+	logf   func(string, ...any)
+	lock   map[string]*manifest.LockRegion
+}
+
+func (p *regionPublisher) run(ctx context.Context) (*foundVersion, Status, error) {
+	name, art := p.t.Layer.Name, p.t.Artifact
+	v, err := p.find(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if v != nil {
+		p.logf("%s %s: content %s is already version %d", name, p.region, art.SHA256[:12], v.version)
+		if err := p.share(ctx, v); err != nil {
+			return nil, "", err
+		}
+		return v, StatusUnchanged, nil
+	}
+
+	content, err := p.content(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if p.opts.DryRun {
+		p.logf("%s %s: would publish %s (%s)", name, p.region, art.SHA256[:12], output.Bytes(art.Size))
+		return nil, StatusWouldPublish, nil
+	}
+	desc := strings.TrimSpace(p.t.Layer.Description + manifest.DigestTag(art.SHA256))
+	in := &lambda.PublishLayerVersionInput{
+		LayerName:               aws.String(name),
+		Description:             aws.String(desc),
+		Content:                 content,
+		CompatibleRuntimes:      runtimesOf(p.t.Layer.Runtimes),
+		CompatibleArchitectures: archsOf(p.t.Layer.Architectures),
+	}
+	if p.t.Layer.License != "" {
+		in.LicenseInfo = aws.String(p.t.Layer.License)
+	}
+	v, err = p.publish(ctx, in)
+	if err != nil {
+		return nil, "", err
+	}
+	p.logf("%s %s: published version %d", name, p.region, v.version)
+	if err := p.share(ctx, v); err != nil {
+		return v, "", err
+	}
+	return v, StatusPublished, nil
+}
+
+// publish calls PublishLayerVersion without the SDK's own retries: it is not
+// idempotent, and an answer lost after the version was created must not
+// create a second one. After every failure the version is looked up by its
+// digest before trying again.
+func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVersionInput) (*foundVersion, error) {
+	for attempt := 1; ; attempt++ {
+		out, err := p.lc.PublishLayerVersion(ctx, in, func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
+		if err == nil {
+			if got := aws.ToString(out.Content.CodeSha256); got != p.t.Artifact.CodeSHA256 {
+				return nil, fmt.Errorf("Lambda reports CodeSha256 %s for version %d, but the ZIP's is %s: the upload was altered", got, out.Version, p.t.Artifact.CodeSHA256)
+			}
+			return &foundVersion{out.Version, aws.ToString(out.LayerVersionArn)}, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) != aws.TrueTernary && !isThrottle(err) {
+			return nil, err
+		}
+		// The request may have created the version before its answer was lost.
+		if v, ferr := p.find(ctx); ferr == nil && v != nil {
+			p.logf("%s %s: the publish answer was lost (%v), but version %d holds the content", p.t.Layer.Name, p.region, shortErr(err), v.version)
+			return v, nil
+		}
+		if attempt == publishAttempts {
+			return nil, fmt.Errorf("gave up after %d attempts: %w", attempt, err)
+		}
+		wait := backoff(attempt, err)
+		p.logf("%s %s: publish failed (%v); retrying in %s", p.t.Layer.Name, p.region, shortErr(err), wait.Round(time.Millisecond))
+		if err := p.opts.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// find returns the newest version holding the artifact's content, or nil.
+func (p *regionPublisher) find(ctx context.Context) (*foundVersion, error) {
+	name, art := p.t.Layer.Name, p.t.Artifact
+	if lr := p.lock[p.region]; lr != nil && lr.Version > 0 {
+		ok, err := p.holds(ctx, lr.Version)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return &foundVersion{lr.Version, lr.ARN}, nil
+		}
+	}
+	tag := strings.TrimSpace(manifest.DigestTag(art.SHA256))
+	pages := lambda.NewListLayerVersionsPaginator(p.lc, &lambda.ListLayerVersionsInput{LayerName: aws.String(name)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			if isNotFound(err) {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("listing versions: %w", err)
+		}
+		for _, v := range page.LayerVersions {
+			if !strings.Contains(aws.ToString(v.Description), tag) {
+				continue
+			}
+			ok, err := p.holds(ctx, v.Version)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				return &foundVersion{v.Version, aws.ToString(v.LayerVersionArn)}, nil
+			}
+			p.logf("warning: %s %s: version %d is tagged with this content's digest but holds other bytes; ignoring it", name, p.region, v.Version)
+		}
+	}
+	return nil, nil
+}
+
+// holds reports whether version n exists and its CodeSha256 is the artifact's.
+func (p *regionPublisher) holds(ctx context.Context, n int64) (bool, error) {
+	out, err := p.lc.GetLayerVersion(ctx, &lambda.GetLayerVersionInput{LayerName: aws.String(p.t.Layer.Name), VersionNumber: aws.Int64(n)})
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading version %d: %w", n, err)
+	}
+	return out.Content != nil && aws.ToString(out.Content.CodeSha256) == p.t.Artifact.CodeSHA256, nil
+}
+
+func runtimesOf(rs []string) []types.Runtime {
+	out := make([]types.Runtime, len(rs))
+	for i, r := range rs {
+		out[i] = types.Runtime(r)
+	}
+	return out
+}
+
+func archsOf(as []string) []types.Architecture {
+	out := make([]types.Architecture, len(as))
+	for i, a := range as {
+		out[i] = types.Architecture(a)
+	}
+	return out
+}
+
+// backoff is exponential with full jitter, honouring a Retry-After hint.
+func backoff(attempt int, err error) time.Duration {
+	var tm *types.TooManyRequestsException
+	if errors.As(err, &tm) && tm.RetryAfterSeconds != nil {
+		if s, perr := strconv.Atoi(aws.ToString(tm.RetryAfterSeconds)); perr == nil && s > 0 {
+			return time.Duration(s) * time.Second
+		}
+	}
+	ceiling := min(20*time.Second, 200*time.Millisecond<<attempt)
+	return ceiling/2 + rand.N(ceiling/2)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func isNotFound(err error) bool {
+	var nf *types.ResourceNotFoundException
+	return errors.As(err, &nf)
+}
+
+func isThrottle(err error) bool {
+	var tm *types.TooManyRequestsException
+	return errors.As(err, &tm)
+}
+
+// shortErr is an AWS error's code and message without the SDK's request
+// details, for one-line logs.
+func shortErr(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode() + ": " + ae.ErrorMessage()
+	}
+	return err.Error()
+}
+
+// explainAWS adds what to do to the AWS errors users meet most.
+func explainAWS(err error, region string) error {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	switch ae.ErrorCode() {
+	case "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
+		return fmt.Errorf("%s: %s; the credentials need lambda:ListLayerVersions, GetLayerVersion, PublishLayerVersion, GetLayerVersionPolicy and AddLayerVersionPermission (and s3:PutObject, s3:GetObject on the bucket for large layers) in %s", ae.ErrorCode(), ae.ErrorMessage(), region)
+	}
+	return err
+}

@@ -1,0 +1,134 @@
+package layer
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/layerctl/layerctl/internal/fakelambda"
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// faultEnv publishes to the fault-injecting Lambda double.
+type faultEnv struct {
+	t     *testing.T
+	fake  *fakelambda.Server
+	dir   string
+	layer *manifest.Layer
+	lock  *manifest.Lock
+	log   strings.Builder
+}
+
+func newFaultEnv(t *testing.T) *faultEnv {
+	fake := fakelambda.New()
+	t.Cleanup(fake.Close)
+	e := &faultEnv{t: t, fake: fake, dir: t.TempDir(), lock: &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{}}}
+	e.layer = pyLayer("faulty", manifest.FileMap{From: "src", To: "python"})
+	e.content("v = 0\n")
+	return e
+}
+
+func (e *faultEnv) content(s string) { tree(e.t, e.dir, map[string]string{"src/m.py": s}) }
+
+func (e *faultEnv) publish() PublishResult {
+	e.t.Helper()
+	art := mustBuild(e.t, e.dir, e.layer, BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	targets := []PublishTarget{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1"}}}
+	res := Publish(context.Background(), targets, e.lock, PublishOptions{
+		Lambda: func(string) LambdaAPI { return lambdaAt(e.fake.URL, "us-east-1") },
+		Log:    &e.log,
+		Sleep:  func(context.Context, time.Duration) error { return nil },
+	})
+	Record(e.lock, targets, res)
+	return res[0]
+}
+
+func (e *faultEnv) want(r PublishResult, status Status, version int64) {
+	e.t.Helper()
+	if r.Err != nil || r.Status != status || r.Version != version {
+		e.t.Fatalf("got %s %d (%v), want %s %d\nlog:\n%s", r.Status, r.Version, r.Err, status, version, e.log.String())
+	}
+	if lr := e.lock.Layers["faulty"].Regions["us-east-1"]; lr == nil || lr.Version != version {
+		e.t.Fatalf("lock holds %+v, want version %d", lr, version)
+	}
+}
+
+func TestPublishThroughFaults(t *testing.T) {
+	tests := []struct {
+		name   string
+		inject map[string][]fakelambda.Fault
+		calls  map[string]int // PublishLayerVersion requests, at least the list calls
+	}{
+		{"throttled publish", map[string][]fakelambda.Fault{"PublishLayerVersion": {fakelambda.Throttle(), fakelambda.Throttle()}}, map[string]int{"PublishLayerVersion": 3}},
+		{"throttled lookups", map[string][]fakelambda.Fault{"ListLayerVersions": {fakelambda.Throttle(), fakelambda.Throttle()}}, map[string]int{"PublishLayerVersion": 1, "ListLayerVersions": 3}},
+		{"server errors", map[string][]fakelambda.Fault{"PublishLayerVersion": {fakelambda.ServerError(), fakelambda.ServerError()}}, map[string]int{"PublishLayerVersion": 3}},
+		{"answer lost after the version was made", map[string][]fakelambda.Fault{"PublishLayerVersion": {fakelambda.LostAnswer()}}, map[string]int{"PublishLayerVersion": 1}},
+		{"500 after the version was made", map[string][]fakelambda.Fault{"PublishLayerVersion": {{AfterWork: true, Status: 500, Code: "ServiceException"}}}, map[string]int{"PublishLayerVersion": 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newFaultEnv(t)
+			for op, fs := range tc.inject {
+				e.fake.Inject(op, fs...)
+			}
+			e.want(e.publish(), StatusPublished, 1)
+			if vs := e.fake.Versions("faulty"); len(vs) != 1 {
+				t.Fatalf("versions %v: published twice", vs)
+			}
+			for op, n := range tc.calls {
+				if got := e.fake.Calls(op); got != n {
+					t.Errorf("%s called %d times, want %d", op, got, n)
+				}
+			}
+			// And the next run sees it unchanged.
+			e.want(e.publish(), StatusUnchanged, 1)
+		})
+	}
+}
+
+func TestPublishGivesUp(t *testing.T) {
+	e := newFaultEnv(t)
+	for range publishAttempts {
+		e.fake.Inject("PublishLayerVersion", fakelambda.ServerError())
+	}
+	r := e.publish()
+	if r.Status != StatusFailed || r.Err == nil || !strings.Contains(r.Err.Error(), fmt.Sprintf("gave up after %d attempts", publishAttempts)) {
+		t.Fatalf("got %s: %v", r.Status, r.Err)
+	}
+	if len(e.fake.Versions("faulty")) != 0 || e.lock.Layers["faulty"] != nil {
+		t.Fatal("a failed publish left a version or a lock entry")
+	}
+}
+
+func TestPublishAccessDenied(t *testing.T) {
+	e := newFaultEnv(t)
+	e.fake.Inject("PublishLayerVersion", fakelambda.Fault{Status: 403, Code: "AccessDeniedException", Message: "User is not authorized to perform: lambda:PublishLayerVersion"})
+	r := e.publish()
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "AccessDeniedException") || !strings.Contains(r.Err.Error(), "the credentials need lambda:") {
+		t.Fatalf("error %v", r.Err)
+	}
+	if n := e.fake.Calls("PublishLayerVersion"); n != 1 {
+		t.Errorf("access denied was retried: %d calls", n)
+	}
+}
+
+func TestPublishFindsOldVersionAcrossPages(t *testing.T) {
+	e := newFaultEnv(t)
+	e.fake.PageSize = 2
+	e.want(e.publish(), StatusPublished, 1)
+	for i := 1; i <= 4; i++ {
+		e.content(fmt.Sprintf("v = %d\n", i))
+		e.want(e.publish(), StatusPublished, int64(i+1))
+	}
+	// Back to the first content, with the lock lost: version 1 is on the
+	// last page of ListLayerVersions.
+	e.content("v = 0\n")
+	e.lock = &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{}}
+	e.want(e.publish(), StatusUnchanged, 1)
+	if n := e.fake.Calls("ListLayerVersions"); n < 3 {
+		t.Errorf("ListLayerVersions called %d times: the paginator did not page", n)
+	}
+}

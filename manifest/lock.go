@@ -1,0 +1,140 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// LockFile is the lock file's name, next to the manifest.
+const LockFile = "layerctl.lock"
+
+// Lock is layerctl.lock: what has been published where. Written by publish,
+// committed by users, read by attach and status. Its JSON has sorted keys
+// and stable formatting, so a run that changes nothing leaves it
+// byte-identical. Struct fields are declared in key order for that reason.
+type Lock struct {
+	Layers  map[string]*LockLayer `json:"layers"`
+	Version int                   `json:"version"`
+}
+
+// LockLayer is one layer's published content.
+type LockLayer struct {
+	CodeSHA256   string                 `json:"code_sha256"` // base64, as Lambda reports CodeSha256
+	Regions      map[string]*LockRegion `json:"regions"`
+	SHA256       string                 `json:"sha256"` // hex
+	Size         int64                  `json:"size"`
+	UnzippedSize int64                  `json:"unzipped_size"`
+}
+
+// LockRegion is the layer version holding the layer's content in one region.
+type LockRegion struct {
+	ARN     string `json:"arn"`
+	Version int64  `json:"version"`
+}
+
+// LockError is a lock file that cannot be used; it is never overwritten.
+type LockError struct {
+	Path string
+	Err  error
+}
+
+func (e *LockError) Error() string {
+	return fmt.Sprintf("%s: %v; fix it or delete it (publish finds what is already published by its digest and writes it again)", e.Path, e.Err)
+}
+
+func (e *LockError) Unwrap() error { return e.Err }
+
+// LockPath is the lock file beside the manifest.
+func (m *Manifest) LockPath() string { return filepath.Join(m.Dir, LockFile) }
+
+// LoadLock reads the lock file at path; a missing file is an empty lock.
+func LoadLock(path string) (*Lock, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Lock{Version: 1, Layers: map[string]*LockLayer{}}, nil
+	}
+	if err != nil {
+		return nil, &LockError{path, err}
+	}
+	var l Lock
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return nil, &LockError{path, fmt.Errorf("not a valid lock file: %v", err)}
+	}
+	if l.Version != 1 {
+		return nil, &LockError{path, fmt.Errorf("lock file version %d; this layerctl reads version 1", l.Version)}
+	}
+	if l.Layers == nil {
+		l.Layers = map[string]*LockLayer{}
+	}
+	for name, ll := range l.Layers {
+		if ll == nil {
+			return nil, &LockError{path, fmt.Errorf("layer %q is null", name)}
+		}
+		if ll.Regions == nil {
+			ll.Regions = map[string]*LockRegion{}
+		}
+		for r, lr := range ll.Regions {
+			if lr == nil {
+				return nil, &LockError{path, fmt.Errorf("layer %q region %q is null", name, r)}
+			}
+		}
+	}
+	return &l, nil
+}
+
+// Marshal renders the lock as it is written to disk.
+func (l *Lock) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(l, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// Save writes the lock to path atomically (temporary file, fsync, rename),
+// and not at all when the file already holds the same bytes.
+func (l *Lock) Save(path string) error {
+	data, err := l.Marshal()
+	if err != nil {
+		return err
+	}
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package manifest
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLockRoundTripIsStable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), LockFile)
+	l, err := LoadLock(path)
+	if err != nil || len(l.Layers) != 0 || l.Version != 1 {
+		t.Fatalf("missing lock: %+v, %v", l, err)
+	}
+	l.Layers["zeta"] = &LockLayer{SHA256: "ab", CodeSHA256: "qw==", Size: 10, UnzippedSize: 20, Regions: map[string]*LockRegion{
+		"us-east-1": {Version: 3, ARN: "arn:aws:lambda:us-east-1:123456789012:layer:zeta:3"},
+		"eu-west-1": {Version: 1, ARN: "arn:aws:lambda:eu-west-1:123456789012:layer:zeta:1"},
+	}}
+	l.Layers["alpha"] = &LockLayer{SHA256: "cd", Regions: map[string]*LockRegion{}}
+	if err := l.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(path)
+	want := `{
+  "layers": {
+    "alpha": {
+      "code_sha256": "",
+      "regions": {},
+      "sha256": "cd",
+      "size": 0,
+      "unzipped_size": 0
+    },
+    "zeta": {
+      "code_sha256": "qw==",
+      "regions": {
+        "eu-west-1": {
+          "arn": "arn:aws:lambda:eu-west-1:123456789012:layer:zeta:1",
+          "version": 1
+        },
+        "us-east-1": {
+          "arn": "arn:aws:lambda:us-east-1:123456789012:layer:zeta:3",
+          "version": 3
+        }
+      },
+      "sha256": "ab",
+      "size": 10,
+      "unzipped_size": 20
+    }
+  },
+  "version": 1
+}
+`
+	if string(first) != want {
+		t.Errorf("lock file:\n%s\nwant:\n%s", first, want)
+	}
+
+	// Saving what was loaded leaves the file untouched, not even its mtime.
+	past := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	os.Chtimes(path, past, past)
+	again, err := LoadLock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	if !st.ModTime().Equal(past) {
+		t.Error("an unchanged lock was rewritten")
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+		t.Errorf("temporary files left: %v", ents)
+	}
+}
+
+func TestLockRejectsBadFiles(t *testing.T) {
+	for name, content := range map[string]string{
+		"not JSON":      "{layers: nope",
+		"wrong version": `{"version": 2, "layers": {}}`,
+		"unknown key":   `{"version": 1, "layers": {}, "extra": 1}`,
+		"null layer":    `{"version": 1, "layers": {"a": null}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), LockFile)
+			os.WriteFile(path, []byte(content), 0o644)
+			_, err := LoadLock(path)
+			var le *LockError
+			if !errors.As(err, &le) || !strings.Contains(err.Error(), "fix it or delete it") {
+				t.Fatalf("error %v", err)
+			}
+		})
+	}
+}
