@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/layerctl/layerctl/internal/moto"
 )
 
 // The end-to-end tests run the real binary as users type it: scripts in
@@ -18,9 +20,27 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
+	emulator, err := moto.Start()
+	if err != nil {
+		t.Fatalf("moto: %v", err)
+	}
+	t.Cleanup(emulator.Stop)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			// AWS as a CI job sees it, pointed at the emulator; nothing
+			// from this machine's own AWS configuration.
+			env.Setenv("MOTO_URL", emulator.URL)
+			env.Setenv("AWS_ENDPOINT_URL", emulator.URL)
+			env.Setenv("AWS_ACCESS_KEY_ID", "testing")
+			env.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+			env.Setenv("AWS_REGION", "us-east-1")
+			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			env.Setenv("AWS_CONFIG_FILE", env.WorkDir+"/.aws-config")
+			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", env.WorkDir+"/.aws-credentials")
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
 			"sameas":   cmdSameas,

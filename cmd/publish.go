@@ -1,9 +1,7 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -256,46 +254,11 @@ func printPublished(f *Factory, results []layer.PublishResult) error {
 	return tw.Flush()
 }
 
-// githubOutputs writes one step output per ARN (arn-LAYER-REGION) when run
-// in GitHub Actions, and a Markdown table to the job summary.
+// githubOutputs hands the results to GitHub Actions when run there.
 func githubOutputs(f *Factory, results []layer.PublishResult) error {
-	var errs []error
-	if path := f.Getenv("GITHUB_OUTPUT"); path != "" {
-		var b strings.Builder
-		for _, r := range results {
-			if r.ARN != "" {
-				fmt.Fprintf(&b, "arn-%s-%s=%s\n", r.Layer, r.Region, r.ARN)
-			}
-		}
-		errs = append(errs, appendFile(path, b.String()))
+	rows := make([]output.PublishRow, len(results))
+	for i, r := range results {
+		rows[i] = output.PublishRow{Layer: r.Layer, Region: r.Region, Version: r.Version, Status: string(r.Status), ARN: r.ARN}
 	}
-	if path := f.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		var b strings.Builder
-		b.WriteString("### layerctl publish\n\n| Layer | Region | Version | Status | ARN |\n|---|---|---|---|---|\n")
-		for _, r := range results {
-			version := "-"
-			if r.Version > 0 {
-				version = fmt.Sprint(r.Version)
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | `%s` |\n", r.Layer, r.Region, version, r.Status, r.ARN)
-		}
-		b.WriteString("\n")
-		errs = append(errs, appendFile(path, b.String()))
-	}
-	return errors.Join(errs...)
-}
-
-func appendFile(path, s string) error {
-	fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("writing GitHub outputs: %w", err)
-	}
-	_, err = fh.WriteString(s)
-	if cerr := fh.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("writing GitHub outputs: %w", err)
-	}
-	return nil
+	return output.GitHubPublish(f.Getenv("GITHUB_OUTPUT"), f.Getenv("GITHUB_STEP_SUMMARY"), rows)
 }
