@@ -191,26 +191,10 @@ func (w *walker) share(n *yaml.Node, field string) Share {
 	}
 	keys := byKey(w.entries(n, field, shareKeys))
 	if e, ok := keys["accounts"]; ok {
-		items, _ := w.strList(e.value, field+".accounts")
-		for _, it := range items {
-			switch {
-			case !accountID.MatchString(it.s):
-				w.fail(it.node, it.field, "%q is not an AWS account ID: 12 digits, quoted (\"111122223333\")", it.s)
-			case !slices.Contains(s.Accounts, it.s):
-				s.Accounts = append(s.Accounts, it.s)
-			}
-		}
+		s.Accounts = w.ids(e.value, field+".accounts", accountID, "an AWS account ID: 12 digits, quoted (\"111122223333\")")
 	}
 	if e, ok := keys["organizations"]; ok {
-		items, _ := w.strList(e.value, field+".organizations")
-		for _, it := range items {
-			switch {
-			case !orgID.MatchString(it.s):
-				w.fail(it.node, it.field, "%q is not an AWS Organizations ID: o- and 10 to 32 lower-case letters or digits", it.s)
-			case !slices.Contains(s.Organizations, it.s):
-				s.Organizations = append(s.Organizations, it.s)
-			}
-		}
+		s.Organizations = w.ids(e.value, field+".organizations", orgID, "an AWS Organizations ID: o- and 10 to 32 lower-case letters or digits")
 	}
 	if e, ok := keys["public"]; ok && !isNull(e.value) {
 		s.Public = w.boolean(e.value, field+".public")
@@ -219,6 +203,22 @@ func (w *walker) share(n *yaml.Node, field string) Share {
 		}
 	}
 	return s
+}
+
+// ids returns the distinct strings of list n that match format, reporting
+// the others as not being what.
+func (w *walker) ids(n *yaml.Node, field string, format *regexp.Regexp, what string) []string {
+	items, _ := w.strList(n, field)
+	var out []string
+	for _, it := range items {
+		switch {
+		case !format.MatchString(it.s):
+			w.fail(it.node, it.field, "%q is not %s", it.s, what)
+		case !slices.Contains(out, it.s):
+			out = append(out, it.s)
+		}
+	}
+	return out
 }
 
 // KnownRegions are the AWS regions this layerctl knows of (2026-11), for
