@@ -39,11 +39,13 @@ func TestScripts(t *testing.T) {
 			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 			env.Setenv("AWS_CONFIG_FILE", env.WorkDir+"/.aws-config")
 			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", env.WorkDir+"/.aws-credentials")
+			builderEnv(env)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
 			"sameas":   cmdSameas,
+			"lambda":   cmdLambda,
 		},
 	})
 }

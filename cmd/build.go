@@ -14,8 +14,9 @@ import (
 )
 
 type buildOptions struct {
-	layers []string
-	outDir string
+	layers  []string
+	outDir  string
+	noCache bool
 }
 
 func newBuildCmd(f *Factory) *cobra.Command {
@@ -37,6 +38,7 @@ SOURCE_DATE_EPOCH, when set, is the timestamp of every entry.`,
 		ValidArgsFunction: completeLayers(f),
 	}
 	c.Flags().StringVar(&opts.outDir, "out", "", "folder for the ZIPs (default: dist/ beside the manifest)")
+	c.Flags().BoolVar(&opts.noCache, "no-cache", false, "rebuild every layer, even those the build cache holds unchanged")
 	return c
 }
 
@@ -61,11 +63,12 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 		out = filepath.Join(m.Dir, "dist")
 	}
 
+	tools := newTools(f)
 	var arts []*layer.Artifact
 	var errs []error
 	for _, l := range layers {
 		start := time.Now()
-		a, err := layer.Build(c.Context(), m, l, layer.BuildOptions{OutDir: out, Modified: modified})
+		a, err := layer.Build(c.Context(), m, l, layer.BuildOptions{OutDir: out, Modified: modified, NoCache: opts.noCache, Tools: tools})
 		if err != nil {
 			if c.Context().Err() != nil {
 				return fmt.Errorf("build stopped: %w", c.Context().Err())
@@ -76,7 +79,7 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 		for _, n := range a.Findings {
 			fmt.Fprintf(f.Err, "%s: layer %q: %s\n", n.Severity, a.Layer, n.Message)
 		}
-		fmt.Fprintf(f.Err, "built %s in %.2fs\n", a.Layer, time.Since(start).Seconds())
+		reportBuilt(f, a, time.Since(start))
 		arts = append(arts, a)
 	}
 

@@ -13,7 +13,15 @@ const (
 	ExitOK      = 0 // everything asked for was done
 	ExitFailed  = 1 // something went wrong while doing it
 	ExitInvalid = 2 // the command line or the manifest is invalid: nothing was done
+	ExitPartial = 3 // part of it was done: the report says, item by item, what failed
 )
+
+// partialError is a run that did part of what was asked; its report, already
+// printed, says what failed.
+type partialError struct{ err error }
+
+func (e *partialError) Error() string { return e.err.Error() }
+func (e *partialError) Unwrap() error { return e.err }
 
 // usageError is a command line that cannot be run as typed.
 type usageError struct{ err error }
@@ -29,11 +37,14 @@ func usagef(format string, args ...any) error {
 func exitCode(err error) int {
 	var ue *usageError
 	var me *manifest.Error
+	var pe *partialError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ue), errors.As(err, &me):
 		return ExitInvalid
+	case errors.As(err, &pe):
+		return ExitPartial
 	case errors.Is(err, context.Canceled):
 		return ExitFailed
 	}

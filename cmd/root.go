@@ -68,6 +68,8 @@ functions onto it.`,
 	})
 
 	root.AddCommand(newBuildCmd(f), newInspectCmd(f), newPublishCmd(f), newVersionCmd(f))
+	root.AddCommand(newVerifyCmd(f))
+	root.AddCommand(newAttachCmd(f))
 	return root
 }
 

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/layerctl/layerctl/manifest"
@@ -20,6 +22,8 @@ type BuildOptions struct {
 	OutDir   string    // where ZIPs go; created when missing
 	Modified time.Time // the one timestamp every entry gets
 	Workers  int       // compressors at once; 0 means one per CPU
+	NoCache  bool      // rebuild even when the cache holds this build, hashing every input afresh
+	Tools    *Tools    // runs pip/uv, npm and go; nil means the process's environment, no log
 }
 
 // DefaultModified is the timestamp of every entry when SOURCE_DATE_EPOCH is
@@ -38,11 +42,16 @@ type Artifact struct {
 	Runtimes      []string
 	Architectures []string
 	Findings      []Finding // notes and warnings; errors fail the build
+	Cached        bool      // the build cache held it: nothing was rebuilt
 }
 
-// Build writes the layer's ZIP into opts.OutDir as <layer>-<sha256[:12]>.zip.
-// The bytes depend only on the content, names and execute bits of the
-// sources and on opts.Modified. On any error nothing is left in OutDir.
+// Build writes the layer's ZIP into opts.OutDir as <layer>-<sha256[:12]>.zip,
+// or finds it there already built from the same inputs (the build cache,
+// see fingerprint). Package tools (pip or uv, npm, go) run for each of the
+// layer's architectures; when the layer has two and their content is the
+// same, one ZIP serves both, and when it differs the build stops.
+// The bytes depend only on the inputs and opts.Modified. On any error
+// nothing is left in OutDir and nothing is recorded in the cache.
 func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts BuildOptions) (*Artifact, error) {
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating output folder: %w", err)
@@ -51,11 +60,277 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 	if err != nil {
 		return nil, err
 	}
-	entries, err := collect(l, m.Dir, absOut)
+	if opts.Tools == nil {
+		opts.Tools = &Tools{}
+	}
+	cache := openCache(opts.OutDir, absOut, opts.NoCache)
+	baseDir, err := filepath.Abs(m.Dir)
 	if err != nil {
 		return nil, err
 	}
+	p := &plan{m: m, l: l, baseDir: baseDir, opts: opts, tools: opts.Tools, memo: cache.memo, absOut: absOut}
 
+	fp, err := p.fingerprint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	digests, unknown := fp.knownDigests(cache.memo)
+	// Files the memo cannot vouch for are read now only if the cache could
+	// hold this build; on a first build the ZIP writer digests them.
+	if !opts.NoCache && (len(unknown) == 0 || cache.holds(l.Name)) {
+		sums, err := cache.memo.sumEntries(ctx, unknown)
+		if err != nil {
+			return nil, err
+		}
+		for i, e := range unknown {
+			digests[e.src] = sums[i]
+		}
+		unknown = nil
+		if a := cache.lookup(l.Name, fp.key(digests)); a != nil {
+			_ = cache.saveMemo()
+			return a, nil
+		}
+	}
+	started := time.Now()
+	p.listed = fp.listed
+	a, written, err := p.build(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if changed := cache.memo.changedSince(); changed != "" {
+		a.Findings = append(a.Findings, Finding{SevWarning, "", fmt.Sprintf("%s changed while the layer was being built, so the ZIP may hold a mix of old and new; it is not cached: rebuild when nothing writes to the sources", changed)})
+		return a, nil
+	}
+	for _, e := range unknown {
+		d, ok := written[e.src]
+		if !ok {
+			if d, err = cache.memo.sum(e.src, e.stamp); err != nil {
+				return a, nil // not cached; the artifact stands
+			}
+		}
+		digests[e.src] = d
+		cache.memo.remember(e.src, e.stamp, d, started)
+	}
+	if err := cache.record(fp.key(digests), a); err != nil {
+		a.Findings = append(a.Findings, Finding{SevNote, "", fmt.Sprintf("the build cache (%s) could not record this build: %v", cache.dir, err)})
+	} else if err := cache.saveMemo(); err != nil {
+		a.Findings = append(a.Findings, Finding{SevNote, "", fmt.Sprintf("the build cache (%s) could not save file hashes: %v", cache.dir, err)})
+	}
+	return a, nil
+}
+
+// plan is one layer's build.
+type plan struct {
+	m       *manifest.Manifest
+	l       *manifest.Layer
+	baseDir string // the manifest's folder, absolute: paths in it are relative to it
+	opts    BuildOptions
+	tools   *Tools
+	memo    *hashMemo
+	absOut  string
+
+	pythonExe, pipVersion string          // learned by the fingerprint, used by pip
+	listed                map[int][]entry // files entries as the fingerprint listed them
+}
+
+// archDependent reports whether the layer's content may differ between
+// architectures, so that it must be made once for each.
+func (p *plan) archDependent() bool {
+	l := p.l
+	if l.Python != nil || l.Node != nil || len(l.Go) > 0 {
+		return true
+	}
+	return slices.ContainsFunc(l.Files, func(f manifest.FileMap) bool { return f.Architecture != "" })
+}
+
+// build makes the layer's ZIP; written maps every file it read to its
+// content digest.
+func (p *plan) build(ctx context.Context) (a *Artifact, written map[string][32]byte, err error) {
+	l := p.l
+	archs := l.Architectures
+	if !p.archDependent() || len(archs) == 0 {
+		archs = archs[:min(1, len(archs))]
+		if len(archs) == 0 {
+			archs = []string{""}
+		}
+	}
+	work := &workDir{layer: l.Name}
+	defer work.remove()
+
+	archives, err := p.unpackArchives(ctx, work)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	// Each architecture's content, made in parallel.
+	entries := make([][]entry, len(archs))
+	errs := make([]error, len(archs))
+	var wg sync.WaitGroup
+	for i, arch := range archs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			entries[i], errs[i] = p.content(ctx, work, arch, archives)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, ctx.Err())
+			}
+			return nil, nil, err
+		}
+	}
+	if len(archs) > 1 {
+		if err := sameContent(ctx, l, archs, entries); err != nil {
+			return nil, nil, err
+		}
+	}
+	return p.writeArtifact(ctx, entries[0])
+}
+
+// content lists the layer's entries for arch: files entries as the
+// fingerprint listed them (read in place), unpacked archives, and what the
+// package tools install.
+func (p *plan) content(ctx context.Context, work *workDir, arch string, archives map[int]string) ([]entry, error) {
+	l := p.l
+	byName := map[string]*entry{}
+	var srcs []source
+	for i, fm := range l.Files {
+		if fm.Architecture != "" && fm.Architecture != arch {
+			continue
+		}
+		switch listed, ok := p.listed[i]; {
+		case ok:
+			if err := merge(l.Name, byName, listed); err != nil {
+				return nil, err
+			}
+		case fm.Archive:
+			srcs = append(srcs, source{path: archives[i], to: fm.To, label: fm.From})
+		default:
+			srcs = append(srcs, source{path: absPath(p.baseDir, fm.From), to: fm.To, label: fm.From})
+		}
+	}
+	built, err := p.builders(ctx, work, arch)
+	if err != nil {
+		return nil, err
+	}
+	more, err := listSources(l.Name, append(srcs, built...), layerExcludes(l), p.absOut)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range sortedEntries(more) {
+		if err := merge(l.Name, byName, []entry{e}); err != nil {
+			return nil, err
+		}
+	}
+	return finish(l.Name, byName)
+}
+
+// builders runs the package tools for arch and says where their output goes.
+func (p *plan) builders(ctx context.Context, work *workDir, arch string) ([]source, error) {
+	l := p.l
+	var srcs []source
+	if py := l.Python; py != nil {
+		s, err := p.python(ctx, work, arch)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, s...)
+	}
+	if n := l.Node; n != nil {
+		stage, err := work.dir(arch, "node")
+		if err != nil {
+			return nil, err
+		}
+		j := &nodeJob{layer: l.Name, pkgDir: absPath(p.baseDir, n.Package), label: n.Package, scripts: n.Scripts, arch: arch, stage: stage}
+		if err := j.run(ctx, p.tools); err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, source{path: filepath.Join(stage, "node_modules"), to: "nodejs/node_modules", label: "npm ci for " + arch + ": nodejs/node_modules"})
+	}
+	for i, g := range l.Go {
+		dir, err := work.dir(arch, fmt.Sprintf("go-%d", i))
+		if err != nil {
+			return nil, err
+		}
+		j := &goJob{layer: l.Name, baseDir: p.baseDir, g: g, arch: arch, out: filepath.Join(dir, goOutName(g))}
+		if err := j.run(ctx, p.tools); err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, source{path: j.out, to: g.To, label: "go build " + g.Package + " for " + arch})
+	}
+	return srcs, nil
+}
+
+// python installs the requirements for every Python version of the layer
+// on arch, and returns where the result goes in the layer.
+func (p *plan) python(ctx context.Context, work *workDir, arch string) ([]source, error) {
+	l, py := p.l, p.l.Python
+	installer := p.tools.pythonInstaller(py)
+	versions := pythonVersions(l.Runtimes)
+	dirs := make([]string, len(versions))
+	for i, v := range versions {
+		dest, err := work.dir(arch, "python"+v)
+		if err != nil {
+			return nil, err
+		}
+		j := &pythonJob{layer: l.Name, baseDir: p.baseDir, p: py, installer: installer, python: p.pythonExe, pip: p.pipVersion, arch: arch, version: v, dest: dest}
+		if j.python == "" {
+			j.python = "python3"
+		}
+		if err := j.run(ctx, p.tools); err != nil {
+			return nil, err
+		}
+		dirs[i] = dest
+	}
+	label := func(v string) string { return fmt.Sprintf("%s for python%s on %s", installer, v, arch) }
+	if py.PerVersion {
+		var out []source
+		for i, v := range versions {
+			out = append(out, source{path: dirs[i], to: "python/lib/python" + v + "/site-packages", label: label(v) + ": site-packages"})
+		}
+		return out, nil
+	}
+	for i := 1; i < len(dirs); i++ {
+		diff, err := treeDifference(ctx, dirs[0], dirs[i])
+		if err != nil {
+			return nil, err
+		}
+		if len(diff) > 0 {
+			return nil, pythonDifference(l.Name, versions, dirs, diff)
+		}
+	}
+	return []source{{path: dirs[0], to: "python", label: label(versions[0]) + ": python"}}, nil
+}
+
+// unpackArchives unpacks the layer's archive sources, each once, into the
+// work folder; the result maps files indexes to folders.
+func (p *plan) unpackArchives(ctx context.Context, work *workDir) (map[int]string, error) {
+	out := map[int]string{}
+	for i, fm := range p.l.Files {
+		if !fm.Archive || (fm.Architecture != "" && !slices.Contains(p.l.Architectures, fm.Architecture)) {
+			continue
+		}
+		dest, err := work.dir("", fmt.Sprintf("archive-%d", i))
+		if err != nil {
+			return nil, err
+		}
+		if err := unpack(ctx, absPath(p.baseDir, fm.From), dest, fm.From); err != nil {
+			if ue, ok := err.(*UnpackError); ok {
+				return nil, &ContentError{Layer: p.l.Name, Msg: ue.Error()}
+			}
+			return nil, fmt.Errorf("layer %q: unpacking %s: %w", p.l.Name, fm.From, err)
+		}
+		out[i] = dest
+	}
+	return out, nil
+}
+
+// writeArtifact checks the entries and writes them as the layer's ZIP.
+func (p *plan) writeArtifact(ctx context.Context, entries []entry) (*Artifact, map[string][32]byte, error) {
+	l, opts := p.l, p.opts
 	var unzipped int64
 	var files []layoutFile
 	for _, e := range entries {
@@ -67,12 +342,12 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 	// Fail fast, before compressing anything, on what the listing shows.
 	findings := append(checkSizes(unzipped, 0), checkLayout(files, l.Runtimes)...)
 	if errs := errorsOf(findings); len(errs) > 0 {
-		return nil, &CheckError{Layer: l.Name, Findings: errs}
+		return nil, nil, &CheckError{Layer: l.Name, Findings: errs}
 	}
 
 	tmp, err := os.CreateTemp(opts.OutDir, "."+l.Name+"-*.zip.tmp")
 	if err != nil {
-		return nil, fmt.Errorf("creating the ZIP: %w", err)
+		return nil, nil, fmt.Errorf("creating the ZIP: %w", err)
 	}
 	done := false
 	defer func() {
@@ -88,27 +363,28 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 	stats, err := writeZip(ctx, cw, entries, opts.Modified, opts.Workers)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("building layer %q: %w", l.Name, ctx.Err())
+			return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, ctx.Err())
 		}
-		return nil, fmt.Errorf("building layer %q: %w", l.Name, err)
+		return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, err)
 	}
-	if errs := errorsOf(checkELF(stats.elf, l.Architectures)); len(errs) > 0 {
-		return nil, &CheckError{Layer: l.Name, Findings: errs}
+	elfFindings := append(checkELF(stats.elf, l.Architectures), checkServesAll(stats.elf, l.Architectures)...)
+	if errs := errorsOf(elfFindings); len(errs) > 0 {
+		return nil, nil, &CheckError{Layer: l.Name, Findings: errs}
 	}
 	if err := bw.Flush(); err != nil {
-		return nil, fmt.Errorf("writing the ZIP: %w", err)
+		return nil, nil, fmt.Errorf("writing the ZIP: %w", err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("writing the ZIP: %w", err)
+		return nil, nil, fmt.Errorf("writing the ZIP: %w", err)
 	}
 	sum := h.Sum(nil)
 	hexSum := hex.EncodeToString(sum)
 	final := filepath.Join(opts.OutDir, fmt.Sprintf("%s-%s.zip", l.Name, hexSum[:12]))
 	if err := os.Rename(tmp.Name(), final); err != nil {
-		return nil, fmt.Errorf("writing the ZIP: %w", err)
+		return nil, nil, fmt.Errorf("writing the ZIP: %w", err)
 	}
 	done = true
 
@@ -122,8 +398,44 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 		Files:         stats.files,
 		Runtimes:      l.Runtimes,
 		Architectures: l.Architectures,
-		Findings:      checkSizes(stats.unzipped, cw.n),
-	}, nil
+		Findings:      append(checkSizes(stats.unzipped, cw.n), elfFindings...),
+	}, stats.digests, nil
+}
+
+// workDir is a private temporary folder for one build: unpacked archives
+// and what the package tools install. It is made on first use and removed
+// when the build ends, whatever happens.
+type workDir struct {
+	layer string
+	mu    sync.Mutex
+	root  string
+}
+
+// dir makes and returns a new folder for arch's part named name.
+func (w *workDir) dir(arch, name string) (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.root == "" {
+		root, err := os.MkdirTemp("", "layerctl-"+w.layer+"-")
+		if err != nil {
+			return "", fmt.Errorf("creating a work folder: %w", err)
+		}
+		w.root = root
+	}
+	d := filepath.Join(w.root, arch, name)
+	if arch == "" {
+		d = filepath.Join(w.root, name)
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", err
+	}
+	return d, nil
+}
+
+func (w *workDir) remove() {
+	if w.root != "" {
+		os.RemoveAll(w.root)
+	}
 }
 
 type countingWriter struct {

@@ -427,7 +427,11 @@ func TestWriteZipStopsMidway(t *testing.T) {
 	}
 	tree(t, dir, files)
 	l := pyLayer("l", manifest.FileMap{From: "src", To: "python"})
-	entries, err := collect(l, dir, "")
+	var srcs []source
+	for _, fm := range l.Files {
+		srcs = append(srcs, source{path: absPath(dir, fm.From), to: fm.To, label: fm.From})
+	}
+	entries, err := collect(l.Name, srcs, layerExcludes(l), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -33,6 +34,7 @@ type entry struct {
 	exec   bool   // any execute bit set on disk
 	target string // link target (symlinks only)
 	origin string // the manifest source it came from, for error messages
+	stamp  stamp  // from the walk (files only): what the cache knows the file by
 }
 
 // DefaultExcludes are left out of every layer unless it sets
@@ -54,113 +56,60 @@ type ContentError struct {
 
 func (e *ContentError) Error() string { return fmt.Sprintf("layer %q: %s", e.Layer, e.Msg) }
 
-// collect lists every entry of the layer, sorted by name, reading the
-// sources in place (no staging copy). The folder skip (the output folder)
-// is never read, even when a source contains it.
-func collect(l *manifest.Layer, baseDir, skip string) ([]entry, error) {
+// source is one file or folder on disk whose content goes into the layer
+// under to: a files entry of the manifest, an unpacked archive, or what a
+// package tool (pip, npm, go) wrote.
+type source struct {
+	path  string // on disk
+	to    string // slash path inside the ZIP; "" is the root
+	label string // how messages name it: the manifest's from, or the tool
+}
+
+// layerExcludes are the patterns that leave entries out of the layer.
+func layerExcludes(l *manifest.Layer) []string {
 	excludes := append([]string(nil), l.Exclude...)
 	if l.DefaultExcludes {
 		excludes = append(excludes, DefaultExcludes...)
 	}
-	excluded := func(name string) bool {
-		for _, p := range excludes {
-			if ok, _ := doublestar.Match(p, name); ok {
-				return true
-			}
-		}
-		return false
-	}
-	cerr := func(format string, args ...any) error {
-		return &ContentError{Layer: l.Name, Msg: fmt.Sprintf(format, args...)}
-	}
+	return excludes
+}
 
-	byName := map[string]*entry{}
-	add := func(e entry) error {
+func absPath(baseDir, p string) string {
+	if filepath.IsAbs(filepath.FromSlash(p)) {
+		return filepath.FromSlash(p)
+	}
+	return filepath.Join(baseDir, filepath.FromSlash(p))
+}
+
+// collect lists every entry of the layer from its sources, sorted by name,
+// reading them in place (no staging copy). The folder skip (the output
+// folder) is never read, even when a source contains it.
+func collect(layer string, srcs []source, excludes []string, skip string) ([]entry, error) {
+	byName, err := listSources(layer, srcs, excludes, skip)
+	if err != nil {
+		return nil, err
+	}
+	return finish(layer, byName)
+}
+
+// merge adds listed entries to byName, refusing a name two sources claim.
+func merge(layer string, byName map[string]*entry, listed []entry) error {
+	for i := range listed {
+		e := listed[i]
 		if prev, ok := byName[e.name]; ok {
-			return cerr("%s comes from both %s and %s: map one of them elsewhere or exclude it", e.name, prev.origin, e.origin)
+			return &ContentError{Layer: layer, Msg: fmt.Sprintf("%s comes from both %s and %s: map one of them elsewhere or exclude it", e.name, prev.origin, e.origin)}
 		}
 		byName[e.name] = &e
-		return nil
 	}
+	return nil
+}
 
-	for _, fm := range l.Files {
-		src := fm.From
-		if !filepath.IsAbs(src) {
-			src = filepath.Join(baseDir, filepath.FromSlash(src))
-		}
-		info, err := os.Stat(src)
-		if err != nil {
-			return nil, cerr("files: %s: %v", fm.From, unwrapPathErr(err))
-		}
-		if !info.IsDir() {
-			name := fm.To
-			if name == "" {
-				name = path.Base(filepath.ToSlash(src))
-			}
-			if excluded(name) {
-				continue
-			}
-			if !info.Mode().IsRegular() {
-				return nil, cerr("%s is not a regular file or folder", fm.From)
-			}
-			if err := add(entry{name: name, kind: kindFile, src: src, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: fm.From}); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if p == src {
-				return nil
-			}
-			if d.IsDir() && sameDir(p, skip) {
-				return filepath.SkipDir
-			}
-			rel, err := filepath.Rel(src, p)
-			if err != nil {
-				return err
-			}
-			name := path.Join(fm.To, filepath.ToSlash(rel))
-			if excluded(name) {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			origin := path.Join(fm.From, filepath.ToSlash(rel))
-			switch t := d.Type(); {
-			case t.IsDir():
-				return nil // folders are recorded as parents of what they hold
-			case t&fs.ModeSymlink != 0:
-				target, err := os.Readlink(p)
-				if err != nil {
-					return err
-				}
-				if err := checkLinkTarget(name, target); err != nil {
-					return cerr("symlink %s -> %s %v: replace it with what it points to, or exclude it", origin, target, err)
-				}
-				return add(entry{name: name, kind: kindSymlink, target: filepath.ToSlash(target), origin: origin})
-			case t.IsRegular():
-				info, err := d.Info()
-				if err != nil {
-					return err
-				}
-				return add(entry{name: name, kind: kindFile, src: p, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: origin})
-			default:
-				return cerr("%s is a %s, not a regular file: exclude it", origin, typeName(t))
-			}
-		})
-		if err != nil {
-			var ce *ContentError
-			if errors.As(err, &ce) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("reading %s: %w", fm.From, err)
-		}
+// finish adds the folders that hold the listed files and links, checks
+// that every link points inside the layer, and sorts the entries.
+func finish(layer string, byName map[string]*entry) ([]entry, error) {
+	cerr := func(format string, args ...any) error {
+		return &ContentError{Layer: layer, Msg: fmt.Sprintf(format, args...)}
 	}
-
 	// Every folder that holds something gets an entry of its own, as zip -r
 	// writes them; a name used both as a file and as a folder is refused.
 	for name, e := range byName {
@@ -185,13 +134,115 @@ func collect(l *manifest.Layer, baseDir, skip string) ([]entry, error) {
 			return nil, cerr("symlink %s -> %s points to %s, which is not in the layer: add it, or exclude the link", e.origin, e.target, resolved)
 		}
 	}
+	return sortedEntries(byName), nil
+}
 
+func sortedEntries(byName map[string]*entry) []entry {
 	entries := make([]entry, 0, len(byName))
 	for _, e := range byName {
 		entries = append(entries, *e)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
-	return entries, nil
+	return entries
+}
+
+// listSources walks the sources and returns their files and symlinks by
+// name in the ZIP, excludes applied. Folders are not listed.
+func listSources(layer string, srcs []source, excludes []string, skip string) (map[string]*entry, error) {
+	excluded := compileGlobs(excludes).match
+	cerr := func(format string, args ...any) error {
+		return &ContentError{Layer: layer, Msg: fmt.Sprintf(format, args...)}
+	}
+
+	byName := map[string]*entry{}
+	var mu sync.Mutex // walkDirParallel calls add from several goroutines
+	add := func(e entry) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if prev, ok := byName[e.name]; ok {
+			return cerr("%s comes from both %s and %s: map one of them elsewhere or exclude it", e.name, prev.origin, e.origin)
+		}
+		byName[e.name] = &e
+		return nil
+	}
+
+	for _, src := range srcs {
+		info, err := os.Stat(src.path)
+		if err != nil {
+			return nil, cerr("files: %s: %v", src.label, unwrapPathErr(err))
+		}
+		if !info.IsDir() {
+			name := src.to
+			if name == "" {
+				name = path.Base(filepath.ToSlash(src.path))
+			}
+			if excluded(name) {
+				continue
+			}
+			if !info.Mode().IsRegular() {
+				return nil, cerr("%s is not a regular file or folder", src.label)
+			}
+			if err := add(entry{name: name, kind: kindFile, src: src.path, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: src.label, stamp: stampOf(info)}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		err = walkDirParallel(src.path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if p == src.path {
+				return nil
+			}
+			if d.IsDir() && sameDir(p, skip) {
+				return filepath.SkipDir
+			}
+			rel, ok := strings.CutPrefix(p, src.path+string(filepath.Separator))
+			if !ok {
+				var err error
+				if rel, err = filepath.Rel(src.path, p); err != nil {
+					return err
+				}
+			}
+			name := path.Join(src.to, filepath.ToSlash(rel))
+			if excluded(name) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			origin := path.Join(src.label, filepath.ToSlash(rel))
+			switch t := d.Type(); {
+			case t.IsDir():
+				return nil // folders are recorded as parents of what they hold
+			case t&fs.ModeSymlink != 0:
+				target, err := os.Readlink(p)
+				if err != nil {
+					return err
+				}
+				if err := checkLinkTarget(name, target); err != nil {
+					return cerr("symlink %s -> %s %v: replace it with what it points to, or exclude it", origin, target, err)
+				}
+				return add(entry{name: name, kind: kindSymlink, target: filepath.ToSlash(target), origin: origin})
+			case t.IsRegular():
+				info, err := d.Info()
+				if err != nil {
+					return err
+				}
+				return add(entry{name: name, kind: kindFile, src: p, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: origin, stamp: stampOf(info)})
+			default:
+				return cerr("%s is a %s, not a regular file: exclude it", origin, typeName(t))
+			}
+		})
+		if err != nil {
+			var ce *ContentError
+			if errors.As(err, &ce) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("reading %s: %w", src.label, err)
+		}
+	}
+	return byName, nil
 }
 
 // checkLinkTarget refuses link targets that leave the layer once unpacked
@@ -232,4 +283,54 @@ func unwrapPathErr(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// globs are exclude patterns, each with a cheap test that rules most names
+// out before doublestar runs: whatever a pattern made of literals, *, ?
+// and ** matches contains each of its literal runs (** and / may match
+// nothing, so they are not literals). A rebuild checks every path of the
+// layer against every pattern, so this is most of what it spends matching.
+type globs []glob
+
+type glob struct {
+	pattern  string
+	literals []string
+	exact    bool // literals decide nothing: no prefilter ({a,b}, [abc] or escapes)
+}
+
+func compileGlobs(patterns []string) globs {
+	out := make(globs, len(patterns))
+	for i, p := range patterns {
+		g := glob{pattern: p}
+		if strings.ContainsAny(p, "{[\\") {
+			g.exact = true
+		} else {
+			for _, lit := range strings.FieldsFunc(p, func(r rune) bool { return r == '*' || r == '?' || r == '/' }) {
+				g.literals = append(g.literals, lit)
+			}
+		}
+		out[i] = g
+	}
+	return out
+}
+
+func (gs globs) match(name string) bool {
+	for _, g := range gs {
+		if !g.exact && !containsAll(name, g.literals) {
+			continue
+		}
+		if ok, _ := doublestar.Match(g.pattern, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }

@@ -230,53 +230,21 @@ func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVe
 
 // find returns the newest version holding the artifact's content, or nil.
 func (p *regionPublisher) find(ctx context.Context) (*foundVersion, error) {
-	name, art := p.t.Layer.Name, p.t.Artifact
-	if lr := p.lock[p.region]; lr != nil && lr.Version > 0 {
-		ok, err := p.holds(ctx, lr.Version)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return &foundVersion{lr.Version, lr.ARN}, nil
-		}
+	var hint int64
+	if lr := p.lock[p.region]; lr != nil {
+		hint = lr.Version
 	}
-	tag := strings.TrimSpace(manifest.DigestTag(art.SHA256))
-	pages := lambda.NewListLayerVersionsPaginator(p.lc, &lambda.ListLayerVersionsInput{LayerName: aws.String(name)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			if isNotFound(err) {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("listing versions: %w", err)
-		}
-		for _, v := range page.LayerVersions {
-			if !strings.Contains(aws.ToString(v.Description), tag) {
-				continue
-			}
-			ok, err := p.holds(ctx, v.Version)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				return &foundVersion{v.Version, aws.ToString(v.LayerVersionArn)}, nil
-			}
-			p.logf("warning: %s %s: version %d is tagged with this content's digest but holds other bytes; ignoring it", name, p.region, v.Version)
-		}
+	warnf := func(format string, args ...any) {
+		p.logf("warning: %s %s: "+format, append([]any{p.t.Layer.Name, p.region}, args...)...)
 	}
-	return nil, nil
-}
-
-// holds reports whether version n exists and its CodeSha256 is the artifact's.
-func (p *regionPublisher) holds(ctx context.Context, n int64) (bool, error) {
-	out, err := p.lc.GetLayerVersion(ctx, &lambda.GetLayerVersionInput{LayerName: aws.String(p.t.Layer.Name), VersionNumber: aws.Int64(n)})
-	if isNotFound(err) {
-		return false, nil
+	v, err := FindVersion(ctx, p.lc, p.t.Layer.Name, p.t.Artifact.SHA256, p.t.Artifact.CodeSHA256, hint, warnf)
+	if err != nil || v == nil {
+		return nil, err
 	}
-	if err != nil {
-		return false, fmt.Errorf("reading version %d: %w", n, err)
+	if v.ARN == "" && v.Number == hint {
+		v.ARN = p.lock[p.region].ARN
 	}
-	return out.Content != nil && aws.ToString(out.Content.CodeSha256) == p.t.Artifact.CodeSHA256, nil
+	return &foundVersion{v.Number, v.ARN}, nil
 }
 
 func runtimesOf(rs []string) []types.Runtime {

@@ -2,6 +2,7 @@ package layer
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -34,7 +35,8 @@ const (
 type zipStats struct {
 	files    int
 	unzipped int64
-	elf      map[string]uint16 // entry name -> ELF machine, for ELF files
+	elf      map[string]uint16   // entry name -> ELF machine, for ELF files
+	digests  map[string][32]byte // source file -> content digest (see contentDigest)
 }
 
 // chunk is one unit of work: a slice of one file, compressed by a worker
@@ -48,6 +50,7 @@ type chunk struct {
 	raw    []byte // the chunk's bytes
 	comp   []byte // deflate output, until the file's last chunk non-final
 	crc    uint32
+	sha    [32]byte // SHA-256 of raw: the chunk's part of the file's content digest
 	err    error
 	done   chan struct{}
 	stored bool // single-chunk file that deflate does not shrink
@@ -126,13 +129,14 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 
 	date, tm := msdosTime(modified)
 	zw := zip.NewWriter(w)
-	stats := &zipStats{elf: map[string]uint16{}}
+	stats := &zipStats{elf: map[string]uint16{}, digests: map[string][32]byte{}}
 	var (
 		fh  *zip.FileHeader
 		out io.Writer
 		crc uint32
 		raw int64
 		cmp int64
+		dig = newContentDigest()
 	)
 	for ch := range ordered {
 		select {
@@ -189,6 +193,7 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 				return nil, err
 			}
 			crc, raw, cmp = 0, 0, 0
+			dig.reset()
 			switch e.kind {
 			case kindSymlink:
 				if _, err := io.WriteString(out, e.target); err != nil {
@@ -203,6 +208,8 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 					if _, err := out.Write(data); err != nil {
 						return nil, err
 					}
+					dig.add(ch.sha)
+					stats.digests[e.src] = dig.sum()
 					stats.unzipped += int64(len(ch.raw))
 					ch.release(&pool)
 					<-sem
@@ -217,7 +224,9 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 			crc = crc32.Update(crc, crc32.IEEETable, ch.raw)
 			raw += int64(len(ch.raw))
 			cmp += int64(len(ch.comp))
+			dig.add(ch.sha)
 			if ch.last {
+				stats.digests[e.src] = dig.sum()
 				fh.CRC32 = crc
 				fh.CompressedSize64, fh.UncompressedSize64 = uint64(cmp), uint64(raw)
 				fh.CompressedSize, fh.UncompressedSize = uint32(cmp), uint32(raw)
@@ -299,6 +308,7 @@ func (c *compressor) run(ch *chunk) error {
 	}
 	ch.raw, ch.comp = data, c.buf.b
 	ch.crc = crc32.ChecksumIEEE(data)
+	ch.sha = sha256.Sum256(data)
 	ch.stored = ch.index == 0 && ch.last && len(ch.comp) >= len(data)
 	c.buf.b = nil
 	return nil

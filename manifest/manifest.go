@@ -25,6 +25,14 @@ type Layer struct {
 	DefaultExcludes            bool // true unless default_excludes: false
 	Publishing                      // regions, s3, share
 	Pos                        Pos  // position of the layer's name key
+
+	Attach Attach // which functions attach moves (see attach.go)
+
+	// Content built by package tools (see builders.go).
+	Python    *Python   // pip/uv requirements into python/; nil when not set
+	Node      *Node     // npm ci into nodejs/node_modules/; nil when not set
+	Go        []GoBuild // Go executables, cross-compiled per architecture
+	SplitFrom string    // on each half of a split_architectures layer: the layer's name in the manifest
 }
 
 // FileMap copies a file or folder into the layer's ZIP.
@@ -32,6 +40,9 @@ type FileMap struct {
 	From string // as written (slash-separated, relative to Manifest.Dir, or absolute)
 	To   string // cleaned slash path inside the ZIP; "" means the ZIP root
 	Pos  Pos    // position of this entry
+
+	Architecture string // when set, the entry is used only when building for this architecture
+	Archive      bool   // From is an archive (IsArchive) whose entries are unpacked into To
 }
 
 // DigestTagPrefix precedes the content digest that layerctl appends to every

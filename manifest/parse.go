@@ -37,6 +37,7 @@ type walker struct {
 	file     string
 	problems []*Problem
 	warnings []*Problem
+	splits   []splitName // split_architectures names, expanded once every layer is read
 }
 
 // entry is one key and its value in a YAML mapping, aliases resolved.

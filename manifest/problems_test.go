@@ -55,17 +55,17 @@ func TestParseProblems(t *testing.T) {
 		{
 			name: "unknown layer key with suggestion",
 			src:  "version: 1\nlayers:\n  api:\n    runtimes: [python3.12]\n    files: [{from: a}]\n    descripton: Shared code\n",
-			want: []string{`layerctl.yaml:6:5: layers.api: unknown key "descripton"; valid keys: architectures, default_excludes, description, exclude, files, license, regions, runtimes, s3, share (did you mean "description"?)`},
+			want: []string{`layerctl.yaml:6:5: layers.api: unknown key "descripton"; valid keys: architectures, attach, default_excludes, description, exclude, files, go, license, node, python, regions, runtimes, s3, share, split_architectures (did you mean "description"?)`},
 		},
 		{
 			name: "unknown defaults key",
 			src:  "version: 1\ndefaults: {description: x}\nlayers: {a: " + okLayer + "}\n",
-			want: []string{`layerctl.yaml:2:12: defaults: unknown key "description"; valid keys: architectures, license, regions, runtimes, s3, share`},
+			want: []string{`layerctl.yaml:2:12: defaults: unknown key "description"; valid keys: architectures, license, python, regions, runtimes, s3, share`},
 		},
 		{
 			name: "unknown files key",
 			src:  "version: 1\nlayers:\n  a:\n    runtimes: [python3.12]\n    files:\n      - {from: a, too: b}\n",
-			want: []string{`layerctl.yaml:6:19: layers.a.files[0]: unknown key "too"; valid keys: from, to (did you mean "to"?)`},
+			want: []string{`layerctl.yaml:6:19: layers.a.files[0]: unknown key "too"; valid keys: architecture, from, to, unpack (did you mean "to"?)`},
 		},
 		{
 			name: "duplicate keys",
@@ -116,8 +116,8 @@ func TestParseProblems(t *testing.T) {
 			name: "layers, defaults and a layer of the wrong type",
 			src:  "version: 1\ndefaults: [python3.12]\nlayers: {a: python3.12}\n",
 			want: []string{
-				"layerctl.yaml:2:11: defaults: must be a mapping with keys architectures, license, regions, runtimes, s3, share, got a list",
-				"layerctl.yaml:3:13: layers.a: must be a mapping with keys architectures, default_excludes, description, exclude, files, license, regions, runtimes, s3, share, got a string",
+				"layerctl.yaml:2:11: defaults: must be a mapping with keys architectures, license, python, regions, runtimes, s3, share, got a list",
+				"layerctl.yaml:3:13: layers.a: must be a mapping with keys architectures, attach, default_excludes, description, exclude, files, go, license, node, python, regions, runtimes, s3, share, split_architectures, got a string",
 			},
 		},
 		{
@@ -228,10 +228,10 @@ func TestParseProblems(t *testing.T) {
 			want: []string{"layerctl.yaml:2:27: defaults.architectures: must list at least one architecture; valid: arm64, x86_64"},
 		},
 		{
-			name: "no files",
+			name: "no content",
 			src:  "version: 1\nlayers:\n  a: {runtimes: [python3.12]}\n  b: {runtimes: [python3.12], files: []}\n",
 			want: []string{
-				"layerctl.yaml:3:3: layers.a: no files: add files, a list of {from: PATH, to: PATH-IN-ZIP}",
+				"layerctl.yaml:3:3: layers.a: no content: add files (a list of {from: PATH, to: PATH-IN-ZIP}), python, node or go",
 				"layerctl.yaml:4:38: layers.b.files: must list at least one {from: PATH, to: PATH-IN-ZIP}",
 			},
 		},
@@ -315,7 +315,7 @@ extra: true
 		"layerctl.yaml:1:10: version: unsupported version 3; this layerctl reads version 1",
 		`layerctl.yaml:5:27: layers.zeta.files[0].to: "/x" is absolute; give a path inside the ZIP, which Lambda extracts to /opt`,
 		"layerctl.yaml:6:3: layers.alpha: no runtimes: set runtimes under the layer or in defaults",
-		`layerctl.yaml:7:5: layers.alpha: unknown key "descripton"; valid keys: architectures, default_excludes, description, exclude, files, license, regions, runtimes, s3, share (did you mean "description"?)`,
+		`layerctl.yaml:7:5: layers.alpha: unknown key "descripton"; valid keys: architectures, attach, default_excludes, description, exclude, files, go, license, node, python, regions, runtimes, s3, share, split_architectures (did you mean "description"?)`,
 		`layerctl.yaml:8:28: layers.alpha.architectures[1]: "arm64" is listed twice`,
 		`layerctl.yaml:10:1: unknown key "extra"; valid keys: defaults, layers, version`,
 	}

@@ -7,15 +7,20 @@ import (
 )
 
 // Select returns the named layers in manifest order, or all layers when names
-// is empty. Repeated names are ignored; unknown names are an *Error.
+// is empty. Repeated names are ignored; unknown names are an *Error. The
+// name a split_architectures layer has in the manifest selects both halves.
 func (m *Manifest) Select(names []string) ([]*Layer, error) {
 	if len(names) == 0 {
 		return slices.Clone(m.Layers), nil
 	}
-	known := make([]string, len(m.Layers))
-	for i, l := range m.Layers {
-		known[i] = l.Name
+	var known []string
+	for _, l := range m.Layers {
+		known = append(known, l.Name)
+		if l.SplitFrom != "" && !slices.Contains(known, l.SplitFrom) {
+			known = append(known, l.SplitFrom)
+		}
 	}
+	slices.Sort(known)
 	want := make(map[string]bool, len(names))
 	var problems []*Problem
 	for _, name := range names {
@@ -33,7 +38,7 @@ func (m *Manifest) Select(names []string) ([]*Layer, error) {
 	}
 	var out []*Layer
 	for _, l := range m.Layers {
-		if want[l.Name] {
+		if want[l.Name] || (l.SplitFrom != "" && want[l.SplitFrom]) {
 			out = append(out, l)
 		}
 	}

@@ -6,17 +6,52 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // CheckSources reports, as one *Error, every files entry of the given layers
-// whose From does not exist.
+// whose From does not exist, and every missing input of their builders: a
+// requirements file, a local find_links folder, a node package without
+// package.json or package-lock.json.
 func (m *Manifest) CheckSources(layers []*Layer) error {
 	var problems []*Problem
+	add := func(pos Pos, field, msg string) {
+		problems = append(problems, &Problem{Pos: pos, Field: field, Msg: msg})
+	}
 	for _, l := range layers {
+		name := l.Name
+		if l.SplitFrom != "" {
+			name = l.SplitFrom // both halves share the manifest's entries
+		}
 		for i, f := range l.Files {
-			field := fmt.Sprintf("%s.files[%d].from", layerField(l.Name), i)
 			if msg := m.checkSource(f.From); msg != "" {
-				problems = append(problems, &Problem{Pos: f.Pos, Field: field, Msg: msg})
+				add(f.Pos, fmt.Sprintf("%s.files[%d].from", layerField(name), i), msg)
+			}
+		}
+		if p := l.Python; p != nil {
+			field := layerField(name) + ".python"
+			if msg := m.checkSource(p.Requirements); msg != "" {
+				add(p.Pos, field+".requirements", msg)
+			}
+			for i, fl := range p.FindLinks {
+				if !IsURL(fl) {
+					if msg := m.checkSource(fl); msg != "" {
+						add(p.Pos, fmt.Sprintf("%s.find_links[%d]", field, i), msg)
+					}
+				}
+			}
+		}
+		if n := l.Node; n != nil {
+			field := layerField(name) + ".node.package"
+			if msg := m.checkSource(n.Package); msg != "" {
+				add(n.Pos, field, msg)
+				continue
+			}
+			dir := m.Abs(n.Package)
+			if _, err := os.Stat(filepath.Join(dir, "package.json")); err != nil {
+				add(n.Pos, field, fmt.Sprintf("%s has no package.json: point package at the folder holding package.json and package-lock.json", n.Package))
+			} else if _, err := os.Stat(filepath.Join(dir, "package-lock.json")); err != nil {
+				add(n.Pos, field, fmt.Sprintf("%s has no package-lock.json: layerctl installs exactly what the lock file pins (npm ci); run npm install in %s and commit package-lock.json", n.Package, n.Package))
 			}
 		}
 	}
@@ -50,4 +85,20 @@ func (m *Manifest) checkSource(from string) string {
 		}
 		return fmt.Sprintf("cannot read %s%s: %v", from, where, err)
 	}
+}
+
+// Abs returns the path on disk of a path written in the manifest: relative
+// paths are relative to the manifest's folder.
+func (m *Manifest) Abs(p string) string {
+	p = filepath.FromSlash(p)
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(m.Dir, p)
+}
+
+// IsURL reports whether a find_links or index entry is a URL rather than a
+// local path.
+func IsURL(s string) bool {
+	return strings.Contains(s, "://")
 }

@@ -15,9 +15,9 @@ import (
 // The keys each mapping accepts, sorted as they are listed in problems.
 var (
 	topKeys      = []string{"defaults", "layers", "version"}
-	defaultsKeys = []string{"architectures", "license", "regions", "runtimes", "s3", "share"}
-	layerKeys    = []string{"architectures", "default_excludes", "description", "exclude", "files", "license", "regions", "runtimes", "s3", "share"}
-	fileKeys     = []string{"from", "to"}
+	defaultsKeys = []string{"architectures", "license", "python", "regions", "runtimes", "s3", "share"}
+	layerKeys    = []string{"architectures", "attach", "default_excludes", "description", "exclude", "files", "go", "license", "node", "python", "regions", "runtimes", "s3", "share", "split_architectures"}
+	fileKeys     = []string{"architecture", "from", "to", "unpack"}
 )
 
 // layerName is Lambda's rule for layer names.
@@ -34,6 +34,7 @@ type shared struct {
 	license                           string
 	hasRuntimes, hasArchs, hasLicense bool
 	pub                               publishing
+	python                            *pythonSettings // defaults.python only
 }
 
 func (w *walker) manifest(root *yaml.Node) *Manifest {
@@ -86,7 +87,10 @@ func (w *walker) defaults(n *yaml.Node) shared {
 		w.fail(n, "defaults", "must be a mapping with keys %s, got %s", strings.Join(defaultsKeys, ", "), describe(n))
 		return shared{}
 	}
-	return w.shared(byKey(w.entries(n, "defaults", defaultsKeys)), "defaults")
+	keys := byKey(w.entries(n, "defaults", defaultsKeys))
+	s := w.shared(keys, "defaults")
+	s.python = w.defaultPython(keys)
+	return s
 }
 
 func (w *walker) shared(keys map[string]entry, field string) shared {
@@ -118,7 +122,7 @@ func (w *walker) layers(n *yaml.Node, d shared) []*Layer {
 		out = append(out, w.layer(e, d))
 	}
 	slices.SortFunc(out, func(a, b *Layer) int { return strings.Compare(a.Name, b.Name) })
-	return out
+	return w.expandSplits(out)
 }
 
 func (w *walker) layer(e entry, d shared) *Layer {
@@ -160,6 +164,7 @@ func (w *walker) layer(e entry, d shared) *Layer {
 		l.License = own.license
 	}
 	l.Publishing = own.pub.inherit(d.pub)
+	l.Attach = w.attach(keys, field)
 
 	if k, ok := keys["description"]; ok && !isNull(k.value) {
 		l.Description = w.description(k.value, field+".description")
@@ -168,10 +173,10 @@ func (w *walker) layer(e entry, d shared) *Layer {
 	if k, ok := keys["files"]; ok {
 		files, hasFiles = w.files(k.value, field+".files")
 	}
-	if !hasFiles {
-		w.fail(e.key, field, "no files: add files, a list of {from: PATH, to: PATH-IN-ZIP}")
-	}
 	l.Files = files
+	if hasBuilders := w.builders(keys, field, l, d); !hasFiles && !hasBuilders {
+		w.fail(e.key, field, "no content: add files (a list of {from: PATH, to: PATH-IN-ZIP}), python, node or go")
+	}
 	if k, ok := keys["exclude"]; ok {
 		l.Exclude = w.exclude(k.value, field+".exclude")
 	}
@@ -329,6 +334,7 @@ func (w *walker) fileMap(n *yaml.Node, field string) (FileMap, bool) {
 		}
 		ok = ok && isStr
 	}
+	ok = w.fileExtras(keys, field, &f) && ok
 	return f, ok
 }
 

@@ -2,7 +2,9 @@
 // speaking Lambda's REST-JSON wire protocol, so the SDK client under test is
 // the real one. It reproduces what the moto emulator does not: throttling,
 // server errors, answers lost after the work was done, paging, slow calls,
-// and it counts requests in flight.
+// functions whose updates stay InProgress and check RevisionIds, concurrent
+// changes by another party, request quotas (functions.go), and it counts
+// requests in flight.
 package fakelambda
 
 import (
@@ -58,6 +60,15 @@ type Server struct {
 	calls       map[string]int
 	inFlight    int
 	maxInFlight int
+
+	// Functions, their versions and aliases: functions.go.
+	UpdateDuration time.Duration // how long an accepted update stays InProgress
+	// ControlPlaneRate, when set, throttles function calls other than
+	// GetFunction beyond this many in any second, as Lambda does at 15.
+	ControlPlaneRate int
+	functions        map[string]*function
+	controlCalls     []time.Time // the last second's, for ControlPlaneRate
+	throttled        int
 }
 
 type version struct {
@@ -133,8 +144,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && policyPath.MatchString(p):
 		op, m = "AddLayerVersionPermission", policyPath.FindStringSubmatch(p)
 	default:
-		writeError(w, 400, "InvalidRequestContentException", "fakelambda does not serve "+r.Method+" "+p)
-		return
+		if op, m = functionRoute(r); op == "" {
+			writeError(w, 400, "InvalidRequestContentException", "fakelambda does not serve "+r.Method+" "+p)
+			return
+		}
 	}
 
 	s.mu.Lock()
@@ -205,6 +218,9 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 func (s *Server) handle(op string, m []string, r *http.Request) (int, any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if functionOps[op] {
+		return s.handleFunction(op, m, r)
+	}
 	name := m[1]
 	switch op {
 	case "ListLayerVersions":

@@ -1,0 +1,292 @@
+package cmd
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/layerctl/layerctl/internal/awsclient"
+	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/manifest"
+)
+
+type attachOptions struct {
+	layers         []string
+	functions      []string
+	tags           []string
+	version        int64
+	publishVersion bool
+	alias          string
+	atomic         bool
+	dryRun         bool
+	concurrency    int
+	rate           float64
+}
+
+func newAttachCmd(f *Factory) *cobra.Command {
+	opts := &attachOptions{}
+	c := &cobra.Command{
+		Use:   "attach [LAYER...]",
+		Short: "Move functions onto the layer's version: every other layer kept, safely, in bulk",
+		Long: `Attach points functions at the layer's version in each of its regions: the
+version layerctl.lock records, else the newest one holding the layer's
+content, or --version N (a rollback).
+
+The functions are those named with --function and those carrying every
+--tag; without flags, the manifest's attach: {functions, tags}; without
+either, every function already using some version of the layer.
+
+Each function's Layers list is kept as it is, in the same order, with only
+this layer's ARN replaced (or appended, for a named function that does not
+use it yet). A function is refused, with the reason, when it would have more
+than 5 layers, when its runtime or architecture is not among the version's,
+when it is a container image, or when it would be over 250 MB unzipped.
+Updates carry the RevisionId that was read: a function someone else changed
+meanwhile is read and planned again, keeping their change. Updates in
+progress are waited out, throttles backed off, and each update is waited for
+until Lambda says it ended.`,
+		Example: `  layerctl attach
+  layerctl attach shared-python --dry-run
+  layerctl attach shared-python --function orders-api --function billing-api
+  layerctl attach shared-python --tag team=payments --publish-version --alias live
+  layerctl attach shared-python --version 6 --atomic          # roll back to version 6
+  layerctl attach -o json | jq -r '.functions[] | select(.status=="failed") | .function'`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.layers = args
+			return attachRun(c, f, opts)
+		},
+		ValidArgsFunction: completeLayers(f),
+	}
+	fl := c.Flags()
+	fl.StringArrayVar(&opts.functions, "function", nil, "a function to attach to, by name or ARN (repeatable); replaces the manifest's attach targets")
+	fl.StringArrayVar(&opts.tags, "tag", nil, "attach to the functions carrying tag KEY=VALUE (repeatable: all must match); replaces the manifest's attach targets")
+	fl.Int64Var(&opts.version, "version", 0, "attach this layer version instead of the lock's (a rollback); one layer only")
+	fl.BoolVar(&opts.publishVersion, "publish-version", false, "publish a function version of what was set, after each update")
+	fl.StringVar(&opts.alias, "alias", "", "then point this alias at the published version (implies --publish-version)")
+	fl.BoolVar(&opts.atomic, "atomic", false, "if any function fails, put every function already changed back as it was")
+	fl.BoolVar(&opts.dryRun, "dry-run", false, "read the functions and print the plan; change nothing")
+	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every function and region")
+	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second other than GetFunction (Lambda allows 15 per account and region for them all; GetFunction is paced at 80 of its 100); 0 paces nothing")
+	return c
+}
+
+func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
+	ctx := c.Context()
+	if opts.concurrency < 1 {
+		return usagef("--concurrency must be at least 1")
+	}
+	if opts.rate < 0 {
+		return usagef("--rate must be 0 (no pacing) or more")
+	}
+	if opts.version < 0 {
+		return usagef("--version must be a layer version number, 1 or more")
+	}
+	for _, fn := range opts.functions {
+		if msg := manifest.CheckFunction(fn); msg != "" {
+			return usagef("--function: %s", msg)
+		}
+	}
+	tags := map[string]string{}
+	for _, t := range opts.tags {
+		k, v, ok := strings.Cut(t, "=")
+		if !ok {
+			return usagef("--tag %q: write KEY=VALUE, e.g. --tag team=payments", t)
+		}
+		if msg := manifest.CheckTag(k, v); msg != "" {
+			return usagef("--tag: %s", msg)
+		}
+		tags[k] = v
+	}
+	if opts.alias != "" {
+		if !aliasName.MatchString(opts.alias) || allDigits.MatchString(opts.alias) {
+			return usagef("--alias %q is not an alias name: 1 to 128 letters, digits, hyphens (-) or underscores (_), not only digits", opts.alias)
+		}
+		opts.publishVersion = true
+	}
+
+	m, err := loadManifest(f)
+	if err != nil {
+		return err
+	}
+	layers, err := m.Select(opts.layers)
+	if err != nil {
+		return err
+	}
+	if opts.version > 0 && len(layers) != 1 {
+		return usagef("--version N names a version of one layer: give that layer's name (layers: %s)", strings.Join(layerNames(layers), ", "))
+	}
+	lock, err := manifest.LoadLock(m.LockPath())
+	if err != nil {
+		return err
+	}
+
+	// Content the lock does not record is found in AWS by its digest, so
+	// it is built first (the same bytes publish built).
+	var unrecorded []*manifest.Layer
+	for _, l := range layers {
+		if opts.version == 0 && lock.Layers[l.Name] == nil {
+			unrecorded = append(unrecorded, l)
+		}
+	}
+	arts := map[string]*layer.Artifact{}
+	if len(unrecorded) > 0 {
+		fmt.Fprintf(f.Err, "%s: not in %s; building to find the published version by its content\n", strings.Join(layerNames(unrecorded), ", "), manifest.LockFile)
+		built, err := publishArtifacts(c, f, m, unrecorded, &publishOptions{})
+		if err != nil {
+			return err
+		}
+		for _, a := range built {
+			arts[a.Layer] = a
+		}
+	}
+
+	endpoint := (&publishOptions{}).endpointOverride(f)
+	clients, err := awsclient.Load(ctx, awsclient.Options{Profile: f.Globals.Profile, EndpointURL: f.Globals.EndpointURL, PathStyle: endpoint})
+	if err != nil {
+		return err
+	}
+	if err := clients.CheckCredentials(ctx); err != nil {
+		return err
+	}
+	var targets []layer.AttachTarget
+	for _, l := range layers {
+		regions, err := regionsFor(f, l, clients.Region())
+		if err != nil {
+			return err
+		}
+		t := layer.AttachTarget{Layer: l, Regions: regions, Version: opts.version, Lock: lock.Layers[l.Name], Artifact: arts[l.Name],
+			Functions: l.Attach.Functions, Tags: l.Attach.Tags}
+		if len(opts.functions) > 0 || len(tags) > 0 {
+			t.Functions, t.Tags = opts.functions, maps.Clone(tags)
+		}
+		targets = append(targets, t)
+	}
+
+	report, err := layer.Attach(ctx, targets, layer.AttachOptions{
+		Lambda:         func(r string) layer.AttachAPI { return clients.Lambda(r) },
+		DryRun:         opts.dryRun,
+		Atomic:         opts.atomic,
+		PublishVersion: opts.publishVersion,
+		Alias:          opts.alias,
+		Concurrency:    opts.concurrency,
+		Rate:           opts.rate,
+		ReadRate:       readRate(opts.rate),
+		Log:            f.Err,
+	})
+	if report == nil {
+		return err
+	}
+	if perr := printAttached(f, report); perr != nil {
+		return perr
+	}
+	if report.RolledBack {
+		fmt.Fprintf(f.Err, "--atomic: a function failed or the run was stopped; the functions already changed were put back (see rolled-back)\n")
+	}
+	fmt.Fprintf(f.Err, "attach: %s\n", report.Summary())
+	if err != nil {
+		return err
+	}
+	if n := report.Problems(); n > 0 {
+		return &partialError{fmt.Errorf("%d of %d functions were not attached as asked; see the report", n, len(report.Functions))}
+	}
+	return nil
+}
+
+// defaultRate leaves a fifth of Lambda's 15 control-plane calls per second
+// to the account's other users.
+const defaultRate = 12
+
+// readRate paces GetFunction (100 per second allowed) when the rest is paced.
+func readRate(rate float64) float64 {
+	if rate == 0 {
+		return 0
+	}
+	return 80
+}
+
+var (
+	aliasName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	allDigits = regexp.MustCompile(`^[0-9]+$`)
+)
+
+func layerNames(ls []*manifest.Layer) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.Name)
+	}
+	return out
+}
+
+// attachedJSON is the contract of `attach --output json` (README).
+type attachedJSON struct {
+	Function string   `json:"function"`
+	Region   string   `json:"region"`
+	Status   string   `json:"status"`
+	From     []string `json:"from"`
+	To       []string `json:"to"`
+	Error    string   `json:"error"`
+}
+
+func attachJSON(report *layer.AttachReport) any {
+	out := struct {
+		Functions []attachedJSON `json:"functions"`
+	}{Functions: []attachedJSON{}}
+	for _, r := range report.Functions {
+		msg := ""
+		if r.Err != nil {
+			msg = r.Err.Error()
+		}
+		out.Functions = append(out.Functions, attachedJSON{r.Function, r.Region, string(r.Status), nonNil(r.From), nonNil(r.To), msg})
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// printAttached prints the report: the table (or JSON) on stdout, the
+// reasons on stderr.
+func printAttached(f *Factory, report *layer.AttachReport) error {
+	if f.Globals.JSON() {
+		return output.JSON(f.Out, attachJSON(report))
+	}
+	tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FUNCTION\tREGION\tSTATUS\tFROM\tTO")
+	for _, r := range report.Functions {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Function, r.Region, r.Status, layerList(r.From), layerList(r.To))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range report.Functions {
+		if r.Err != nil {
+			fmt.Fprintf(f.Err, "%s %s: %s: %s\n", r.Function, r.Region, r.Status, indentLines(r.Err.Error()))
+		}
+	}
+	return nil
+}
+
+// layerList is a Layers list as NAME:VERSION, comma-separated, in order;
+// "-" for none.
+func layerList(arns []string) string {
+	if len(arns) == 0 {
+		return "-"
+	}
+	out := make([]string, len(arns))
+	for i, a := range arns {
+		out[i] = a
+		if j := strings.Index(a, ":layer:"); j >= 0 {
+			out[i] = a[j+len(":layer:"):]
+		}
+	}
+	return strings.Join(out, ",")
+}

@@ -1,0 +1,119 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/layerctl/layerctl/internal/fakelambda"
+	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// The keys of `attach --output json` are a contract with users' pipelines.
+func TestAttachJSON(t *testing.T) {
+	report := &layer.AttachReport{Functions: []layer.FunctionResult{
+		{Function: "f", Region: "us-east-1", Status: layer.StatusAttached, From: []string{"arn:a:1"}, To: []string{"arn:a:2"}},
+		{Function: "g", Region: "us-east-1", Status: layer.StatusRefused, Err: errors.New("it would use 6 layers")},
+	}}
+	b, err := json.Marshal(attachJSON(report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"functions":[` +
+		`{"function":"f","region":"us-east-1","status":"attached","from":["arn:a:1"],"to":["arn:a:2"],"error":""},` +
+		`{"function":"g","region":"us-east-1","status":"refused","from":[],"to":[],"error":"it would use 6 layers"}]}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+	empty, _ := json.Marshal(attachJSON(&layer.AttachReport{}))
+	if string(empty) != `{"functions":[]}` {
+		t.Errorf("no functions: %s", empty)
+	}
+}
+
+func TestExitPartial(t *testing.T) {
+	if got := exitCode(&partialError{errors.New("2 of 3 failed")}); got != ExitPartial || ExitPartial != 3 {
+		t.Errorf("exit code %d", got)
+	}
+}
+
+// Ctrl-C midway, as a user sees it: the updates already sent end, the
+// report lists every function, exit code 1.
+func TestAttachInterruptedReports(t *testing.T) {
+	fake := fakelambda.New()
+	defer fake.Close()
+	fake.UpdateDuration = 100 * time.Millisecond
+	v1 := fake.AddLayerVersion("shared", []string{"python3.12"}, nil, 100)
+	v2 := fake.AddLayerVersion("shared", []string{"python3.12"}, nil, 100)
+	other := fake.AddLayerVersion("other", nil, nil, 100)
+	for i := range 20 {
+		fake.PutFunction(fakelambda.Function{Name: fmt.Sprintf("f%02d", i), Runtime: "python3.12", Layers: []string{other, v1}})
+	}
+	lc := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(fake.URL), Credentials: credentials.NewStaticCredentialsProvider("t", "t", "")})
+	v, err := layer.GetVersion(context.Background(), lc, "shared", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "layerctl.yaml"), []byte("version: 1\nlayers:\n  shared:\n    runtimes: [python3.12]\n    files: [{from: src, to: python}]\n"), 0o644)
+	lock := &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{"shared": {CodeSHA256: v.CodeSHA256, SHA256: strings.Repeat("0", 64),
+		Regions: map[string]*manifest.LockRegion{"us-east-1": {ARN: v2, Version: 2}}}}}
+	if err := lock.Save(filepath.Join(dir, manifest.LockFile)); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_REGION": "us-east-1",
+		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_EC2_METADATA_DISABLED": "true"} {
+		t.Setenv(k, v)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for fake.Calls("UpdateFunctionConfiguration") < 3 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	var out, errs bytes.Buffer
+	f := &Factory{Out: &out, Err: &errs, Getenv: os.Getenv, Now: time.Now}
+	code := Execute(ctx, []string{"-f", filepath.Join(dir, "layerctl.yaml"), "attach", "--endpoint-url", fake.URL, "--concurrency", "1", "-o", "json"}, f)
+	if code != ExitFailed {
+		t.Fatalf("exit code %d\nstderr:\n%s", code, errs.String())
+	}
+	var report struct {
+		Functions []attachedJSON `json:"functions"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
+		t.Fatalf("stdout is not the JSON report: %v\n%s", err, out.String())
+	}
+	counts := map[string]int{}
+	for _, r := range report.Functions {
+		counts[r.Status]++
+		got := fake.FunctionState(r.Function)
+		if got.Status != "Successful" || len(got.Layers) != 2 || got.Layers[0] != other {
+			t.Errorf("%s left %s with %v", r.Function, got.Status, got.Layers)
+		}
+		if !slices.Equal(got.Layers, r.To) {
+			t.Errorf("%s: report says %v, it has %v", r.Function, r.To, got.Layers)
+		}
+	}
+	if len(report.Functions) != 20 || counts["attached"] < 3 || counts["skipped"] == 0 || counts["attached"]+counts["skipped"] != 20 {
+		t.Errorf("statuses %v", counts)
+	}
+	if !strings.Contains(errs.String(), "layerctl: interrupted: ") {
+		t.Errorf("stderr:\n%s", errs.String())
+	}
+}

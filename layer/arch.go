@@ -1,0 +1,172 @@
+package layer
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// maxDiffLines bounds how many differing paths an error lists.
+const maxDiffLines = 10
+
+// sameContent checks that every architecture got the same entries, so
+// that one ZIP can serve them all; otherwise it says what differs and how
+// to split the layer.
+func sameContent(ctx context.Context, l *manifest.Layer, archs []string, perArch [][]entry) error {
+	var lines []string
+	for i := 1; i < len(archs); i++ {
+		diff, err := entryDifference(ctx, perArch[0], perArch[i], archs[0], archs[i])
+		if err != nil {
+			return err
+		}
+		lines = append(lines, diff...)
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "its content differs between %s, so one ZIP cannot serve them all:", strings.Join(archs, " and "))
+	for i, line := range lines {
+		if i == maxDiffLines {
+			fmt.Fprintf(&b, "\n  ... and %d more", len(lines)-maxDiffLines)
+			break
+		}
+		b.WriteString("\n  " + line)
+	}
+	var pairs []string
+	for _, a := range archs {
+		pairs = append(pairs, fmt.Sprintf("%s: %s-%s", a, l.Name, a))
+	}
+	fmt.Fprintf(&b, "\n  fix: split it into one Lambda layer per architecture, named in the manifest:\n    split_architectures: {%s}\n  or declare one architecture", strings.Join(pairs, ", "))
+	return &ContentError{Layer: l.Name, Msg: b.String()}
+}
+
+// entryDifference lists, for messages, how two entry lists differ. Files
+// read from the same place are equal without reading them.
+func entryDifference(ctx context.Context, a, b []entry, nameA, nameB string) ([]string, error) {
+	byA := map[string]*entry{}
+	for i := range a {
+		byA[a[i].name] = &a[i]
+	}
+	byB := map[string]*entry{}
+	for i := range b {
+		byB[b[i].name] = &b[i]
+	}
+	memo := newHashMemo("", true)
+	var out []string
+	for i := range a {
+		ea := &a[i]
+		eb, ok := byB[ea.name]
+		if !ok {
+			out = append(out, fmt.Sprintf("%s: only for %s", ea.name, nameA))
+			continue
+		}
+		same, err := sameEntry(memo, ea, eb)
+		if err != nil {
+			return nil, err
+		}
+		if !same {
+			out = append(out, fmt.Sprintf("%s: differs (%s: %s, %s: %s)", ea.name, nameA, describeEntryShort(ea), nameB, describeEntryShort(eb)))
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	for i := range b {
+		if _, ok := byA[b[i].name]; !ok {
+			out = append(out, fmt.Sprintf("%s: only for %s", b[i].name, nameB))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func sameEntry(memo *hashMemo, a, b *entry) (bool, error) {
+	if a.kind != b.kind || a.exec != b.exec || a.target != b.target {
+		return false, nil
+	}
+	if a.kind != kindFile || a.src == b.src {
+		return true, nil
+	}
+	if a.size != b.size {
+		return false, nil
+	}
+	sa, err := memo.sum(a.src, a.stamp)
+	if err != nil {
+		return false, err
+	}
+	sb, err := memo.sum(b.src, b.stamp)
+	if err != nil {
+		return false, err
+	}
+	return sa == sb, nil
+}
+
+func describeEntryShort(e *entry) string {
+	switch e.kind {
+	case kindSymlink:
+		return "symlink to " + e.target
+	case kindDir:
+		return "folder"
+	}
+	return output.Bytes(e.size)
+}
+
+// treeDifference lists the paths that differ between two folders.
+func treeDifference(ctx context.Context, dirA, dirB string) ([]string, error) {
+	list := func(dir string) ([]entry, error) {
+		byName, err := listSources("", []source{{path: dir, label: dir}}, nil, "")
+		if err != nil {
+			return nil, err
+		}
+		return sortedEntries(byName), nil
+	}
+	a, err := list(dirA)
+	if err != nil {
+		return nil, err
+	}
+	b, err := list(dirB)
+	if err != nil {
+		return nil, err
+	}
+	return entryDifference(ctx, a, b, "a", "b")
+}
+
+// checkServesAll warns when a ZIP that serves several architectures holds
+// native code for only some of them.
+func checkServesAll(machines map[string]uint16, archs []string) []Finding {
+	if len(archs) < 2 {
+		return nil
+	}
+	count := map[string]int{}
+	example := map[string]string{}
+	names := make([]string, 0, len(machines))
+	for n := range machines {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		a := archOfMachine(machines[n])
+		if count[a] == 0 {
+			example[a] = n
+		}
+		count[a]++
+	}
+	var out []Finding
+	for _, have := range archs {
+		if count[have] == 0 {
+			continue
+		}
+		for _, lack := range archs {
+			if count[lack] == 0 {
+				out = append(out, Finding{SevWarning, example[have], fmt.Sprintf("the ZIP serves %s but its native code is for %s only (%d %s, e.g. %s): %s functions cannot run it; give each architecture its own layer (split_architectures) and files entries with architecture: %s",
+					strings.Join(archs, " and "), have, count[have], plural(count[have], "file"), example[have], lack, lack)})
+			}
+		}
+	}
+	return out
+}

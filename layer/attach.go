@@ -1,0 +1,359 @@
+package layer
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// What attach did to one function. StatusUnchanged (already on the version)
+// and StatusFailed are publish's.
+const (
+	StatusAttached       Status = "attached"        // now uses the version
+	StatusWouldAttach    Status = "would-attach"    // --dry-run: would be changed
+	StatusRefused        Status = "refused"         // not changed: it would break or Lambda would refuse
+	StatusRolledBack     Status = "rolled-back"     // --atomic: changed, then put back as it was
+	StatusRollbackFailed Status = "rollback-failed" // --atomic: changed, and putting it back failed
+	StatusSkipped        Status = "skipped"         // left alone: interrupted, --atomic stopped, or no longer uses the layer
+)
+
+// AttachTarget is one manifest layer to attach, in its regions.
+type AttachTarget struct {
+	Layer   *manifest.Layer
+	Regions []string
+	// Version is the version to attach (a rollback: --version N); 0 means the
+	// version holding the layer's content: the lock's, else the newest one
+	// carrying Lock's or Artifact's digest.
+	Version  int64
+	Lock     *manifest.LockLayer // the lock's record of the layer; nil when it has none
+	Artifact *Artifact           // the built content, used when Lock is nil
+	// Functions (names or ARNs) and functions carrying every one of Tags are
+	// the targets. With neither, the targets are the functions already using
+	// some version of the layer.
+	Functions []string
+	Tags      map[string]string
+}
+
+// AttachOptions are the clients and knobs of an attach run.
+type AttachOptions struct {
+	Lambda         func(region string) AttachAPI
+	DryRun         bool   // read and plan; change nothing
+	Atomic         bool   // if any function fails, put every changed one back
+	PublishVersion bool   // publish a function version after the update
+	Alias          string // then point this alias at it (needs PublishVersion)
+	// Concurrency bounds the AWS calls in flight at once, over every region
+	// and function; 0 means 10. Up to 4 times as many functions are worked
+	// on at once, since most of a function's time is spent waiting for its
+	// update to end.
+	Concurrency   int
+	PollInterval  time.Duration // first wait before reading an update in progress again; 0 means 500ms
+	UpdateTimeout time.Duration // the longest one update may stay in progress; 0 means 15 minutes
+	// GracePeriod is how long, after an interrupt, updates already sent may
+	// still be waited for (and --atomic rollbacks made); 0 means 2 minutes.
+	GracePeriod time.Duration
+	RetryBase   time.Duration // first backoff after a throttle or server error; 0 means 200ms
+	// Rate and ReadRate pace the calls per second: GetFunction (Lambda's
+	// quota: 100 per second) and every other call (15 per second, shared by
+	// all control-plane calls of the account and region); 0 does not pace.
+	Rate, ReadRate float64
+	Log            io.Writer // what happens, for people
+}
+
+// FunctionResult is what attach did, or would do, to one function.
+type FunctionResult struct {
+	Function string
+	Region   string
+	Status   Status
+	From     []string // its Layers before
+	To       []string // its Layers after (planned, for would-attach and refused)
+	Err      error    // why refused, failed, skipped or not put back
+	// Version is the function version published (--publish-version), and
+	// AliasFrom the version the alias pointed to before it was moved.
+	Version, AliasFrom string
+}
+
+// AttachReport is every function attach looked at, by region then name.
+type AttachReport struct {
+	Functions   []FunctionResult
+	Interrupted bool // stopped midway: functions not yet changed were left alone
+	RolledBack  bool // --atomic put the changed functions back
+}
+
+// Problems counts the functions that did not end as asked: refused, failed,
+// rolled back or not put back.
+func (r *AttachReport) Problems() int {
+	n := 0
+	for _, f := range r.Functions {
+		switch f.Status {
+		case StatusRefused, StatusFailed, StatusRolledBack, StatusRollbackFailed:
+			n++
+		}
+	}
+	return n
+}
+
+// errStopped is a function left alone because the run is stopping.
+var errStopped = errors.New("stopped")
+
+// Attach moves functions onto layer versions. It resolves each layer's
+// version per region, finds the target functions, then reads, plans and
+// (unless DryRun) updates each, with bounded concurrency: each update
+// carries the RevisionId it was planned from, is planned again when someone
+// else changed the function meanwhile, waits out updates in progress, and
+// is waited for until Lambda says it ended. Under DryRun and Atomic every
+// function is planned before any is changed. The error is for what stops
+// the whole run before any change (a version that cannot be found, a
+// listing that fails) or an interrupt; what happened to each function is in
+// the report.
+func Attach(ctx context.Context, targets []AttachTarget, opts AttachOptions) (*AttachReport, error) {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 10
+	}
+	opts.PollInterval = cmp.Or(opts.PollInterval, 500*time.Millisecond)
+	opts.UpdateTimeout = cmp.Or(opts.UpdateTimeout, 15*time.Minute)
+	opts.GracePeriod = cmp.Or(opts.GracePeriod, 2*time.Minute)
+	opts.RetryBase = cmp.Or(opts.RetryBase, 200*time.Millisecond)
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	r := &attachRun{opts: opts, limiter: newCallLimiter(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]AttachAPI{}}
+
+	cands, err := r.resolveAll(ctx, targets)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := r.discover(ctx, targets, cands)
+	if err != nil {
+		return nil, err
+	}
+	report := &AttachReport{}
+	unplanned := func(j *attachJob) bool { return j.res.Status == "" }
+	interrupted := func() bool { return ctx.Err() != nil }
+
+	// From the first update on, calls use work: an interrupt stops new
+	// changes but lets the updates already sent end (for a while), so that
+	// the report says what each function is left with.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(opts.GracePeriod, cancelWork) })
+	defer stopGrace()
+	stopping := func() bool { return ctx.Err() != nil || r.aborted.Load() }
+
+	if opts.DryRun || opts.Atomic {
+		// Every function is read and planned before any is changed: a
+		// refusal under --atomic then costs no update and no rollback.
+		r.each(jobs, unplanned, interrupted, func(j *attachJob) { r.plan(ctx, j) })
+		if ctx.Err() != nil {
+			report.Interrupted = true
+			r.skipUnfinished(jobs, "interrupted before any function was changed")
+			return r.finish(report, jobs), fmt.Errorf("interrupted while reading the functions; nothing was changed: %w", ctx.Err())
+		}
+		if opts.DryRun {
+			return r.finish(report, jobs), nil
+		}
+		if bad := countStatus(jobs, StatusRefused, StatusFailed); bad > 0 {
+			r.skipPlanned(jobs, fmt.Sprintf("not changed: --atomic, and %d function(s) refused or failed while planning", bad))
+			return r.finish(report, jobs), nil
+		}
+		r.each(jobs, r.needsApply, stopping, func(j *attachJob) { r.apply(work, j, stopping) })
+	} else {
+		// Each function is changed as soon as it is planned.
+		r.each(jobs, unplanned, stopping, func(j *attachJob) {
+			if r.plan(ctx, j); r.needsApply(j) {
+				r.apply(work, j, stopping)
+			}
+		})
+	}
+	report.Interrupted = ctx.Err() != nil
+	r.skipUnfinished(jobs, r.stopReason(ctx))
+
+	if opts.Atomic && (report.Interrupted || r.aborted.Load()) {
+		report.RolledBack = true
+		never := func() bool { return false }
+		r.each(jobs, func(j *attachJob) bool { return j.updated }, never, func(j *attachJob) { r.rollback(work, j) })
+	}
+	r.finish(report, jobs)
+	if report.Interrupted {
+		return report, fmt.Errorf("interrupted: %s: %w", summary(report), ctx.Err())
+	}
+	return report, nil
+}
+
+// attachRun is one Attach call's shared state.
+type attachRun struct {
+	opts    AttachOptions
+	limiter *callLimiter
+	aborted atomic.Bool // --atomic: a function failed, start no more updates
+
+	mu   sync.Mutex
+	apis map[string]AttachAPI
+}
+
+// attachJob is one function in one region, and what happened to it.
+type attachJob struct {
+	region, name string
+	id           string // what the API is called with: the name, or the ARN given
+	wants        []*attachWant
+	res          FunctionResult
+
+	listed  []string                     // Layers as ListFunctions gave them, when it did
+	cfg     *types.FunctionConfiguration // the last configuration read
+	from    []string                     // Layers right before our update
+	to      []string                     // Layers our update set
+	updated bool                         // an update of ours was accepted
+	moved   bool                         // the alias was moved
+}
+
+func (r *attachRun) api(region string) AttachAPI {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, ok := r.apis[region]
+	if !ok {
+		a = limitedAPI{api: r.opts.Lambda(region), l: r.limiter}
+		r.apis[region] = a
+	}
+	return a
+}
+
+func (r *attachRun) logf(j *attachJob, format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if j != nil {
+		format = j.name + " " + j.region + ": " + format
+	}
+	fmt.Fprintf(r.opts.Log, format+"\n", args...)
+}
+
+// each runs fn on the jobs selected, up to 4 times Concurrency at once (the
+// calls themselves are bounded by the limiter), and starts none once stop
+// says so.
+func (r *attachRun) each(jobs []*attachJob, selected func(*attachJob) bool, stop func() bool, fn func(*attachJob)) {
+	sem := make(chan struct{}, 4*r.opts.Concurrency)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		if !selected(j) {
+			continue
+		}
+		sem <- struct{}{}
+		if stop() {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fn(j)
+		}()
+	}
+	wg.Wait()
+}
+
+// needsApply selects the functions the apply phase works on.
+func (r *attachRun) needsApply(j *attachJob) bool {
+	switch j.res.Status {
+	case StatusWouldAttach:
+		return true
+	case StatusUnchanged:
+		// Already on the version, but its alias may have been left behind.
+		return r.opts.PublishVersion
+	}
+	return false
+}
+
+func (r *attachRun) stopReason(ctx context.Context) string {
+	if ctx.Err() != nil {
+		return "interrupted before it was changed"
+	}
+	return "not changed: --atomic, and another function failed"
+}
+
+// skipUnfinished marks the jobs never planned, or planned but never
+// changed, skipped.
+func (r *attachRun) skipUnfinished(jobs []*attachJob, why string) {
+	for _, j := range jobs {
+		switch j.res.Status {
+		case "":
+			// Never read: its Layers as listed, if it was found by listing.
+			j.res.Status, j.res.Err = StatusSkipped, errors.New(why+" (not read)")
+			j.res.From, j.res.To = j.listed, j.listed
+		case StatusWouldAttach:
+			j.res.Status, j.res.Err = StatusSkipped, errors.New(why)
+			j.res.To = j.res.From
+		}
+	}
+}
+
+// skipPlanned marks the functions planned but never changed skipped.
+func (r *attachRun) skipPlanned(jobs []*attachJob, why string) {
+	for _, j := range jobs {
+		if j.res.Status == StatusWouldAttach {
+			j.res.Status, j.res.Err = StatusSkipped, errors.New(why)
+			j.res.To = j.res.From
+		}
+	}
+}
+
+func countStatus(jobs []*attachJob, statuses ...Status) int {
+	n := 0
+	for _, j := range jobs {
+		if slices.Contains(statuses, j.res.Status) {
+			n++
+		}
+	}
+	return n
+}
+
+// finish fills the report from the jobs, by region then function.
+func (r *attachRun) finish(report *AttachReport, jobs []*attachJob) *AttachReport {
+	report.Functions = report.Functions[:0]
+	for _, j := range jobs {
+		res := j.res
+		res.Function, res.Region = j.name, j.region
+		if res.From == nil {
+			res.From = []string{}
+		}
+		if res.To == nil {
+			res.To = slices.Clone(res.From)
+		}
+		report.Functions = append(report.Functions, res)
+	}
+	slices.SortFunc(report.Functions, func(a, b FunctionResult) int {
+		return cmp.Or(strings.Compare(a.Region, b.Region), strings.Compare(a.Function, b.Function))
+	})
+	return report
+}
+
+// summary counts the report's functions by status, e.g. "3 attached, 2 skipped".
+func summary(report *AttachReport) string {
+	counts := map[Status]int{}
+	var order []Status
+	for _, f := range report.Functions {
+		if counts[f.Status] == 0 {
+			order = append(order, f.Status)
+		}
+		counts[f.Status]++
+	}
+	slices.Sort(order)
+	var parts []string
+	for _, s := range order {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+	}
+	if len(parts) == 0 {
+		return "no functions"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Summary is a one-line count of the report's functions by status.
+func (r *AttachReport) Summary() string { return summary(r) }

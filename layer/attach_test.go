@@ -1,0 +1,205 @@
+package layer
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+// motoFunctions creates functions in moto, which needs an IAM role for them.
+type motoFunctions struct {
+	t    *testing.T
+	lc   *lambda.Client
+	role string
+}
+
+func newMotoFunctions(t *testing.T, url string) *motoFunctions {
+	ctx := context.Background()
+	ic := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: testCreds})
+	name := uniqueName("attach-role")
+	out, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	if err != nil {
+		t.Fatalf("creating an IAM role in moto: %v", err)
+	}
+	return &motoFunctions{t: t, lc: lambdaAt(url, "us-east-1"), role: aws.ToString(out.Role.Arn)}
+}
+
+func (m *motoFunctions) create(name string, layers ...string) {
+	m.t.Helper()
+	var code bytes.Buffer
+	zw := zip.NewWriter(&code)
+	w, _ := zw.Create("app.py")
+	w.Write([]byte("def handler(event, context):\n    return 'ok'\n"))
+	zw.Close()
+	_, err := m.lc.CreateFunction(context.Background(), &lambda.CreateFunctionInput{
+		FunctionName: aws.String(name), Role: aws.String(m.role), Runtime: types.RuntimePython312, Handler: aws.String("app.handler"),
+		Code: &types.FunctionCode{ZipFile: code.Bytes()}, Layers: layers,
+		Environment: &types.Environment{Variables: map[string]string{"OWNER": name}},
+	})
+	if err != nil {
+		m.t.Fatalf("creating function %s: %v", name, err)
+	}
+}
+
+func (m *motoFunctions) config(name string) *lambda.GetFunctionConfigurationOutput {
+	m.t.Helper()
+	out, err := m.lc.GetFunctionConfiguration(context.Background(), &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(name)})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return out
+}
+
+func (m *motoFunctions) layers(name string) []string {
+	var out []string
+	for _, l := range m.config(name).Layers {
+		out = append(out, aws.ToString(l.Arn))
+	}
+	return out
+}
+
+// publishOther publishes a version of another team's layer and returns its ARN.
+func (m *motoFunctions) publishOther(name string) string {
+	m.t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.Create("python/" + name + ".py")
+	w.Write([]byte("X = 1\n"))
+	zw.Close()
+	out, err := m.lc.PublishLayerVersion(context.Background(), &lambda.PublishLayerVersionInput{LayerName: aws.String(name),
+		Content: &types.LayerVersionContentInput{ZipFile: b.Bytes()}, CompatibleRuntimes: []types.Runtime{types.RuntimePython312}})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return aws.ToString(out.LayerVersionArn)
+}
+
+// Against moto: functions with 0, 1 and 3 other layers, this layer first,
+// in the middle and last. attach changes only this layer's ARN; every other
+// layer, the order and the rest of the configuration stay. Then a rollback
+// with --publish-version --alias moves the alias.
+func TestAttachAgainstMoto(t *testing.T) {
+	ctx := context.Background()
+	pe := newPublishEnv(t, map[string]string{"src/pkg/__init__.py": "V = 1\n"})
+	pe.layer.Runtimes = []string{"python3.12", "python3.13"}
+	wantResults(t, pe.publish(false), "us-east-1 published 1")
+	v1 := pe.lock.Layers[pe.layer.Name].Regions["us-east-1"].ARN
+	tree(t, pe.dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
+	wantResults(t, pe.publish(false), "us-east-1 published 2")
+	v2 := pe.lock.Layers[pe.layer.Name].Regions["us-east-1"].ARN
+
+	m := newMotoFunctions(t, pe.url)
+	a, b, c := m.publishOther(uniqueName("team-a")), m.publishOther(uniqueName("team-b")), m.publishOther(uniqueName("team-c"))
+	fn := func(s string) string { return pe.layer.Name + "-" + s }
+	cases := map[string][2][]string{ // before, after
+		fn("alone"):  {{v1}, {v2}},
+		fn("before"): {{a, v1}, {a, v2}},
+		fn("after"):  {{v1, a}, {v2, a}},
+		fn("first"):  {{v1, a, b, c}, {v2, a, b, c}},
+		fn("middle"): {{a, b, v1, c}, {a, b, v2, c}},
+		fn("last"):   {{a, b, c, v1}, {a, b, c, v2}},
+		fn("other"):  {{a, b}, {a, b}},
+	}
+	for name, ls := range cases {
+		m.create(name, ls[0]...)
+	}
+
+	var log syncBuffer
+	opts := AttachOptions{Lambda: func(r string) AttachAPI { return lambdaAt(pe.url, r) }, Log: &log}
+	target := AttachTarget{Layer: pe.layer, Regions: []string{"us-east-1"}, Lock: pe.lock.Layers[pe.layer.Name]}
+	report, err := Attach(ctx, []AttachTarget{target}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := statuses(report)
+	if len(got) != 6 {
+		t.Errorf("functions %v: want the 6 using the layer", got)
+	}
+	for name, ls := range cases {
+		if name != fn("other") && got[name] != "attached" {
+			t.Errorf("%s: %s\nlog:\n%s", name, got[name], log.String())
+		}
+		if d := cmp.Diff(ls[1], m.layers(name)); d != "" {
+			t.Errorf("%s's Layers (-want +got):\n%s", name, d)
+		}
+		if cfg := m.config(name); cfg.Environment == nil || cfg.Environment.Variables["OWNER"] != name || aws.ToString(cfg.Handler) != "app.handler" {
+			t.Errorf("%s: the rest of its configuration changed: %+v", name, cfg.Environment)
+		}
+	}
+
+	// Roll back to version 1, publishing a function version and moving
+	// the alias that production traffic follows.
+	alias := fn("middle")
+	pv, err := m.lc.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(alias)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.lc.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(alias), Name: aws.String("live"), FunctionVersion: pv.Version}); err != nil {
+		t.Fatal(err)
+	}
+	target.Version, target.Functions = 1, []string{alias}
+	opts.PublishVersion, opts.Alias = true, "live"
+	report, err = Attach(ctx, []AttachTarget{target}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := report.Functions[0]; r.Status != StatusAttached || r.Version == "" || r.Version == aws.ToString(pv.Version) || r.AliasFrom != aws.ToString(pv.Version) {
+		t.Fatalf("%+v\nlog:\n%s", r, log.String())
+	}
+	if d := cmp.Diff([]string{a, b, v1, c}, m.layers(alias)); d != "" {
+		t.Errorf("after the rollback (-want +got):\n%s", d)
+	}
+	al, err := m.lc.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(alias), Name: aws.String("live")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(al.FunctionVersion) != report.Functions[0].Version {
+		t.Errorf("alias live -> %s, want the version published, %s", aws.ToString(al.FunctionVersion), report.Functions[0].Version)
+	}
+	ver, err := m.lc.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(alias), Qualifier: al.FunctionVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ver.Layers) != 4 || aws.ToString(ver.Layers[2].Arn) != v1 {
+		t.Errorf("the version the alias points to has Layers %v", ver.Layers)
+	}
+}
+
+// Without a lock entry, the version is the newest holding the content's
+// digest (publish's lookup, reused).
+func TestAttachFindsTheVersionByDigest(t *testing.T) {
+	pe := newPublishEnv(t, map[string]string{"src/pkg/__init__.py": "V = 1\n"})
+	wantResults(t, pe.publish(false), "us-east-1 published 1")
+	v1 := pe.lock.Layers[pe.layer.Name].Regions["us-east-1"].ARN
+	m := newMotoFunctions(t, pe.url)
+	m.create(pe.layer.Name + "-fn")
+	art := mustBuild(t, pe.dir, pe.layer, BuildOptions{OutDir: filepath.Join(pe.dir, "dist")})
+	target := AttachTarget{Layer: pe.layer, Regions: []string{"us-east-1"}, Artifact: art, Functions: []string{pe.layer.Name + "-fn"}}
+	report, err := Attach(context.Background(), []AttachTarget{target}, AttachOptions{Lambda: func(r string) AttachAPI { return lambdaAt(pe.url, r) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := statuses(report)[pe.layer.Name+"-fn"]; s != "attached" {
+		t.Fatal(s)
+	}
+	if d := cmp.Diff([]string{v1}, m.layers(pe.layer.Name+"-fn")); d != "" {
+		t.Error(d)
+	}
+
+	// New content, not published: nothing to attach, nothing changed.
+	tree(t, pe.dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
+	target.Artifact = mustBuild(t, pe.dir, pe.layer, BuildOptions{OutDir: filepath.Join(pe.dir, "dist")})
+	_, err = Attach(context.Background(), []AttachTarget{target}, AttachOptions{Lambda: func(r string) AttachAPI { return lambdaAt(pe.url, r) }})
+	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("holds its content (sha256 "+target.Artifact.SHA256[:12]+"): run layerctl publish first")) {
+		t.Fatalf("error %v", err)
+	}
+}

@@ -1,0 +1,198 @@
+package layer
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CacheDirName is the build cache's folder inside the output folder: it
+// lives and dies with the artifacts it points to, and a dot keeps it out of
+// listings. Deleting it is always safe; the next build is just slower.
+const CacheDirName = ".layerctl-cache"
+
+// buildCache maps a layer's fingerprint (see fingerprint.go) to the
+// artifact built from it, and remembers input hashes by stat (hashMemo).
+//
+//	<out>/.layerctl-cache/
+//	  CACHEDIR.TAG, .gitignore   so backup tools and git leave it alone
+//	  files.memo                 path -> (stat, digest) of inputs
+//	  builds/<fingerprint>.json  the artifact built from that fingerprint
+type buildCache struct {
+	dir    string
+	outDir string // as the caller gave it: artifact paths are joined to it
+	memo   *hashMemo
+}
+
+// cacheEntry is one recorded build.
+type cacheEntry struct {
+	Layer         string
+	File          string   // the ZIP's name in the output folder
+	Stat          fileStat // the ZIP's stat when recorded
+	SHA256        string
+	CodeSHA256    string
+	Size          int64
+	UnzippedSize  int64
+	Files         int
+	Runtimes      []string
+	Architectures []string
+	Findings      []Finding
+}
+
+func openCache(outDir, absOut string, noCache bool) *buildCache {
+	dir := filepath.Join(absOut, CacheDirName)
+	return &buildCache{dir: dir, outDir: outDir, memo: newHashMemo(filepath.Join(dir, "files.memo"), noCache)}
+}
+
+func (c *buildCache) entryPath(layer, key string) string {
+	return filepath.Join(c.dir, "builds", layer+"-"+key+".json")
+}
+
+// holds reports whether the cache records any build of the layer: when it
+// does not, a build cannot be a hit whatever its key.
+func (c *buildCache) holds(layer string) bool {
+	ents, err := os.ReadDir(filepath.Join(c.dir, "builds"))
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), layer+"-")
+		if ok && len(rest) == 64+len(".json") && strings.HasSuffix(rest, ".json") {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup returns the artifact recorded for key, if its ZIP is still there
+// with the same content.
+func (c *buildCache) lookup(layer, key string) *Artifact {
+	data, err := os.ReadFile(c.entryPath(layer, key))
+	if err != nil {
+		return nil
+	}
+	var e cacheEntry
+	if json.Unmarshal(data, &e) != nil || e.Layer != layer || e.File == "" || filepath.Base(e.File) != e.File {
+		return nil
+	}
+	p := filepath.Join(c.outDir, e.File)
+	info, err := os.Stat(p)
+	if err != nil || !info.Mode().IsRegular() {
+		return nil
+	}
+	if st, ok := statOf(info); !ok || st != e.Stat {
+		// Touched, copied or replaced: trust it only if its bytes are still the ones recorded.
+		sum, err := fileSHA256(p)
+		if err != nil || sum != e.SHA256 {
+			return nil
+		}
+		if st, ok := statOf(info); ok {
+			e.Stat = st
+			_ = c.write(key, &e)
+		}
+	}
+	return &Artifact{
+		Layer: e.Layer, Path: p, SHA256: e.SHA256, CodeSHA256: e.CodeSHA256,
+		Size: e.Size, UnzippedSize: e.UnzippedSize, Files: e.Files,
+		Runtimes: e.Runtimes, Architectures: e.Architectures, Findings: e.Findings,
+		Cached: true,
+	}
+}
+
+// record remembers that key built a.
+func (c *buildCache) record(key string, a *Artifact) error {
+	info, err := os.Stat(a.Path)
+	if err != nil {
+		return err
+	}
+	st, _ := statOf(info)
+	return c.write(key, &cacheEntry{
+		Layer: a.Layer, File: filepath.Base(a.Path), Stat: st,
+		SHA256: a.SHA256, CodeSHA256: a.CodeSHA256, Size: a.Size, UnzippedSize: a.UnzippedSize,
+		Files: a.Files, Runtimes: a.Runtimes, Architectures: a.Architectures, Findings: a.Findings,
+	})
+}
+
+func (c *buildCache) write(key string, e *cacheEntry) error {
+	if err := c.ensure(); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(c.entryPath(e.Layer, key), data)
+}
+
+// fileSHA256 is the plain SHA-256 of a file, in hex, as Lambda computes CodeSha256.
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ensure creates the cache folder, tagged so that backup tools skip it
+// (bford.info/cachedir) and git ignores it.
+func (c *buildCache) ensure() error {
+	if err := os.MkdirAll(filepath.Join(c.dir, "builds"), 0o755); err != nil {
+		return err
+	}
+	files := map[string]string{
+		"CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n# This folder is layerctl's build cache; deleting it is safe.\n",
+		".gitignore":   "*\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(c.dir, name)
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// saveMemo persists the input hashes, if the cache folder is there or can be.
+func (c *buildCache) saveMemo() error {
+	if !c.memo.dirty {
+		return nil
+	}
+	if err := c.ensure(); err != nil {
+		return err
+	}
+	return c.memo.save()
+}
+
+func writeFileAtomic(p string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}

@@ -1,0 +1,365 @@
+package layer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// fileStat is what one stat says about one version of a file. Any write to
+// a file moves its ctime to the current time, and no user-level call can set
+// a ctime back, so a file whose fileStat is unchanged still has the content
+// it had: that is what lets a rebuild skip reading its inputs.
+type fileStat struct {
+	Dev, Ino     uint64
+	Size         int64
+	Mode         uint32
+	Mtime, Ctime int64 // nanoseconds since 1970
+}
+
+// racyWindow: a file changed this recently could change again within the
+// same timestamp tick (coarse on some filesystems, 2 s on FAT) and keep its
+// stat; its hash is used for this build but not remembered. Go's build
+// cache makes the same call.
+var racyWindow = 2 * time.Second // a variable for tests of files written a moment ago
+
+// memoVersion changes when the memo's format or meaning does.
+const memoVersion = 1
+
+// hashMemo remembers the SHA-256 of files by their fileStat, so a rebuild
+// with nothing changed reads no input. It also records the stat of every
+// file it vouched for, to catch a file changed while a build reads it.
+type hashMemo struct {
+	file   string // where it persists; "" keeps it in memory
+	ignore bool   // --no-cache: trust nothing stored, hash every file
+
+	mu      sync.Mutex
+	entries map[string]memoEntry
+	loaded  bool
+	dirty   bool
+	vouched map[string]fileStat // every file whose hash this run used, as it was then
+}
+
+type memoEntry struct {
+	Stat fileStat
+	Sum  [32]byte
+}
+
+func newHashMemo(file string, ignore bool) *hashMemo {
+	return &hashMemo{file: file, ignore: ignore, entries: map[string]memoEntry{}, vouched: map[string]fileStat{}}
+}
+
+func (h *hashMemo) load() {
+	if h.loaded {
+		return
+	}
+	h.loaded = true
+	if h.file == "" || h.ignore {
+		return
+	}
+	data, err := os.ReadFile(h.file)
+	if err != nil {
+		return
+	}
+	if entries, ok := decodeMemo(data); ok {
+		h.entries = entries
+	}
+}
+
+// The memo file: a header line, then per file its path's length (uvarint),
+// the path, the fileStat's six fields (8 bytes each, little-endian) and
+// the 32-byte digest. Simple to read fast: a rebuild's whole budget is
+// a few tens of milliseconds.
+var memoMagic = []byte(fmt.Sprintf("layerctl file digests %d\n", memoVersion))
+
+const memoRecord = 6*8 + 32
+
+func encodeMemo(w io.Writer, entries map[string]memoEntry) error {
+	bw := bufio.NewWriter(w)
+	bw.Write(memoMagic)
+	var num [binary.MaxVarintLen64]byte
+	var rec [memoRecord]byte
+	for p, e := range entries {
+		bw.Write(num[:binary.PutUvarint(num[:], uint64(len(p)))])
+		bw.WriteString(p)
+		st := e.Stat
+		for i, v := range []uint64{st.Dev, st.Ino, uint64(st.Size), uint64(st.Mode), uint64(st.Mtime), uint64(st.Ctime)} {
+			binary.LittleEndian.PutUint64(rec[i*8:], v)
+		}
+		copy(rec[48:], e.Sum[:])
+		bw.Write(rec[:])
+	}
+	return bw.Flush()
+}
+
+func decodeMemo(data []byte) (map[string]memoEntry, bool) {
+	if !bytes.HasPrefix(data, memoMagic) {
+		return nil, false
+	}
+	data = data[len(memoMagic):]
+	out := map[string]memoEntry{}
+	for len(data) > 0 {
+		n, k := binary.Uvarint(data)
+		if k <= 0 || uint64(len(data)-k) < n+memoRecord {
+			return nil, false
+		}
+		p := string(data[k : k+int(n)])
+		rec := data[k+int(n) : k+int(n)+memoRecord]
+		u := func(i int) uint64 { return binary.LittleEndian.Uint64(rec[i*8:]) }
+		e := memoEntry{Stat: fileStat{Dev: u(0), Ino: u(1), Size: int64(u(2)), Mode: uint32(u(3)), Mtime: int64(u(4)), Ctime: int64(u(5))}}
+		copy(e.Sum[:], rec[48:])
+		out[p] = e
+		data = data[k+int(n)+memoRecord:]
+	}
+	return out, true
+}
+
+// stamp is what the memo keeps of one stat of a file: its fileStat, and
+// whether that can vouch for the content (not where ctime or inode are
+// unknown; then a file is always read).
+type stamp struct {
+	st      fileStat
+	trusted bool
+}
+
+func stampOf(info fs.FileInfo) stamp {
+	st, trusted := statOf(info)
+	if !trusted {
+		st = fileStat{Size: info.Size(), Mtime: info.ModTime().UnixNano(), Mode: uint32(info.Mode())}
+	}
+	return stamp{st, trusted}
+}
+
+// known returns the remembered digest of the file at p without reading it,
+// when its stamp (from stat or lstat of p) is the one remembered.
+func (h *hashMemo) known(p string, s stamp) ([32]byte, bool) {
+	st, trusted := s.st, s.trusted
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.load()
+	h.vouched[p] = st
+	e, ok := h.entries[p]
+	if ok && trusted && e.Stat == st {
+		return e.Sum, true
+	}
+	return [32]byte{}, false
+}
+
+// remember records the digest of the file at p as read at time read, unless
+// the file changed too shortly before to be told apart from a later change.
+func (h *hashMemo) remember(p string, s stamp, sum [32]byte, read time.Time) {
+	st, trusted := s.st, s.trusted
+	cutoff := read.Add(-racyWindow).UnixNano()
+	if !trusted || st.Mtime >= cutoff || st.Ctime >= cutoff {
+		return
+	}
+	h.mu.Lock()
+	h.entries[p] = memoEntry{Stat: st, Sum: sum}
+	h.dirty = true
+	h.mu.Unlock()
+}
+
+// sum returns the content digest of the file at p, stamped s (from stat or
+// lstat of p, not followed through a symlink), reading it only when the
+// memo cannot vouch for it.
+func (h *hashMemo) sum(p string, s stamp) ([32]byte, error) {
+	if sum, ok := h.known(p, s); ok {
+		return sum, nil
+	}
+	now := time.Now()
+	sum, err := digestFile(p, s.st.Size)
+	if err != nil {
+		return sum, err
+	}
+	h.remember(p, s, sum, now)
+	return sum, nil
+}
+
+// A file's content digest is the SHA-256 of the SHA-256s of its chunks of
+// chunkSize bytes (one empty chunk for an empty file). The ZIP writer
+// computes it from the chunks it compresses, in parallel, so a first build
+// reads its inputs once.
+type contentDigest struct{ h hash.Hash }
+
+func newContentDigest() *contentDigest {
+	d := &contentDigest{h: sha256.New()}
+	d.reset()
+	return d
+}
+
+func (d *contentDigest) reset() {
+	d.h.Reset()
+	d.h.Write([]byte("layerctl content digest 1\n"))
+}
+
+func (d *contentDigest) add(chunk [32]byte) { d.h.Write(chunk[:]) }
+
+func (d *contentDigest) sum() [32]byte {
+	var out [32]byte
+	d.h.Sum(out[:0])
+	return out
+}
+
+var digestBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+
+// digestFile reads the file at p, which stat said holds size bytes.
+func digestFile(p string, size int64) ([32]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	defer f.Close()
+	d := newContentDigest()
+	bp := digestBufs.Get().(*[]byte)
+	defer digestBufs.Put(bp)
+	buf := (*bp)[:min(int64(chunkSize), max(size, 1))]
+	var n int64
+	for first := true; ; first = false {
+		k, err := io.ReadFull(f, buf)
+		n += int64(k)
+		if k > 0 || first {
+			d.add(sha256.Sum256(buf[:k]))
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return [32]byte{}, fmt.Errorf("reading %s: %w", p, err)
+		}
+	}
+	if n != size {
+		return [32]byte{}, fmt.Errorf("reading %s: the file changed while layerctl read it (rebuild when nothing writes to it)", p)
+	}
+	return d.sum(), nil
+}
+
+// sumPath hashes the regular file at p, following a symlink at p.
+func (h *hashMemo) sumPath(p string) ([32]byte, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	if !info.Mode().IsRegular() {
+		return [32]byte{}, fmt.Errorf("%s is not a regular file", p)
+	}
+	return h.sum(p, stampOf(info))
+}
+
+// sumEntries hashes the file entries, in parallel, into sums (by index).
+func (h *hashMemo) sumEntries(ctx context.Context, entries []entry) ([][32]byte, error) {
+	sums := make([][32]byte, len(entries))
+	work := make(chan int)
+	errs := make(chan error, 1)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				s, err := h.sum(entries[i].src, entries[i].stamp)
+				if err != nil {
+					select {
+					case errs <- fmt.Errorf("reading %s: %w", entries[i].origin, unwrapPathErr(err)):
+					default:
+					}
+					continue
+				}
+				sums[i] = s
+			}
+		}()
+	}
+	var err error
+feed:
+	for i := range entries {
+		if entries[i].kind != kindFile {
+			continue
+		}
+		select {
+		case work <- i:
+		case err = <-errs:
+			break feed
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return sums, err
+}
+
+// changedSince returns a file whose hash this run used but whose stat has
+// changed since, or "" when every one is as it was.
+func (h *hashMemo) changedSince() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for p, st := range h.vouched {
+		info, err := os.Stat(p)
+		if err != nil {
+			return p
+		}
+		if stampOf(info).st != st {
+			return p
+		}
+	}
+	return ""
+}
+
+// save writes the memo back when it learned something, atomically.
+func (h *hashMemo) save() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.file == "" || !h.dirty {
+		return nil
+	}
+	if h.ignore {
+		// --no-cache ignored the stored memo; keep what it held for other
+		// files, since it stays right for them.
+		old := newHashMemo(h.file, false)
+		old.load()
+		for p, e := range h.entries {
+			old.entries[p] = e
+		}
+		h.entries = old.entries
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(h.file), ".files-*.tmp")
+	if err != nil {
+		return err
+	}
+	err = encodeMemo(tmp, h.entries)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), h.file)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	h.dirty = false
+	return nil
+}
+
+func hexSum(s [32]byte) string { return hex.EncodeToString(s[:]) }

@@ -1,0 +1,425 @@
+package layer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// cacheFormat changes whenever what a fingerprint covers, or how layerctl
+// builds from the same inputs, changes without the executable changing.
+const cacheFormat = "layerctl build cache 1"
+
+// keyWriter accumulates a fingerprint: labelled records, every field
+// length-prefixed, so that no file name can pass for another record.
+type keyWriter struct{ b bytes.Buffer }
+
+func (k *keyWriter) add(label string, values ...string) {
+	k.field(label)
+	k.field(strconv.Itoa(len(values)))
+	for _, v := range values {
+		k.field(v)
+	}
+}
+
+func (k *keyWriter) field(v string) {
+	var n [binary.MaxVarintLen64]byte
+	k.b.Write(n[:binary.PutUvarint(n[:], uint64(len(v)))])
+	k.b.WriteString(v)
+}
+
+// fingerprint is a layer's build-cache key in the making: everything but
+// the content of its files entries' files, whose digests come from the
+// memo, from reading them, or from the ZIP writer on a first build.
+type fingerprint struct {
+	k      keyWriter
+	files  []entry         // the files entries' files and symlinks, in key order
+	owner  []int           // index of the files entry each came from
+	listed map[int][]entry // the same, by files entry: the build reuses them
+}
+
+// key is the fingerprint, given the digest of every file by source path.
+func (f *fingerprint) key(digests map[string][32]byte) string {
+	h := sha256.New()
+	h.Write(f.k.b.Bytes())
+	var k keyWriter
+	for j, e := range f.files {
+		owner := strconv.Itoa(f.owner[j])
+		switch e.kind {
+		case kindFile:
+			d := digests[e.src]
+			k.add("file", owner, e.name, strconv.FormatBool(e.exec), hex.EncodeToString(d[:]))
+		case kindSymlink:
+			k.add("symlink", owner, e.name, e.target)
+		}
+	}
+	h.Write(k.b.Bytes())
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// knownDigests returns the file digests the memo vouches for, by source
+// path, and the file entries it cannot vouch for.
+func (f *fingerprint) knownDigests(memo *hashMemo) (map[string][32]byte, []entry) {
+	known := map[string][32]byte{}
+	var missing []entry
+	for _, e := range f.files {
+		if e.kind != kindFile {
+			continue
+		}
+		if d, ok := memo.known(e.src, e.stamp); ok {
+			known[e.src] = d
+		} else {
+			missing = append(missing, e)
+		}
+	}
+	return known, missing
+}
+
+// fingerprint gathers the build-cache key of the layer: every input that
+// decides the ZIP's bytes, read without building anything:
+//   - layerctl itself (the executable's content) and the cache format;
+//   - the layer's manifest stanza, defaults applied, minus what does not go
+//     into the ZIP (description, license, publishing, attach, positions);
+//   - the entries' timestamp (SOURCE_DATE_EPOCH);
+//   - every file of every files entry: its path in the ZIP, execute bit,
+//     link target and content digest (excludes applied), and each
+//     archive's content digest;
+//   - python: the installer and its version, the interpreter running pip,
+//     pip's configuration files and PIP_/UV_ variables, the requirements
+//     file and every file it includes, local find-links folders (from the
+//     manifest, the requirements and pip's configuration) and local wheels;
+//   - node: package.json, package-lock.json, .npmrc, npm's effective
+//     configuration (npm config list), npm's and node's versions;
+//   - go: go env (version, GOFLAGS, experiments...), and for each
+//     architecture the packages go list -deps names: module versions and
+//     sums from the module cache, every file of local packages.
+//
+// Content digests come from the hashMemo: a file whose stat (size, mtime,
+// ctime, inode) is unchanged is not read again.
+func (p *plan) fingerprint(ctx context.Context) (*fingerprint, error) {
+	f := &fingerprint{}
+	k := &f.k
+	k.add("format", cacheFormat)
+	if exe, err := os.Executable(); err == nil {
+		if sum, err := p.memo.sumPath(exe); err == nil {
+			k.add("executable", hexSum(sum))
+		} else {
+			k.add("executable", "unreadable", time.Now().String()) // never a hit
+		}
+	}
+	stanza, err := layerStanza(p.l)
+	if err != nil {
+		return nil, err
+	}
+	k.add("layer", stanza)
+	k.add("modified", p.opts.Modified.UTC().Format(time.RFC3339Nano))
+
+	if err := p.keyFiles(f); err != nil {
+		return nil, err
+	}
+	if p.l.Python != nil {
+		if err := p.keyPython(ctx, k); err != nil {
+			return nil, err
+		}
+	}
+	if p.l.Node != nil {
+		if err := p.keyNode(ctx, k); err != nil {
+			return nil, err
+		}
+	}
+	if len(p.l.Go) > 0 {
+		if err := p.keyGo(ctx, k); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// layerStanza is the layer's settings that decide the ZIP, as JSON. It
+// starts from the whole Layer, so that a setting added later is covered
+// unless it is removed here on purpose.
+func layerStanza(l *manifest.Layer) (string, error) {
+	c := *l
+	c.Description, c.License = "", ""
+	c.Publishing, c.Attach = manifest.Publishing{}, manifest.Attach{}
+	c.Pos = manifest.Pos{}
+	c.Files = make([]manifest.FileMap, len(l.Files))
+	for i, f := range l.Files {
+		f.Pos = manifest.Pos{}
+		c.Files[i] = f
+	}
+	if l.Python != nil {
+		py := *l.Python
+		py.Pos = manifest.Pos{}
+		c.Python = &py
+	}
+	if l.Node != nil {
+		n := *l.Node
+		n.Pos = manifest.Pos{}
+		c.Node = &n
+	}
+	c.Go = make([]manifest.GoBuild, len(l.Go))
+	for i, g := range l.Go {
+		g.Pos = manifest.Pos{}
+		c.Go[i] = g
+	}
+	b, err := json.Marshal(c)
+	return string(b), err
+}
+
+// keyFiles lists the files entries: archives by digest, the rest file by
+// file (their digests are filled in later, see fingerprint.key).
+func (p *plan) keyFiles(f *fingerprint) error {
+	excludes := layerExcludes(p.l)
+	f.listed = map[int][]entry{}
+	for i, fm := range p.l.Files {
+		if fm.Architecture != "" && !slices.Contains(p.l.Architectures, fm.Architecture) {
+			continue // another architecture's (the other half of a split layer)
+		}
+		abs := absPath(p.baseDir, fm.From)
+		if fm.Archive {
+			sum, err := p.memo.sumPath(abs)
+			if err != nil {
+				return &ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("files: %s: %v", fm.From, unwrapPathErr(err))}
+			}
+			f.k.add("archive", fmt.Sprint(i), hexSum(sum))
+			continue
+		}
+		byName, err := listSources(p.l.Name, []source{{path: abs, to: fm.To, label: fm.From}}, excludes, p.absOut)
+		if err != nil {
+			return err
+		}
+		f.listed[i] = sortedEntries(byName)
+		for _, e := range f.listed[i] {
+			f.files = append(f.files, e)
+			f.owner = append(f.owner, i)
+		}
+	}
+	return nil
+}
+
+// keyPath adds a local file's content hash, or a folder's listing with the
+// hash of each file in it (not recursive: as pip reads find-links folders).
+func (p *plan) keyPath(k *keyWriter, label, file string) {
+	info, err := os.Stat(file)
+	switch {
+	case err != nil:
+		k.add(label, file, "missing")
+	case info.Mode().IsRegular():
+		if sum, err := p.memo.sum(file, stampOf(info)); err == nil {
+			k.add(label, file, hexSum(sum))
+		} else {
+			k.add(label, file, "unreadable", time.Now().String())
+		}
+	case info.IsDir():
+		ents, err := os.ReadDir(file)
+		if err != nil {
+			k.add(label, file, "unreadable", time.Now().String())
+			return
+		}
+		k.add(label, file, "folder")
+		for _, e := range ents {
+			p.keyPath(k, label+"/", filepath.Join(file, e.Name()))
+		}
+	default:
+		k.add(label, file, "special")
+	}
+}
+
+func (p *plan) keyPython(ctx context.Context, k *keyWriter) error {
+	py := p.l.Python
+	installer := p.tools.pythonInstaller(py)
+	k.add("python installer", installer)
+	if installer == "uv" {
+		out, err := p.tools.ask(ctx, command{tool: "uv", what: "(asking its version)", dir: p.baseDir, args: []string{"uv", "--version"}})
+		if err != nil {
+			return withLayer(err, p.l.Name)
+		}
+		k.add("uv", strings.TrimSpace(string(out)))
+		k.add("env", p.tools.envWithPrefix("UV_")...)
+		for _, f := range uvConfigFiles(p.tools, p.baseDir) {
+			p.keyPath(k, "uv config", f)
+		}
+	} else {
+		info, err := p.tools.python(ctx, p.baseDir)
+		if err != nil {
+			return withLayer(err, p.l.Name)
+		}
+		if info.Pip == "" {
+			return &ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("python3 (%s) cannot run pip (%s): install pip (python3 -m ensurepip, or apt-get install python3-pip), or install uv", info.Executable, info.PipError)}
+		}
+		p.pythonExe, p.pipVersion = info.Executable, info.Pip
+		k.add("pip", info.Pip, info.Version, info.Config)
+		for _, fl := range info.FindLinks {
+			if !manifest.IsURL(fl) {
+				p.keyPath(k, "pip config find-links", strings.TrimPrefix(fl, "file://"))
+			}
+		}
+		k.add("env", p.tools.envWithPrefix("PIP_")...)
+	}
+	for _, in := range requirementInputs(p.baseDir, py.Requirements) {
+		p.keyPath(k, "requirements input", strings.TrimSuffix(in, string(filepath.Separator)))
+	}
+	for _, fl := range py.FindLinks {
+		if !manifest.IsURL(fl) {
+			p.keyPath(k, "find-links", absPath(p.baseDir, fl))
+		}
+	}
+	return nil
+}
+
+// uvConfigFiles are the files uv reads its settings from: the user's and
+// the system's uv.toml, and uv.toml or pyproject.toml in the working folder
+// and above.
+func uvConfigFiles(t *Tools, dir string) []string {
+	var out []string
+	if x := t.Getenv("XDG_CONFIG_HOME"); x != "" {
+		out = append(out, filepath.Join(x, "uv", "uv.toml"))
+	} else if h := t.Getenv("HOME"); h != "" {
+		out = append(out, filepath.Join(h, ".config", "uv", "uv.toml"))
+	}
+	out = append(out, "/etc/uv/uv.toml")
+	if abs, err := filepath.Abs(dir); err == nil {
+		for d := abs; ; d = filepath.Dir(d) {
+			out = append(out, filepath.Join(d, "uv.toml"), filepath.Join(d, "pyproject.toml"))
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (p *plan) keyNode(ctx context.Context, k *keyWriter) error {
+	dir := absPath(p.baseDir, p.l.Node.Package)
+	for _, name := range nodeFiles {
+		p.keyPath(k, "node input", filepath.Join(dir, name))
+	}
+	for _, q := range [][]string{{"npm", "--version"}, {"node", "--version"}, {"npm", "config", "list", "--json"}} {
+		out, err := p.tools.ask(ctx, command{tool: q[0], what: "(asking " + strings.Join(q[1:], " ") + ")", dir: dir, args: q})
+		if err != nil {
+			return withLayer(err, p.l.Name)
+		}
+		if q[1] == "--version" && q[0] == "npm" {
+			if v := strings.TrimSpace(string(out)); !versionAtLeast(v, 10, 4) {
+				// Older npm takes --cpu, --os and --libc for unknown settings and
+				// installs this machine's packages without a word.
+				return &ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("node: npm %s cannot install for another platform (--cpu, --os and --libc need npm 10.4 or later): upgrade it (npm install -g npm@latest)", v)}
+			}
+		}
+		k.add(strings.Join(q, " "), string(out))
+	}
+	k.add("env", p.tools.envWithPrefix("npm_config_", "NODE_")...)
+	return nil
+}
+
+// goListPackage is what go list -json says of one package.
+type goListPackage struct {
+	ImportPath string
+	Dir        string
+	Standard   bool
+	EmbedFiles []string
+	Module     *struct {
+		Path, Version, Sum, GoMod string
+		Main                      bool
+		Replace                   *struct{ Path, Version, Sum string }
+	}
+}
+
+func (p *plan) keyGo(ctx context.Context, k *keyWriter) error {
+	out, err := p.tools.ask(ctx, command{tool: "go env", what: "(asking its settings)", dir: p.baseDir,
+		args: []string{"go", "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOWORK", "GO111MODULE", "GOTOOLCHAIN", "GOMODCACHE"}})
+	if err != nil {
+		return withLayer(err, p.l.Name)
+	}
+	k.add("go env", string(out))
+	var env map[string]string
+	if err := json.Unmarshal(out, &env); err != nil {
+		return fmt.Errorf("layer %q: reading go env: %w", p.l.Name, err)
+	}
+	if env["GOWORK"] != "" && env["GOWORK"] != "off" {
+		p.keyPath(k, "go.work", env["GOWORK"])
+		p.keyPath(k, "go.work.sum", env["GOWORK"]+".sum")
+	}
+	pkgs := make([]string, len(p.l.Go))
+	for i, g := range p.l.Go {
+		pkgs[i] = g.Package
+	}
+	for _, arch := range p.l.Architectures {
+		args := append([]string{"go", "list", "-deps", "-json=ImportPath,Dir,Standard,EmbedFiles,Module"}, pkgs...)
+		out, err := p.tools.run(ctx, p.l.Name, command{tool: "go list", what: "for " + arch, dir: p.baseDir, args: args, env: goEnv(arch)})
+		if err != nil {
+			return err
+		}
+		dec := json.NewDecoder(strings.NewReader(string(out)))
+		mods := map[string]bool{}
+		for {
+			var pkg goListPackage
+			if err := dec.Decode(&pkg); err != nil {
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				return fmt.Errorf("layer %q: reading go list: %w", p.l.Name, err)
+			}
+			if pkg.Standard {
+				continue // the Go version covers the standard library
+			}
+			mod := pkg.Module
+			if cache := env["GOMODCACHE"]; mod != nil && cache != "" && strings.HasPrefix(pkg.Dir, cache+string(filepath.Separator)) {
+				// The module cache is read-only and holds exactly what go.sum
+				// pins. Anything else (the main module, replacements by a
+				// folder, vendor/) is read file by file.
+				k.add("go module", arch, mod.Path, mod.Version, mod.Sum)
+				continue
+			}
+			k.add("go package", arch, pkg.ImportPath)
+			if mod != nil && mod.GoMod != "" && !mods[mod.GoMod] {
+				mods[mod.GoMod] = true
+				p.keyPath(k, "go.mod", mod.GoMod)
+				p.keyPath(k, "go.sum", strings.TrimSuffix(mod.GoMod, ".mod")+".sum")
+			}
+			ents, err := os.ReadDir(pkg.Dir)
+			if err != nil {
+				return fmt.Errorf("layer %q: reading %s: %w", p.l.Name, pkg.Dir, err)
+			}
+			for _, e := range ents {
+				if e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0 {
+					p.keyPath(k, "go file", filepath.Join(pkg.Dir, e.Name()))
+				}
+			}
+			embeds := append([]string(nil), pkg.EmbedFiles...)
+			sort.Strings(embeds)
+			for _, f := range embeds {
+				p.keyPath(k, "go embed", filepath.Join(pkg.Dir, filepath.FromSlash(f)))
+			}
+		}
+	}
+	return nil
+}
+
+// withLayer names the layer in a tool's error.
+func withLayer(err error, layer string) error {
+	var te *ToolError
+	if errors.As(err, &te) && te.Layer == "" {
+		c := *te
+		c.Layer = layer
+		return &c
+	}
+	return err
+}

@@ -1,0 +1,470 @@
+package layer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// glibcFor is the glibc minor version of the runtime's OS. Lambda's Python
+// runtimes run on Amazon Linux: python3.12 and later on Amazon Linux 2023
+// (glibc 2.34), the older ones on Amazon Linux 2 (glibc 2.26). A wheel
+// tagged manylinux_2_X loads where glibc >= 2.X.
+func glibcFor(pyVersion string) int {
+	if minor, err := strconv.Atoi(strings.TrimPrefix(pyVersion, "3.")); err == nil && minor >= 12 {
+		return 34
+	}
+	return 26
+}
+
+// pythonPlatforms are pip's --platform values for a Lambda runtime: every
+// manylinux tag the runtime's glibc can load, newest first (pip prefers
+// earlier platforms), then the legacy aliases.
+func pythonPlatforms(arch, pyVersion string) []string {
+	m := uname(arch)
+	lowest := 17 // manylinux on aarch64 starts at glibc 2.17
+	if arch == "x86_64" {
+		lowest = 5
+	}
+	var out []string
+	for g := glibcFor(pyVersion); g >= lowest; g-- {
+		out = append(out, fmt.Sprintf("manylinux_2_%d_%s", g, m))
+		switch g {
+		case 17:
+			out = append(out, "manylinux2014_"+m)
+		case 12:
+			out = append(out, "manylinux2010_"+m)
+		case 5:
+			out = append(out, "manylinux1_"+m)
+		}
+	}
+	return out
+}
+
+// uvPlatform is uv's --python-platform for a Lambda runtime.
+func uvPlatform(arch, pyVersion string) string {
+	return fmt.Sprintf("%s-manylinux_2_%d", uname(arch), glibcFor(pyVersion))
+}
+
+// pythonVersions are the distinct Python versions of the runtimes, in order.
+func pythonVersions(runtimes []string) []string {
+	var out []string
+	for _, r := range runtimes {
+		if v := manifest.PythonVersion(r); v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// pythonInfo is what the local python3 says about itself and its pip.
+type pythonInfo struct {
+	Executable string   `json:"executable"`
+	Version    string   `json:"version"`
+	Pip        string   `json:"pip"`
+	PipPath    string   `json:"pip_path"`
+	PipError   string   `json:"pip_error"`
+	Config     string   `json:"config"`     // digest of pip's configuration files and PIP_ variables
+	FindLinks  []string `json:"find_links"` // find-links from pip's configuration
+}
+
+// pythonInfoScript asks python3 about itself, its pip and pip's effective
+// configuration, in one start of the interpreter.
+const pythonInfoScript = `
+import hashlib, json, os, sys
+out = {"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3], "find_links": []}
+try:
+    import pip
+    out["pip"] = pip.__version__
+    out["pip_path"] = os.path.dirname(pip.__file__)
+    from pip._internal.configuration import Configuration, get_configuration_files
+    h = hashlib.sha256()
+    for variant, files in sorted(get_configuration_files().items()):
+        for f in files:
+            try:
+                with open(f, "rb") as fh:
+                    h.update(f.encode() + b"\0" + fh.read() + b"\0")
+            except OSError:
+                pass
+    conf = Configuration(isolated=False)
+    conf.load()
+    for k, v in sorted(conf.items()):
+        h.update(("%s=%s\0" % (k, v)).encode())
+        if k.split(".")[-1] in ("find-links", "find_links"):
+            out["find_links"] += str(v).split()
+    out["config"] = h.hexdigest()
+except Exception as e:
+    out["pip_error"] = "%s: %s" % (type(e).__name__, e)
+print(json.dumps(out))
+`
+
+func (t *Tools) python(ctx context.Context, dir string) (*pythonInfo, error) {
+	out, err := t.ask(ctx, command{tool: "python3", what: "(asking it for its version and pip's)", dir: dir, args: []string{"python3", "-c", pythonInfoScript}})
+	if err != nil {
+		return nil, err
+	}
+	var info pythonInfo
+	if err := json.Unmarshal(bytes.TrimSpace(lastLine(out)), &info); err != nil {
+		return nil, fmt.Errorf("python3 answered %q: %w", out, err)
+	}
+	return &info, nil
+}
+
+func lastLine(b []byte) []byte {
+	b = bytes.TrimRight(b, "\n")
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		return b[i+1:]
+	}
+	return b
+}
+
+// pythonInstaller decides between pip and uv: auto is uv when it is on PATH.
+func (t *Tools) pythonInstaller(p *manifest.Python) string {
+	switch p.Installer {
+	case "pip", "uv":
+		return p.Installer
+	}
+	if _, err := t.LookPath("uv"); err == nil {
+		return "uv"
+	}
+	return "pip"
+}
+
+// pythonJob is one install of the requirements for one Python version on
+// one architecture.
+type pythonJob struct {
+	layer     string
+	baseDir   string // the manifest's folder: the working folder
+	p         *manifest.Python
+	installer string
+	python    string // interpreter running pip (from pythonInfo), for pip
+	pip       string // pip's version, for pip
+	arch      string
+	version   string // 3.12
+	dest      string
+}
+
+func (j *pythonJob) command() command {
+	req := absPath(j.baseDir, j.p.Requirements)
+	what := fmt.Sprintf("installing %s for python%s on %s", j.p.Requirements, j.version, j.arch)
+	var args []string
+	if j.installer == "uv" {
+		args = []string{"uv", "pip", "install", "--target", j.dest,
+			"--python-platform", uvPlatform(j.arch, j.version), "--python-version", j.version,
+			"--only-binary", ":all:"}
+	} else {
+		args = []string{j.python, "-m", "pip", "install", "--target", j.dest,
+			"--implementation", "cp", "--python-version", j.version,
+			"--only-binary=:all:", "--no-compile", "--no-warn-script-location",
+			"--disable-pip-version-check", "--no-input", "--progress-bar=off"}
+		if versionAtLeast(j.pip, 22, 1) {
+			args = append(args, "--root-user-action=ignore")
+		}
+		for _, plat := range pythonPlatforms(j.arch, j.version) {
+			args = append(args, "--platform", plat)
+		}
+	}
+	if j.p.IndexURL != "" {
+		args = append(args, "--index-url", j.p.IndexURL)
+	}
+	for _, u := range j.p.ExtraIndexURLs {
+		args = append(args, "--extra-index-url", u)
+	}
+	for _, fl := range j.p.FindLinks {
+		if !manifest.IsURL(fl) {
+			fl = absPath(j.baseDir, fl)
+		}
+		args = append(args, "--find-links", fl)
+	}
+	if j.p.NoIndex {
+		args = append(args, "--no-index")
+	}
+	args = append(args, "-r", req)
+	tool := "pip install"
+	if j.installer == "uv" {
+		tool = "uv pip install"
+	}
+	return command{tool: tool, what: what, dir: j.baseDir, args: args,
+		env: []string{"PYTHONDONTWRITEBYTECODE=1", "PIP_DISABLE_PIP_VERSION_CHECK=1"}}
+}
+
+func (j *pythonJob) run(ctx context.Context, t *Tools) error {
+	if err := os.MkdirAll(j.dest, 0o755); err != nil {
+		return err
+	}
+	t.logf("layer %s: %s: python%s on %s", j.layer, j.command().tool, j.version, j.arch)
+	if _, err := t.run(ctx, j.layer, j.command()); err != nil {
+		return err
+	}
+	return tidyPythonTarget(j.dest)
+}
+
+// tidyPythonTarget removes what pip or uv wrote that Lambda does not need
+// and that differs between machines or runs:
+//   - bin/: console scripts; their #! names the build machine's Python, and
+//     Lambda's PATH does not include /opt/python/bin anyway;
+//   - __pycache__/ and *.pyc: bytecode is per interpreter, written at run time;
+//   - *.dist-info/direct_url.json: the absolute path or URL installed from;
+//   - the RECORD lines of everything removed, so RECORD stays true.
+func tidyPythonTarget(dir string) error {
+	if err := os.RemoveAll(filepath.Join(dir, "bin")); err != nil {
+		return err
+	}
+	var records []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch name := d.Name(); {
+		case d.IsDir() && name == "__pycache__":
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
+			return filepath.SkipDir
+		case !d.IsDir() && strings.HasSuffix(name, ".pyc"):
+			return os.Remove(p)
+		case !d.IsDir() && name == "direct_url.json" && strings.HasSuffix(filepath.Dir(p), ".dist-info"):
+			return os.Remove(p)
+		case !d.IsDir() && name == "RECORD" && strings.HasSuffix(filepath.Dir(p), ".dist-info"):
+			records = append(records, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range records {
+		if err := rewriteRecord(dir, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rewriteRecord keeps the lines of a RECORD file whose files are still in
+// the target folder.
+func rewriteRecord(target, record string) error {
+	data, err := os.ReadFile(record)
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		name := recordPath(line)
+		if name == "" {
+			continue
+		}
+		clean := path.Clean(name)
+		if strings.HasPrefix(clean, "../") || path.IsAbs(clean) {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(target, filepath.FromSlash(clean))); err != nil {
+			continue
+		}
+		out.WriteString(line + "\n")
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if bytes.Equal(out.Bytes(), data) {
+		return nil
+	}
+	return os.WriteFile(record, out.Bytes(), 0o644)
+}
+
+// recordPath is the path field of a RECORD line (CSV; the path may be quoted).
+func recordPath(line string) string {
+	if strings.HasPrefix(line, `"`) {
+		var b strings.Builder
+		for i := 1; i < len(line); i++ {
+			if line[i] == '"' {
+				if i+1 < len(line) && line[i+1] == '"' {
+					b.WriteByte('"')
+					i++
+					continue
+				}
+				return b.String()
+			}
+			b.WriteByte(line[i])
+		}
+		return b.String()
+	}
+	p, _, _ := strings.Cut(line, ",")
+	return p
+}
+
+func versionAtLeast(v string, major, minor int) bool {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	ma, err1 := strconv.Atoi(parts[0])
+	mi, err2 := strconv.Atoi(strings.TrimFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' }))
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return ma > major || (ma == major && mi >= minor)
+}
+
+// wheelsIn describes the distributions installed in a target folder, from
+// their .dist-info: "name version" -> the wheel tags, for messages.
+func wheelsIn(dir string) map[string]string {
+	out := map[string]string{}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".dist-info")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		var tags []string
+		if data, err := os.ReadFile(filepath.Join(dir, e.Name(), "WHEEL")); err == nil {
+			for _, l := range strings.Split(string(data), "\n") {
+				if t, ok := strings.CutPrefix(l, "Tag:"); ok {
+					tags = append(tags, strings.TrimSpace(t))
+				}
+			}
+		}
+		out[name] = strings.Join(tags, ".")
+	}
+	return out
+}
+
+// pythonDifference explains why the installs for several Python versions
+// differ: which distributions got which wheel.
+func pythonDifference(layer string, versions []string, dirs []string, diffPaths []string) error {
+	wheels := make([]map[string]string, len(dirs))
+	names := map[string]bool{}
+	for i, d := range dirs {
+		wheels[i] = wheelsIn(d)
+		for n := range wheels[i] {
+			names[n] = true
+		}
+	}
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	slices.Sort(sorted)
+	var lines []string
+	for _, n := range sorted {
+		var got []string
+		same := true
+		for i := range dirs {
+			tag, ok := wheels[i][n]
+			switch {
+			case !ok:
+				tag = "nothing"
+			case tag == "":
+				tag = "an untagged install"
+			}
+			if i > 0 && tag != wheels[0][n] {
+				same = false
+			}
+			got = append(got, fmt.Sprintf("python%s gets %s", versions[i], tag))
+		}
+		if !same {
+			dist := strings.Replace(n, "-", " ", 1)
+			lines = append(lines, fmt.Sprintf("%s: %s", dist, strings.Join(got, ", ")))
+		}
+	}
+	if len(lines) == 0 {
+		for _, p := range diffPaths {
+			lines = append(lines, p+" differs")
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "layer %q: its Python runtimes need different wheels, so one python/ folder cannot serve them all:", layer)
+	for _, l := range lines {
+		b.WriteString("\n  " + l)
+	}
+	b.WriteString("\n  (a wheel tagged cpXY holds native code compiled for that CPython version only; the other runtimes cannot import it)")
+	fmt.Fprintf(&b, "\n  fix: set python: {per_version: true} to install each runtime's wheels into python/lib/pythonX.Y/site-packages/, or give each Python version its own layer")
+	return &ContentError{Layer: layer, Msg: strings.TrimPrefix(b.String(), fmt.Sprintf("layer %q: ", layer))}
+}
+
+// requirementInputs lists the local files a requirements file reads: the
+// file itself, the files it includes (-r, -c), the local folders it finds
+// links in (-f) and local paths it installs. Folders end with "/".
+func requirementInputs(baseDir, req string) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(file string)
+	walk = func(file string) {
+		if seen[file] {
+			return
+		}
+		seen[file] = true
+		out = append(out, file)
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return
+		}
+		dir := filepath.Dir(file)
+		for _, raw := range joinContinuations(string(data)) {
+			line := strings.TrimSpace(raw)
+			if i := strings.Index(line, " #"); i >= 0 {
+				line = strings.TrimSpace(line[:i])
+			}
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			fields := strings.Fields(line)
+			opt, val := fields[0], ""
+			if k, v, ok := strings.Cut(opt, "="); ok && strings.HasPrefix(opt, "--") {
+				opt, val = k, v
+			} else if len(fields) > 1 {
+				val = fields[1]
+			}
+			switch opt {
+			case "-r", "--requirement", "-c", "--constraint":
+				walk(absPath(dir, val))
+				continue
+			case "-f", "--find-links":
+				if !manifest.IsURL(val) {
+					out = append(out, absPath(baseDir, val)+string(filepath.Separator))
+				}
+				continue
+			}
+			if strings.HasPrefix(opt, "-") {
+				continue
+			}
+			// A local path: ./pkg.whl, ../wheels/x.whl, /abs/x.whl, file:...
+			target := strings.TrimPrefix(opt, "file://")
+			if strings.HasPrefix(target, "./") || strings.HasPrefix(target, "../") || strings.HasPrefix(target, "/") || strings.HasSuffix(target, ".whl") {
+				out = append(out, absPath(baseDir, target))
+			}
+		}
+	}
+	walk(absPath(baseDir, req))
+	return out
+}
+
+func joinContinuations(s string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimRight(l, "\r")
+		if strings.HasSuffix(l, `\`) {
+			cur.WriteString(strings.TrimSuffix(l, `\`) + " ")
+			continue
+		}
+		cur.WriteString(l)
+		out = append(out, cur.String())
+		cur.Reset()
+	}
+	return out
+}

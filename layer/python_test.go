@@ -1,0 +1,307 @@
+package layer
+
+import (
+	"bytes"
+	"debug/elf"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// pyLayerFrom is a layer installing requirements.txt from the local
+// wheelhouse only (PyPI is not reachable from the tests).
+func pyLayerFrom(name string, runtimes []string, archs ...string) *manifest.Layer {
+	return &manifest.Layer{
+		Name:          name,
+		Runtimes:      runtimes,
+		Architectures: archs,
+		Python:        &manifest.Python{Requirements: "requirements.txt", Installer: "pip", FindLinks: []string{"wheels"}, NoIndex: true},
+	}
+}
+
+func TestPipInstallsWheelsForTheTargetArchitecture(t *testing.T) {
+	t.Parallel()
+	needTools(t, "python3")
+	dir := t.TempDir()
+	wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp312": {"x86_64", "arm64"}})
+	tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\nnatpkg==1.0\n"})
+
+	for _, tc := range []struct {
+		arch    string
+		so      string
+		machine elf.Machine
+	}{
+		{"arm64", "python/natpkg/_native.cpython-312-aarch64-linux-gnu.so", elf.EM_AARCH64},
+		{"x86_64", "python/natpkg/_native.cpython-312-x86_64-linux-gnu.so", elf.EM_X86_64},
+	} {
+		t.Run(tc.arch, func(t *testing.T) {
+			a, err := buildLayer(t, dir, t.TempDir(), pyLayerFrom("deps", []string{"python3.12"}, tc.arch), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := machines(t, a.Path)
+			if d := cmp.Diff(map[string]elf.Machine{tc.so: tc.machine}, got); d != "" {
+				t.Errorf("native code in the %s layer (-want +got):\n%s", tc.arch, d)
+			}
+			_, data, names := readZip(t, a.Path)
+			for _, n := range names {
+				switch {
+				case strings.HasPrefix(n, "python/bin/"):
+					t.Errorf("%s: console scripts (#! of the build machine) must not ship", n)
+				case strings.Contains(n, "__pycache__"), strings.HasSuffix(n, ".pyc"), strings.HasSuffix(n, "direct_url.json"):
+					t.Errorf("%s: varies between machines and must not ship", n)
+				}
+			}
+			if !slices.Contains(names, "python/purepkg/__init__.py") {
+				t.Errorf("purepkg missing: %v", names)
+			}
+			if rec := data["python/purepkg-1.0.dist-info/RECORD"]; strings.Contains(rec, "bin/puretool") || !strings.Contains(rec, "purepkg/__init__.py") {
+				t.Errorf("RECORD not tidied:\n%s", rec)
+			}
+		})
+	}
+}
+
+func TestPipBuildsAreReproducible(t *testing.T) {
+	t.Parallel()
+	needTools(t, "python3")
+	// Two copies of the project in different places: pip's work folders
+	// and the absolute paths differ, the ZIP must not.
+	var zips [][]byte
+	for range 2 {
+		dir := t.TempDir()
+		wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp312": {"arm64"}})
+		tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\nnatpkg==1.0\n"})
+		a, err := buildLayer(t, dir, filepath.Join(dir, "dist"), pyLayerFrom("deps", []string{"python3.12"}, "arm64"), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(a.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zips = append(zips, b)
+	}
+	if !bytes.Equal(zips[0], zips[1]) {
+		t.Fatal("the same requirements and wheels gave different ZIPs")
+	}
+}
+
+func TestPipVerifiesHashes(t *testing.T) {
+	t.Parallel()
+	needTools(t, "python3")
+	dir := t.TempDir()
+	good := wheelhouse(t, filepath.Join(dir, "wheels"), nil)
+	bad := strings.Repeat("0", 64)
+	tree(t, dir, map[string]string{
+		"good.txt": "purepkg==1.0 --hash=sha256:" + good + "\n",
+		"bad.txt":  "purepkg==1.0 --hash=sha256:" + bad + "\n",
+	})
+	pinned := func(req string) *manifest.Layer {
+		l := pyLayerFrom("pinned", []string{"python3.12"})
+		l.Python.Requirements = req
+		return l
+	}
+	if _, err := buildLayer(t, dir, t.TempDir(), pinned("good.txt"), false); err != nil {
+		t.Fatalf("the right hash: %v", err)
+	}
+
+	out := t.TempDir()
+	_, err := buildLayer(t, dir, out, pinned("bad.txt"), false)
+	var te *ToolError
+	if !errors.As(err, &te) {
+		t.Fatalf("a wrong hash: got %v, want a *ToolError", err)
+	}
+	for _, want := range []string{
+		`layer "pinned": pip install failed installing bad.txt for python3.12 on x86_64`,
+		"command: cd " + dir + " && ", " -m pip install --target ", " -r " + filepath.Join(dir, "bad.txt"),
+		"THESE PACKAGES DO NOT MATCH THE HASHES",
+		"Expected sha256 " + bad,
+		"Got        " + good,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%s", want, err)
+		}
+	}
+	if z := zipsIn(t, out); len(z) != 0 {
+		t.Errorf("a failed build left %v", z)
+	}
+	if c := cacheEntries(t, out); len(c) != 0 {
+		t.Errorf("a failed build was cached: %v", c)
+	}
+}
+
+func TestPipFailuresShowPipsError(t *testing.T) {
+	t.Parallel()
+	needTools(t, "python3")
+	dir := t.TempDir()
+	wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp312": {"x86_64"}})
+	tests := []struct {
+		name, requirements, arch string
+		want                     []string
+	}{
+		{"unknown package", "nosuchpkg==1.0\n", "x86_64", []string{"ERROR: No matching distribution found for nosuchpkg==1.0"}},
+		{"no wheel for the platform", "natpkg==1.0\n", "arm64", []string{
+			"for python3.12 on arm64", "--platform manylinux2014_aarch64",
+			"ERROR: No matching distribution found for natpkg==1.0"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tree(t, dir, map[string]string{"requirements.txt": tc.requirements})
+			out := t.TempDir()
+			_, err := buildLayer(t, dir, out, pyLayerFrom("deps", []string{"python3.12"}, tc.arch), false)
+			if err == nil {
+				t.Fatal("built")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%s", w, err)
+				}
+			}
+			if z, c := zipsIn(t, out), cacheEntries(t, out); len(z)+len(c) != 0 {
+				t.Errorf("a failed build left %v %v", z, c)
+			}
+		})
+	}
+}
+
+func TestPythonRuntimesThatNeedDifferentWheels(t *testing.T) {
+	t.Parallel()
+	needTools(t, "python3")
+	dir := t.TempDir()
+	wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp311": {"x86_64"}, "cp312": {"x86_64"}})
+	tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\nnatpkg==1.0\n", "pure.txt": "purepkg==1.0\n"})
+
+	// One python/ for both would ship a cp312 extension to python3.11: refused, saying which and why.
+	_, err := buildLayer(t, dir, t.TempDir(), pyLayerFrom("deps", []string{"python3.11", "python3.12"}), false)
+	if err == nil {
+		t.Fatal("built one python/ folder for wheels of two CPython versions")
+	}
+	for _, want := range []string{
+		"natpkg 1.0: python3.11 gets cp311-cp311-manylinux2014_x86_64, python3.12 gets cp312-cp312-manylinux2014_x86_64",
+		"compiled for that CPython version only",
+		"per_version: true",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%s", want, err)
+		}
+	}
+
+	// per_version: each runtime gets its own site-packages.
+	l := pyLayerFrom("deps", []string{"python3.11", "python3.12"})
+	l.Python.PerVersion = true
+	a, err := buildLayer(t, dir, t.TempDir(), l, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]elf.Machine{
+		"python/lib/python3.11/site-packages/natpkg/_native.cpython-311-x86_64-linux-gnu.so": elf.EM_X86_64,
+		"python/lib/python3.12/site-packages/natpkg/_native.cpython-312-x86_64-linux-gnu.so": elf.EM_X86_64,
+	}
+	if d := cmp.Diff(want, machines(t, a.Path)); d != "" {
+		t.Errorf("per-version layer (-want +got):\n%s", d)
+	}
+
+	// Pure wheels are the same for every runtime and architecture: one ZIP for all.
+	l = pyLayerFrom("pure", []string{"python3.11", "python3.12"}, "x86_64", "arm64")
+	l.Python.Requirements = "pure.txt"
+	a, err = buildLayer(t, dir, t.TempDir(), l, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"x86_64", "arm64"}, a.Architectures); d != "" {
+		t.Errorf("architectures (-want +got):\n%s", d)
+	}
+}
+
+func TestPythonPlatforms(t *testing.T) {
+	tests := []struct {
+		arch, version string
+		first, last   string
+		has, hasNot   string
+		uv            string
+	}{
+		{"x86_64", "3.12", "manylinux_2_34_x86_64", "manylinux1_x86_64", "manylinux2014_x86_64", "manylinux_2_35_x86_64", "x86_64-manylinux_2_34"},
+		{"arm64", "3.13", "manylinux_2_34_aarch64", "manylinux2014_aarch64", "manylinux_2_28_aarch64", "manylinux_2_16_aarch64", "aarch64-manylinux_2_34"},
+		{"arm64", "3.11", "manylinux_2_26_aarch64", "manylinux2014_aarch64", "manylinux_2_17_aarch64", "manylinux_2_28_aarch64", "aarch64-manylinux_2_26"},
+		{"x86_64", "3.9", "manylinux_2_26_x86_64", "manylinux1_x86_64", "manylinux2010_x86_64", "manylinux_2_27_x86_64", "x86_64-manylinux_2_26"},
+	}
+	for _, tc := range tests {
+		p := pythonPlatforms(tc.arch, tc.version)
+		if p[0] != tc.first || p[len(p)-1] != tc.last || !slices.Contains(p, tc.has) || slices.Contains(p, tc.hasNot) {
+			t.Errorf("pythonPlatforms(%s, %s) = %v", tc.arch, tc.version, p)
+		}
+		if got := uvPlatform(tc.arch, tc.version); got != tc.uv {
+			t.Errorf("uvPlatform(%s, %s) = %s, want %s", tc.arch, tc.version, got, tc.uv)
+		}
+	}
+}
+
+// uv is not installed on the machines the tests run on, so its command
+// line is checked as text: the same targets and indexes as pip's.
+func TestUVCommand(t *testing.T) {
+	j := &pythonJob{layer: "l", baseDir: "/proj", installer: "uv", arch: "arm64", version: "3.12", dest: "/tmp/t",
+		p: &manifest.Python{Requirements: "req.txt", IndexURL: "https://pypi.example.com/simple", ExtraIndexURLs: []string{"https://extra.example.com/simple"}, FindLinks: []string{"wheels", "https://links.example.com/"}, NoIndex: true}}
+	want := []string{"uv", "pip", "install", "--target", "/tmp/t", "--python-platform", "aarch64-manylinux_2_34", "--python-version", "3.12",
+		"--only-binary", ":all:", "--index-url", "https://pypi.example.com/simple", "--extra-index-url", "https://extra.example.com/simple",
+		"--find-links", "/proj/wheels", "--find-links", "https://links.example.com/", "--no-index", "-r", "/proj/req.txt"}
+	if d := cmp.Diff(want, j.command().args); d != "" {
+		t.Errorf("uv command (-want +got):\n%s", d)
+	}
+}
+
+func TestRequirementInputs(t *testing.T) {
+	dir := t.TempDir()
+	tree(t, dir, map[string]string{
+		"requirements.txt": "-r base.txt\n--constraint=sub/c.txt\n-f ./wheels\nfoo==1 \\\n  --hash=sha256:ab\n./local/pkg-1.0-py3-none-any.whl\n# -r ignored.txt\n",
+		"base.txt":         "bar==2\n-r requirements.txt\n",
+		"sub/c.txt":        "baz<3\n",
+	})
+	got := requirementInputs(dir, "requirements.txt")
+	want := []string{
+		filepath.Join(dir, "requirements.txt"), filepath.Join(dir, "base.txt"), filepath.Join(dir, "sub", "c.txt"),
+		filepath.Join(dir, "wheels") + string(filepath.Separator), filepath.Join(dir, "local", "pkg-1.0-py3-none-any.whl"),
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("requirementInputs (-want +got):\n%s", d)
+	}
+}
+
+// What pip installs is decided by the requirements and by the wheels it
+// can find: a change to either rebuilds.
+func TestPythonInputsDecideTheCache(t *testing.T) {
+	needTools(t, "python3")
+	dir, out := t.TempDir(), t.TempDir()
+	wheelhouse(t, filepath.Join(dir, "wheels"), nil)
+	tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\n"})
+	aged(t, dir)
+	build := func() *Artifact {
+		t.Helper()
+		a, err := buildLayer(t, dir, out, pyLayerFrom("deps", []string{"python3.12"}), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	first := build()
+	if again := build(); !again.Cached {
+		t.Fatal("unchanged: not cached")
+	}
+	tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0  # pinned\n"})
+	if a := build(); a.Cached {
+		t.Error("requirements.txt changed: cached")
+	}
+	// Same name, same version, other content: a rebuilt wheel in the wheelhouse.
+	writeWheel(t, filepath.Join(dir, "wheels"), "purepkg", "1.0", "py3-none-any", map[string][]byte{"purepkg/__init__.py": []byte("V = 2\n")})
+	a := build()
+	if a.Cached || a.SHA256 == first.SHA256 {
+		t.Errorf("a wheel in find_links changed: cached %v, same ZIP %v", a.Cached, a.SHA256 == first.SHA256)
+	}
+}

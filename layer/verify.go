@@ -1,0 +1,315 @@
+package layer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/mholt/archiver/v3"
+
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// VerifyOptions says what a ZIP is for and how to run the local runtimes.
+type VerifyOptions struct {
+	Runtimes      []string
+	Architectures []string
+	Tools         *Tools // nil: this process's environment
+}
+
+// Check statuses.
+const (
+	CheckOK      = "ok"      // imported (required) with the local runtime
+	CheckFailed  = "failed"  // would fail on Lambda
+	CheckSkipped = "skipped" // this machine cannot tell; Detail says why
+	CheckWarning = "warning" // failed here, but the local runtime differs from the target's, which may be why
+)
+
+// VerifyCheck is one package imported or required, or not, and why.
+type VerifyCheck struct {
+	Runtime string `json:"runtime"`
+	Package string `json:"package"` // the module imported or package required
+	Status  string `json:"status"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+func (c VerifyCheck) String() string {
+	verb := "import"
+	if manifest.NodeMajor(c.Runtime) != "" {
+		verb = "require"
+	}
+	s := fmt.Sprintf("%-8s %s: %s %s", c.Status, c.Runtime, verb, c.Package)
+	if c.Detail != "" {
+		s += ": " + c.Detail
+	}
+	return s
+}
+
+// VerifyReport is what verify found in one ZIP.
+type VerifyReport struct {
+	Layer         string        `json:"layer,omitempty"`
+	Path          string        `json:"path"`
+	SHA256        string        `json:"sha256"`
+	Runtimes      []string      `json:"runtimes"`
+	Architectures []string      `json:"architectures"`
+	Machine       string        `json:"machine"` // this machine's architecture
+	Checks        []VerifyCheck `json:"checks"`
+	Findings      []Finding     `json:"findings"`
+}
+
+// Failed reports whether the layer would not work on Lambda.
+func (r *VerifyReport) Failed() bool {
+	return len(errorsOf(r.Findings)) > 0 || slices.ContainsFunc(r.Checks, func(c VerifyCheck) bool { return c.Status == CheckFailed })
+}
+
+// Count returns how many checks have the status.
+func (r *VerifyReport) Count(status string) int {
+	n := 0
+	for _, c := range r.Checks {
+		if c.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// hostArch is this machine's architecture in Lambda's words.
+func hostArch() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x86_64"
+	case "arm64":
+		return "arm64"
+	}
+	return runtime.GOARCH
+}
+
+// Verify unpacks the ZIP into a temporary folder laid out as Lambda lays
+// out /opt and, for each runtime, imports every top-level Python module
+// or requires every Node.js package with the local python3 or node, the
+// search paths set as Lambda sets them. Native code this machine cannot
+// load (another CPU, another CPython) is not loaded: the check says so,
+// and the ELF checks of inspect still apply to it.
+func Verify(ctx context.Context, zipPath string, opts VerifyOptions) (*VerifyReport, error) {
+	if opts.Tools == nil {
+		opts.Tools = &Tools{}
+	}
+	insp, err := Inspect(ctx, zipPath, InspectOptions{Runtimes: opts.Runtimes, Architectures: opts.Architectures})
+	if err != nil {
+		return nil, err
+	}
+	r := &VerifyReport{Path: zipPath, SHA256: insp.SHA256, Runtimes: opts.Runtimes, Architectures: opts.Architectures,
+		Machine: hostArch(), Checks: []VerifyCheck{}, Findings: insp.Findings}
+	for _, f := range insp.Findings {
+		if strings.Contains(f.Message, "Lambda refuses such a ZIP") {
+			return r, nil // unsafe names: never unpack it
+		}
+	}
+
+	tmp, err := os.MkdirTemp("", "layerctl-verify-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	opt := filepath.Join(tmp, "opt")
+	run := filepath.Join(tmp, "run") // an empty working folder, like /var/task
+	for _, d := range []string{opt, run} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := unpackWith(ctx, archiver.NewZip(), zipPath, opt, zipPath); err != nil {
+		return nil, err
+	}
+
+	v := &verifier{tools: opts.Tools, opt: opt, run: run, host: hostArch()}
+	for _, rt := range opts.Runtimes {
+		var checks []VerifyCheck
+		switch {
+		case manifest.PythonVersion(rt) != "":
+			checks, err = v.python(ctx, rt)
+		case manifest.NodeMajor(rt) != "":
+			checks, err = v.node(ctx, rt)
+		default:
+			r.Findings = append(r.Findings, Finding{SevNote, "", fmt.Sprintf("%s: verify imports Python modules and requires Node.js packages; for %s only the layout and ELF checks apply", rt, rt)})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.Checks = append(r.Checks, checks...)
+	}
+	if len(opts.Runtimes) == 0 {
+		r.Findings = append(r.Findings, Finding{SevNote, "", "no runtime given: nothing was imported (give --runtime, or verify a layer of the manifest)"})
+	}
+	return r, nil
+}
+
+// verifier runs the local runtimes against an unpacked layer.
+type verifier struct {
+	tools *Tools
+	opt   string // the unpacked ZIP: /opt
+	run   string // working folder of the runtimes
+	host  string
+}
+
+// lambdaEnv is the environment Lambda gives a function, for what layers
+// change: PATH ends with /opt/bin and LD_LIBRARY_PATH with /opt/lib.
+func (v *verifier) lambdaEnv(extra ...string) []string {
+	path := v.tools.Getenv("PATH")
+	ld := v.tools.Getenv("LD_LIBRARY_PATH")
+	join := func(a, b string) string {
+		if a == "" {
+			return b
+		}
+		return a + string(os.PathListSeparator) + b
+	}
+	return append([]string{
+		"PATH=" + join(path, filepath.Join(v.opt, "bin")),
+		"LD_LIBRARY_PATH=" + join(ld, filepath.Join(v.opt, "lib")),
+	}, extra...)
+}
+
+// nativeProblem says why this machine cannot load the native code among
+// files (paths on disk, named in messages relative to /opt), or "".
+func (v *verifier) nativeProblem(files []string) string {
+	for _, f := range files {
+		head := make([]byte, 20)
+		fh, err := os.Open(f)
+		if err != nil {
+			continue
+		}
+		n, _ := fh.Read(head)
+		fh.Close()
+		m, ok := elfMachine(head[:n])
+		if !ok {
+			continue
+		}
+		if a := archOfMachine(m); a != v.host {
+			rel, _ := filepath.Rel(v.opt, f)
+			return fmt.Sprintf("holds %s native code (%s) that this %s machine cannot load; its ELF header was checked instead", machineName(m), filepath.ToSlash(rel), v.host)
+		}
+	}
+	return ""
+}
+
+// misplaced lists top-level folders of /opt that hold files of the given
+// kind (by name suffix) outside the folders the runtimes read.
+func (v *verifier) misplaced(isCode func(name string) bool) []string {
+	var out []string
+	ents, _ := os.ReadDir(v.opt)
+	for _, e := range ents {
+		switch e.Name() {
+		case "python", "nodejs", "java", "ruby", "bin", "lib", "extensions":
+			continue
+		}
+		if !e.IsDir() {
+			continue
+		}
+		found := false
+		filepath.WalkDir(filepath.Join(v.opt, e.Name()), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && isCode(d.Name()) {
+				found = true
+				return filepath.SkipAll
+			}
+			return nil
+		})
+		if found {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// importResult is one line the import or require script prints.
+type importResult struct {
+	Start   string `json:"start"`
+	Name    string `json:"name"`
+	OK      bool   `json:"ok"`
+	Error   string `json:"error"`
+	Missing string `json:"missing"`
+}
+
+// runImports runs a script that imports (requires) each name it is given
+// and prints an importResult per name. A name that crashes the runtime is
+// failed with what it wrote, and the rest are tried again without it.
+func (v *verifier) runImports(ctx context.Context, args []string, names []string, env []string) (map[string]importResult, error) {
+	prog, err := v.tools.LookPath(args[0])
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]importResult{}
+	for len(names) > 0 {
+		cmd := exec.CommandContext(ctx, prog, append(args[1:], names...)...)
+		cmd.Dir = v.run
+		cmd.Env = append(append([]string(nil), v.tools.env()...), env...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		runErr := cmd.Run()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		started := ""
+		for _, line := range strings.Split(stdout.String(), "\n") {
+			var r importResult
+			if json.Unmarshal([]byte(line), &r) != nil {
+				continue
+			}
+			if r.Start != "" {
+				started = r.Start
+				continue
+			}
+			out[r.Name] = r
+			started = ""
+		}
+		var rest []string
+		for _, n := range names {
+			if _, done := out[n]; !done {
+				rest = append(rest, n)
+			}
+		}
+		if len(rest) == 0 {
+			break
+		}
+		if runErr == nil && started == "" {
+			return nil, fmt.Errorf("%s printed no result for %s: %s", args[0], strings.Join(rest, ", "), strings.Join(lastLines(stderr.String(), 5), " / "))
+		}
+		if started == "" {
+			return nil, fmt.Errorf("%s failed before importing anything (%v): %s", args[0], runErr, strings.Join(lastLines(stderr.String(), 5), " / "))
+		}
+		msg := fmt.Sprintf("the runtime crashed (%v)", runErr)
+		if tail := lastLines(stderr.String(), 3); len(tail) > 0 {
+			msg += ": " + strings.Join(tail, " / ")
+		}
+		out[started] = importResult{Name: started, Error: msg}
+		names = slices.DeleteFunc(rest, func(n string) bool { return n == started })
+	}
+	return out, nil
+}
+
+// judge turns an import result into a check. Modules the runtime provides
+// (boto3 for Python, the AWS SDK for Node.js) are not in a layer and not
+// failures; a failure with a local runtime of another version is a warning.
+func judge(rt, name string, r importResult, provided func(string) bool, mismatch string) VerifyCheck {
+	c := VerifyCheck{Runtime: rt, Package: name, Status: CheckOK}
+	switch {
+	case r.OK:
+	case r.Missing != "" && provided(r.Missing):
+		c.Status = CheckSkipped
+		c.Detail = fmt.Sprintf("needs %s, which the %s runtime provides (not checked here)", r.Missing, rt)
+	case mismatch != "":
+		c.Status = CheckWarning
+		c.Detail = r.Error + " (" + mismatch + ", which may be the reason)"
+	default:
+		c.Status = CheckFailed
+		c.Detail = r.Error
+	}
+	return c
+}

@@ -1,0 +1,205 @@
+package layer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// pythonImportScript imports each module named on its command line and
+// prints one JSON line before and one after each.
+const pythonImportScript = `
+import importlib, json, sys
+for name in sys.argv[1:]:
+    print(json.dumps({"start": name}), flush=True)
+    try:
+        importlib.import_module(name)
+        r = {"name": name, "ok": True}
+    except BaseException as e:
+        r = {"name": name, "ok": False, "error": ("%s: %s" % (type(e).__name__, e)).splitlines()[0],
+             "missing": (e.name or "") if isinstance(e, ModuleNotFoundError) else ""}
+    print(json.dumps(r), flush=True)
+`
+
+// pythonProvided are the modules Lambda's Python runtimes ship in
+// /var/runtime: a layer may rely on them without holding them.
+var pythonProvided = []string{"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six", "awslambdaric"}
+
+var (
+	pyIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	cpythonTag   = regexp.MustCompile(`\.cpython-3(\d+)`)
+	pyLibVersion = regexp.MustCompile(`^python3\.\d+$`)
+)
+
+// pyModule is a top-level module found in a folder on sys.path.
+type pyModule struct {
+	name   string
+	native []string // its .so files
+}
+
+// pythonModules finds the top-level modules in dir: packages (folders with
+// Python code, namespace packages included), .py files and extension
+// modules. Metadata folders, bin/ and the lib/pythonX.Y/ tree are not.
+func pythonModules(dir string) []pyModule {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	found := map[string]*pyModule{}
+	add := func(name string, native ...string) {
+		if !pyIdentifier.MatchString(name) {
+			return
+		}
+		m := found[name]
+		if m == nil {
+			m = &pyModule{name: name}
+			found[name] = m
+		}
+		m.native = append(m.native, native...)
+	}
+	for _, e := range ents {
+		n := e.Name()
+		p := filepath.Join(dir, n)
+		switch {
+		case strings.HasPrefix(n, "."), n == "__pycache__", n == "bin":
+		case e.IsDir() && (strings.HasSuffix(n, ".dist-info") || strings.HasSuffix(n, ".egg-info") || strings.HasSuffix(n, ".data")):
+		case e.IsDir() && n == "lib" && hasPyLib(p):
+		case e.IsDir():
+			code, native := false, []string(nil)
+			filepath.WalkDir(p, func(q string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return nil
+				}
+				switch {
+				case strings.HasSuffix(q, ".py"):
+					code = true
+				case strings.HasSuffix(q, ".so"):
+					code = true
+					native = append(native, q)
+				}
+				return nil
+			})
+			if code {
+				add(n, native...)
+			}
+		case strings.HasSuffix(n, ".py"):
+			add(strings.TrimSuffix(n, ".py"))
+		case strings.HasSuffix(n, ".so"):
+			base, _, _ := strings.Cut(n, ".")
+			add(base, p)
+		}
+	}
+	out := make([]pyModule, 0, len(found))
+	for _, m := range found {
+		out = append(out, *m)
+	}
+	slices.SortFunc(out, func(a, b pyModule) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
+func hasPyLib(dir string) bool {
+	ents, _ := os.ReadDir(dir)
+	return slices.ContainsFunc(ents, func(e os.DirEntry) bool { return e.IsDir() && pyLibVersion.MatchString(e.Name()) })
+}
+
+func (v *verifier) python(ctx context.Context, rt string) ([]VerifyCheck, error) {
+	want := manifest.PythonVersion(rt)
+	site := filepath.Join(v.opt, "python", "lib", "python"+want, "site-packages")
+	base := filepath.Join(v.opt, "python")
+	var checks []VerifyCheck
+
+	for _, dir := range v.misplaced(func(n string) bool { return strings.HasSuffix(n, ".py") }) {
+		checks = append(checks, VerifyCheck{Runtime: rt, Package: dir, Status: CheckFailed,
+			Detail: fmt.Sprintf("%s/ holds Python code at /opt/%s, where %s does not look (it reads /opt/python and /opt/python/lib/python%s/site-packages): it belongs at python/%s/ (map it with to: python/%s)", dir, dir, rt, want, dir, dir)})
+	}
+
+	modules := pythonModules(site)
+	for _, m := range pythonModules(base) {
+		if !slices.ContainsFunc(modules, func(o pyModule) bool { return o.name == m.name }) {
+			modules = append(modules, m)
+		}
+	}
+	if len(modules) == 0 {
+		return checks, nil
+	}
+
+	info, err := v.tools.python(ctx, "")
+	if err != nil {
+		for _, m := range modules {
+			checks = append(checks, VerifyCheck{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: "no local python3 to import it with: " + firstLine(err.Error())})
+		}
+		return checks, nil
+	}
+	local := majorMinor(info.Version)
+	mismatch := ""
+	if local != want {
+		mismatch = fmt.Sprintf("this machine's python3 is %s, not %s", local, want)
+	}
+
+	var names []string
+	for _, m := range modules {
+		if why := v.nativeProblem(m.native); why != "" {
+			checks = append(checks, VerifyCheck{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: why})
+			continue
+		}
+		if why := cpythonProblem(m.native, local, v.opt); why != "" {
+			checks = append(checks, VerifyCheck{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: why})
+			continue
+		}
+		names = append(names, m.name)
+	}
+	if len(names) > 0 {
+		env := v.lambdaEnv(
+			"PYTHONPATH="+site+string(os.PathListSeparator)+base,
+			"PYTHONNOUSERSITE=1", "PYTHONDONTWRITEBYTECODE=1", "PYTHONSAFEPATH=1")
+		// -S: no site-packages of this machine, so a dependency missing
+		// from the layer is missed here as it would be on Lambda.
+		results, err := v.runImports(ctx, []string{info.Executable, "-S", "-B", "-c", pythonImportScript}, names, env)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			checks = append(checks, judge(rt, n, results[n], func(m string) bool {
+				top, _, _ := strings.Cut(m, ".")
+				return slices.Contains(pythonProvided, top)
+			}, mismatch))
+		}
+	}
+	slices.SortStableFunc(checks, func(a, b VerifyCheck) int { return strings.Compare(a.Package, b.Package) })
+	return checks, nil
+}
+
+// cpythonProblem says why the local CPython (version local, 3.11) cannot
+// load extension modules tagged for another version, or "".
+func cpythonProblem(native []string, local, opt string) string {
+	for _, f := range native {
+		m := cpythonTag.FindStringSubmatch(filepath.Base(f))
+		if m == nil {
+			continue
+		}
+		if v := "3." + m[1]; v != local {
+			rel, _ := filepath.Rel(opt, f)
+			return fmt.Sprintf("its native code is built for CPython %s (%s); this machine's python3 is %s, which cannot load it", v, filepath.ToSlash(rel), local)
+		}
+	}
+	return ""
+}
+
+func majorMinor(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return v
+	}
+	return parts[0] + "." + parts[1]
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
