@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,12 @@ import (
 
 // Execute runs layerctl with args and returns the process exit code.
 func Execute(ctx context.Context, args []string, f *Factory) int {
+	if f.Getenv("GOMEMLIMIT") == "" {
+		// The Go heap otherwise grows to twice what is live before it is
+		// collected; a soft limit keeps a build of a layer with tens of
+		// thousands of files under 100 MB at no cost in time (README: Speed).
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	ran := false
@@ -40,6 +47,9 @@ func Execute(ctx context.Context, args []string, f *Factory) int {
 	}
 	return exitCode(err)
 }
+
+// memoryLimit is the soft limit on the Go heap (GOMEMLIMIT overrides it).
+const memoryLimit = 80 << 20
 
 // NewRootCmd builds the command tree.
 func NewRootCmd(f *Factory) *cobra.Command {
