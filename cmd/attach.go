@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/manifest"
@@ -109,11 +108,7 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 		opts.publishVersion = true
 	}
 
-	m, err := loadManifest(f)
-	if err != nil {
-		return err
-	}
-	layers, err := m.Select(opts.layers)
+	m, layers, err := selectLayers(f, opts.layers)
 	if err != nil {
 		return err
 	}
@@ -145,12 +140,8 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 		}
 	}
 
-	endpoint := (&publishOptions{}).endpointOverride(f)
-	clients, err := awsclient.Load(ctx, awsclient.Options{Profile: f.Globals.Profile, EndpointURL: f.Globals.EndpointURL, PathStyle: endpoint})
+	clients, err := awsClients(ctx, f)
 	if err != nil {
-		return err
-	}
-	if err := clients.CheckCredentials(ctx); err != nil {
 		return err
 	}
 	var targets []layer.AttachTarget

@@ -43,24 +43,13 @@ SOURCE_DATE_EPOCH, when set, is the timestamp of every entry.`,
 }
 
 func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
-	modified, err := sourceDateEpoch(f.Getenv("SOURCE_DATE_EPOCH"))
+	m, layers, err := selectLayers(f, opts.layers)
 	if err != nil {
 		return err
 	}
-	m, err := loadManifest(f)
+	out, modified, err := buildInputs(f, m, layers, opts.outDir)
 	if err != nil {
 		return err
-	}
-	layers, err := m.Select(opts.layers)
-	if err != nil {
-		return err
-	}
-	if err := m.CheckSources(layers); err != nil {
-		return err
-	}
-	out := opts.outDir
-	if out == "" {
-		out = filepath.Join(m.Dir, "dist")
 	}
 
 	tools := newTools(f)
@@ -143,6 +132,36 @@ func sourceDateEpoch(v string) (time.Time, error) {
 		return time.Time{}, usagef("SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, not %q", v)
 	}
 	return time.Unix(secs, 0).UTC(), nil
+}
+
+// selectLayers loads the manifest and picks the layers named (all if none).
+func selectLayers(f *Factory, names []string) (*manifest.Manifest, []*manifest.Layer, error) {
+	m, err := loadManifest(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	layers, err := m.Select(names)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, layers, nil
+}
+
+// buildInputs checks that the layers' sources exist and says where their
+// ZIPs go (--out, else dist/ beside the manifest) and the time their
+// entries carry (SOURCE_DATE_EPOCH).
+func buildInputs(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, outDir string) (string, time.Time, error) {
+	modified, err := sourceDateEpoch(f.Getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if err := m.CheckSources(layers); err != nil {
+		return "", time.Time{}, err
+	}
+	if outDir == "" {
+		outDir = filepath.Join(m.Dir, "dist")
+	}
+	return outDir, modified, nil
 }
 
 func loadManifest(f *Factory) (*manifest.Manifest, error) {

@@ -2,13 +2,11 @@ package cmd
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/manifest"
@@ -65,15 +63,11 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if opts.concurrency < 1 {
 		return usagef("--concurrency must be at least 1")
 	}
-	m, err := loadManifest(f)
-	if err != nil {
-		return err
-	}
 	names := opts.layers
 	if opts.layer != "" {
 		names = []string{opts.layer}
 	}
-	layers, err := m.Select(names)
+	m, layers, err := selectLayers(f, names)
 	if err != nil {
 		return err
 	}
@@ -87,12 +81,8 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 		return err
 	}
 
-	endpoint := opts.endpointOverride(f)
-	clients, err := awsclient.Load(ctx, awsclient.Options{Profile: f.Globals.Profile, EndpointURL: f.Globals.EndpointURL, PathStyle: endpoint})
+	clients, err := awsClients(ctx, f)
 	if err != nil {
-		return err
-	}
-	if err := clients.CheckCredentials(ctx); err != nil {
 		return err
 	}
 	var targets []layer.PublishTarget
@@ -161,16 +151,9 @@ func publishArtifacts(c *cobra.Command, f *Factory, m *manifest.Manifest, layers
 		}
 		return []*layer.Artifact{a}, nil
 	}
-	modified, err := sourceDateEpoch(f.Getenv("SOURCE_DATE_EPOCH"))
+	out, modified, err := buildInputs(f, m, layers, opts.outDir)
 	if err != nil {
 		return nil, err
-	}
-	if err := m.CheckSources(layers); err != nil {
-		return nil, err
-	}
-	out := opts.outDir
-	if out == "" {
-		out = filepath.Join(m.Dir, "dist")
 	}
 	var arts []*layer.Artifact
 	for _, l := range layers {
@@ -211,12 +194,6 @@ func regionsFor(f *Factory, l *manifest.Layer, configured string) ([]string, err
 		}
 	}
 	return regions, nil
-}
-
-// endpointOverride reports whether AWS calls go to a custom endpoint (an
-// emulator), where S3 needs path-style addressing.
-func (o *publishOptions) endpointOverride(f *Factory) bool {
-	return f.Globals.EndpointURL != "" || f.Getenv("AWS_ENDPOINT_URL") != "" || f.Getenv("AWS_ENDPOINT_URL_S3") != ""
 }
 
 // publishedJSON is the contract of `publish --output json` (README).

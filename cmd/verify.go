@@ -3,7 +3,6 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -76,24 +75,13 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 		if len(opts.Runtimes) > 0 || len(opts.Architectures) > 0 {
 			return usagef("--runtime and --architecture go with --zip; a manifest's layers declare their own")
 		}
-		modified, err := sourceDateEpoch(f.Getenv("SOURCE_DATE_EPOCH"))
+		m, layers, err := selectLayers(f, opts.layers)
 		if err != nil {
 			return err
 		}
-		m, err := loadManifest(f)
+		out, modified, err := buildInputs(f, m, layers, opts.outDir)
 		if err != nil {
 			return err
-		}
-		layers, err := m.Select(opts.layers)
-		if err != nil {
-			return err
-		}
-		if err := m.CheckSources(layers); err != nil {
-			return err
-		}
-		out := opts.outDir
-		if out == "" {
-			out = filepath.Join(m.Dir, "dist")
 		}
 		for _, l := range layers {
 			start := time.Now()
