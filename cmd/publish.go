@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -155,13 +156,15 @@ func publishArtifacts(c *cobra.Command, f *Factory, m *manifest.Manifest, layers
 	if err != nil {
 		return nil, err
 	}
+	tools := newTools(f)
 	var arts []*layer.Artifact
 	for _, l := range layers {
-		a, err := layer.Build(c.Context(), m, l, layer.BuildOptions{OutDir: out, Modified: modified})
+		start := time.Now()
+		a, err := layer.Build(c.Context(), m, l, layer.BuildOptions{OutDir: out, Modified: modified, Tools: tools})
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(f.Err, "built %s: %s (%s)\n", a.Layer, a.Path, output.Bytes(a.Size))
+		reportBuilt(f, a, time.Since(start))
 		arts = append(arts, a)
 	}
 	return arts, nil
