@@ -52,24 +52,15 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 		return err
 	}
 
-	tools := newTools(f)
+	built, errs, err := buildEach(c, f, m, layers, out, modified, opts.noCache)
+	if err != nil {
+		return fmt.Errorf("build %w", err)
+	}
 	var arts []*layer.Artifact
-	var errs []error
-	for _, l := range layers {
-		start := time.Now()
-		a, err := layer.Build(c.Context(), m, l, layer.BuildOptions{OutDir: out, Modified: modified, NoCache: opts.noCache, Tools: tools})
-		if err != nil {
-			if c.Context().Err() != nil {
-				return fmt.Errorf("build stopped: %w", c.Context().Err())
-			}
-			errs = append(errs, err)
-			continue
+	for _, a := range built {
+		if a != nil {
+			arts = append(arts, a)
 		}
-		for _, n := range a.Findings {
-			fmt.Fprintf(f.Err, "%s: layer %q: %s\n", n.Severity, a.Layer, n.Message)
-		}
-		reportBuilt(f, a, time.Since(start))
-		arts = append(arts, a)
 	}
 
 	if f.Globals.JSON() {
@@ -86,16 +77,7 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 			fmt.Fprintf(f.Out, "  files          %d\n", a.Files)
 		}
 	}
-	switch {
-	case len(errs) == 1:
-		return errs[0]
-	case len(errs) > 1:
-		for _, err := range errs {
-			fmt.Fprintf(f.Err, "layerctl: %s\n", indentLines(err.Error()))
-		}
-		return fmt.Errorf("%d of %d layers failed to build", len(errs), len(layers))
-	}
-	return nil
+	return summarize(f, errs, len(layers), "layers failed to build")
 }
 
 // artifactJSON is the contract of `build --output json` (README: JSON output).

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -131,16 +130,7 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 			failed = append(failed, r.Err)
 		}
 	}
-	switch len(failed) {
-	case 0:
-		return nil
-	case 1:
-		return failed[0]
-	}
-	for _, err := range failed {
-		fmt.Fprintf(f.Err, "layerctl: %s\n", indentLines(err.Error()))
-	}
-	return fmt.Errorf("%d of %d publishes failed", len(failed), len(results))
+	return summarize(f, failed, len(results), "publishes failed")
 }
 
 // publishArtifacts builds each layer, or takes the --zip given.
@@ -156,16 +146,12 @@ func publishArtifacts(c *cobra.Command, f *Factory, m *manifest.Manifest, layers
 	if err != nil {
 		return nil, err
 	}
-	tools := newTools(f)
-	var arts []*layer.Artifact
-	for _, l := range layers {
-		start := time.Now()
-		a, err := layer.Build(c.Context(), m, l, layer.BuildOptions{OutDir: out, Modified: modified, Tools: tools})
-		if err != nil {
-			return nil, err
-		}
-		reportBuilt(f, a, time.Since(start))
-		arts = append(arts, a)
+	arts, errs, err := buildEach(c, f, m, layers, out, modified, false)
+	if err != nil {
+		return nil, fmt.Errorf("publish %w", err)
+	}
+	if err := summarize(f, errs, len(layers), "layers failed to build: nothing was published"); err != nil {
+		return nil, err
 	}
 	return arts, nil
 }

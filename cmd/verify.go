@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -83,17 +82,16 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 		if err != nil {
 			return err
 		}
-		for _, l := range layers {
-			start := time.Now()
-			a, err := layer.Build(c.Context(), m, l, layer.BuildOptions{OutDir: out, Modified: modified, NoCache: opts.noCache, Tools: tools})
-			if err != nil {
-				if c.Context().Err() != nil {
-					return fmt.Errorf("verify stopped: %w", c.Context().Err())
-				}
-				errs = append(errs, err)
+		built, buildErrs, err := buildEach(c, f, m, layers, out, modified, opts.noCache)
+		if err != nil {
+			return fmt.Errorf("verify %w", err)
+		}
+		errs = buildErrs
+		for i, a := range built {
+			if a == nil {
 				continue
 			}
-			reportBuilt(f, a, time.Since(start))
+			l := layers[i]
 			r, err := layer.Verify(c.Context(), a.Path, layer.VerifyOptions{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: tools})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("verifying layer %q: %w", l.Name, err))
