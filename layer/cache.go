@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/layerctl/layerctl/internal/atomicfile"
 )
 
 // CacheDirName is the build cache's folder inside the output folder: it
@@ -127,7 +129,7 @@ func (c *buildCache) write(key string, e *cacheEntry) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(c.entryPath(e.Layer, key), data)
+	return atomicfile.Write(c.entryPath(e.Layer, key), data)
 }
 
 // fileSHA256 is the plain SHA-256 of a file, in hex, as Lambda computes CodeSha256.
@@ -174,25 +176,4 @@ func (c *buildCache) saveMemo() error {
 		return err
 	}
 	return c.memo.save()
-}
-
-func writeFileAtomic(p string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }

@@ -12,10 +12,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/layerctl/layerctl/internal/atomicfile"
 )
 
 // fileStat is what one stat says about one version of a file. Any write to
@@ -340,22 +341,11 @@ func (h *hashMemo) save() error {
 		}
 		h.entries = old.entries
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(h.file), ".files-*.tmp")
-	if err != nil {
+	var buf bytes.Buffer
+	if err := encodeMemo(&buf, h.entries); err != nil {
 		return err
 	}
-	err = encodeMemo(tmp, h.entries)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), h.file)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.Write(h.file, buf.Bytes()); err != nil {
 		return err
 	}
 	h.dirty = false
