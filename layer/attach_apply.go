@@ -207,7 +207,7 @@ func (r *attachRun) converge(ctx context.Context, j *attachJob, plan func(fnConf
 				return converged{}, err
 			}
 		default:
-			return converged{}, fmt.Errorf("updating its configuration: %w", explainAttachAWS(err, j.region))
+			return converged{}, fmt.Errorf("updating its configuration: %w", explainAWS(err, j.region, attachNeeds))
 		}
 	}
 }
@@ -219,7 +219,7 @@ func (r *attachRun) read(ctx context.Context, j *attachJob) (*types.FunctionConf
 		return nil, fmt.Errorf("no function %s in %s", j.id, j.region)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading its configuration: %w", explainAttachAWS(err, j.region))
+		return nil, fmt.Errorf("reading its configuration: %w", explainAWS(err, j.region, attachNeeds))
 	}
 	if out.Configuration == nil {
 		return nil, fmt.Errorf("reading its configuration: GetFunction answered without one")
@@ -280,7 +280,7 @@ func (r *attachRun) publish(ctx context.Context, j *attachJob, cfg *types.Functi
 			}
 			continue
 		default:
-			return fmt.Errorf("the layers were attached, but publishing a version failed: %w", explainAttachAWS(err, j.region))
+			return fmt.Errorf("the layers were attached, but publishing a version failed: %w", explainAWS(err, j.region, attachNeeds))
 		}
 		break
 	}
@@ -299,7 +299,7 @@ func (r *attachRun) alias(ctx context.Context, j *attachJob) (*lambda.GetAliasOu
 		return nil, fmt.Errorf("it has no alias %q: create it first (aws lambda create-alias), or leave --alias out", r.opts.Alias)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading alias %s: %w", r.opts.Alias, explainAttachAWS(err, j.region))
+		return nil, fmt.Errorf("reading alias %s: %w", r.opts.Alias, explainAWS(err, j.region, attachNeeds))
 	}
 	return a, nil
 }
@@ -325,7 +325,7 @@ func (r *attachRun) moveAlias(ctx context.Context, j *attachJob, version string)
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("published version %s, but moving alias %s failed: %w", version, r.opts.Alias, explainAttachAWS(err, j.region))
+			return fmt.Errorf("published version %s, but moving alias %s failed: %w", version, r.opts.Alias, explainAWS(err, j.region, attachNeeds))
 		}
 		j.res.AliasFrom, j.moved = aws.ToString(a.FunctionVersion), true
 		r.logf(j, "published version %s; alias %s: %s -> %s", version, r.opts.Alias, j.res.AliasFrom, version)

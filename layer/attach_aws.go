@@ -2,16 +2,11 @@ package layer
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
-	"strconv"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
 
 // FunctionsAPI is what attach calls on Lambda functions, with the SDK's
@@ -133,21 +128,10 @@ func call[T any](ctx context.Context, l *callLimiter, p *pacer, f func(context.C
 	}
 }
 
-func retryableCall(err error) bool {
-	return isThrottle(err) || retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
-}
-
-// backoff is exponential from l.base with full jitter in its upper half,
-// capped at 10s, or the Retry-After the answer gave.
+// backoff is exponential from l.base, capped at 10s, or the Retry-After
+// the answer gave.
 func (l *callLimiter) backoff(attempt int, err error) time.Duration {
-	var tm *types.TooManyRequestsException
-	if errors.As(err, &tm) && tm.RetryAfterSeconds != nil {
-		if s, perr := strconv.Atoi(aws.ToString(tm.RetryAfterSeconds)); perr == nil && s > 0 {
-			return time.Duration(s) * time.Second
-		}
-	}
-	ceiling := min(10*time.Second, l.base<<attempt)
-	return ceiling/2 + rand.N(ceiling/2+1)
+	return backoff(attempt, err, l.base, 10*time.Second)
 }
 
 // pause holds new calls back for d.

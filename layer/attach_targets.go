@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/smithy-go"
 )
 
 // family is the layer's name in the manifest: both halves of a split layer
@@ -69,7 +68,7 @@ func (r *attachRun) resolveAll(ctx context.Context, targets []AttachTarget) (can
 func (r *attachRun) resolve(ctx context.Context, t *AttachTarget, region string) (*attachCandidate, error) {
 	api, name := r.api(region), t.Layer.Name
 	fail := func(err error) (*attachCandidate, error) {
-		return nil, fmt.Errorf("layer %q in %s: %w", name, region, explainAttachAWS(err, region))
+		return nil, fmt.Errorf("layer %q in %s: %w", name, region, explainAWS(err, region, attachNeeds))
 	}
 	var lr *struct {
 		version  int64
@@ -227,7 +226,7 @@ func (r *attachRun) listFunctions(ctx context.Context, region string) ([]types.F
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("listing the functions in %s: %w", region, explainAttachAWS(err, region))
+			return nil, fmt.Errorf("listing the functions in %s: %w", region, explainAWS(err, region, attachNeeds))
 		}
 		out = append(out, page.Functions...)
 	}
@@ -254,7 +253,7 @@ func (r *attachRun) listTags(ctx context.Context, region string, fns []types.Fun
 			defer mu.Unlock()
 			if err != nil && !isNotFound(err) {
 				if firstErr == nil {
-					firstErr = fmt.Errorf("reading the tags of %s: %w", arn, explainAttachAWS(err, region))
+					firstErr = fmt.Errorf("reading the tags of %s: %w", arn, explainAWS(err, region, attachNeeds))
 				}
 				return
 			}
@@ -286,15 +285,5 @@ func splitFunctionARN(fn string) (name, region string) {
 	return fn, ""
 }
 
-// explainAttachAWS adds what to do to access errors.
-func explainAttachAWS(err error, region string) error {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return err
-	}
-	switch ae.ErrorCode() {
-	case "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
-		return fmt.Errorf("%s: %s; attach needs lambda:GetLayerVersion, ListLayerVersions, ListFunctions, GetFunction and UpdateFunctionConfiguration (and PublishVersion, GetAlias, UpdateAlias with --publish-version/--alias) in %s", ae.ErrorCode(), ae.ErrorMessage(), region)
-	}
-	return err
-}
+// attachNeeds is what attach must be allowed to do.
+const attachNeeds = "attach needs lambda:GetLayerVersion, ListLayerVersions, ListFunctions, GetFunction and UpdateFunctionConfiguration (and PublishVersion, GetAlias, UpdateAlias with --publish-version/--alias)"

@@ -109,7 +109,7 @@ func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, 
 			res := &results[j.i]
 			v, status, err := p.run(ctx)
 			if err != nil {
-				res.Status, res.Err = StatusFailed, fmt.Errorf("publishing layer %q in %s: %w", j.t.Layer.Name, j.region, explainAWS(err, j.region))
+				res.Status, res.Err = StatusFailed, fmt.Errorf("publishing layer %q in %s: %w", j.t.Layer.Name, j.region, explainAWS(err, j.region, publishNeeds))
 				return
 			}
 			if v != nil {
@@ -209,7 +209,7 @@ func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVe
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) != aws.TrueTernary && !isThrottle(err) {
+		if !retryableCall(err) {
 			return nil, err
 		}
 		// The request may have created the version before its answer was lost.
@@ -220,7 +220,7 @@ func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVe
 		if attempt == publishAttempts {
 			return nil, fmt.Errorf("gave up after %d attempts: %w", attempt, err)
 		}
-		wait := backoff(attempt, err)
+		wait := backoff(attempt, err, 200*time.Millisecond, 20*time.Second)
 		p.logf("%s %s: publish failed (%v); retrying in %s", p.t.Layer.Name, p.region, shortErr(err), wait.Round(time.Millisecond))
 		if err := p.opts.Sleep(ctx, wait); err != nil {
 			return nil, err
@@ -263,16 +263,23 @@ func archsOf(as []string) []types.Architecture {
 	return out
 }
 
-// backoff is exponential with full jitter, honouring a Retry-After hint.
-func backoff(attempt int, err error) time.Duration {
+// backoff waits exponentially longer from base, capped at most, with jitter
+// over the upper half of each step; a throttle's Retry-After wins.
+func backoff(attempt int, err error, base, most time.Duration) time.Duration {
 	var tm *types.TooManyRequestsException
 	if errors.As(err, &tm) && tm.RetryAfterSeconds != nil {
 		if s, perr := strconv.Atoi(aws.ToString(tm.RetryAfterSeconds)); perr == nil && s > 0 {
 			return time.Duration(s) * time.Second
 		}
 	}
-	ceiling := min(20*time.Second, 200*time.Millisecond<<attempt)
-	return ceiling/2 + rand.N(ceiling/2)
+	ceiling := min(most, base<<attempt)
+	return ceiling/2 + rand.N(ceiling/2+1)
+}
+
+// retryableCall reports whether a failed call may succeed if made again:
+// throttles, server errors, connections lost.
+func retryableCall(err error) bool {
+	return isThrottle(err) || retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -306,15 +313,18 @@ func shortErr(err error) string {
 	return err.Error()
 }
 
-// explainAWS adds what to do to the AWS errors users meet most.
-func explainAWS(err error, region string) error {
+// explainAWS adds to an access error which permissions the command needs.
+func explainAWS(err error, region, needs string) error {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
 		return err
 	}
 	switch ae.ErrorCode() {
 	case "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
-		return fmt.Errorf("%s: %s; the credentials need lambda:ListLayerVersions, GetLayerVersion, PublishLayerVersion, GetLayerVersionPolicy and AddLayerVersionPermission (and s3:PutObject, s3:GetObject on the bucket for large layers) in %s", ae.ErrorCode(), ae.ErrorMessage(), region)
+		return fmt.Errorf("%s: %s; %s in %s", ae.ErrorCode(), ae.ErrorMessage(), needs, region)
 	}
 	return err
 }
+
+// publishNeeds is what publish must be allowed to do.
+const publishNeeds = "the credentials need lambda:ListLayerVersions, GetLayerVersion, PublishLayerVersion, GetLayerVersionPolicy and AddLayerVersionPermission (and s3:PutObject, s3:GetObject on the bucket for large layers)"
