@@ -25,9 +25,10 @@ import (
 //	lambda layers NAME                   (prints the function's Layers, one a line)
 //	lambda create-alias FUNCTION ALIAS   (publishes a version, points ALIAS at it)
 //	lambda alias FUNCTION ALIAS          (prints the version ALIAS points to)
+//	lambda versions LAYER [REGION]       (prints the layer's versions, one a line)
 func cmdLambda(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: lambda create-function|publish-layer|layers|create-alias|alias ARGS...")
+		ts.Fatalf("usage: lambda create-function|publish-layer|layers|create-alias|alias|versions ARGS...")
 	}
 	ctx := context.Background()
 	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
@@ -87,6 +88,17 @@ func cmdLambda(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		_, err = lc.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(args[1]), Name: aws.String(args[2]), FunctionVersion: v.Version})
 		ts.Check(err)
+	case "versions":
+		region := "us-east-1"
+		if len(args) == 3 {
+			region = args[2]
+		}
+		rc := lambda.New(lambda.Options{Region: region, BaseEndpoint: aws.String(url), Credentials: creds})
+		out, err := rc.ListLayerVersions(ctx, &lambda.ListLayerVersionsInput{LayerName: aws.String(args[1])})
+		ts.Check(err)
+		for _, v := range out.LayerVersions {
+			fmt.Fprintln(ts.Stdout(), v.Version)
+		}
 	default:
 		ts.Fatalf("lambda: unknown subcommand %q", args[0])
 	}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -157,13 +158,14 @@ func publishArtifacts(c *cobra.Command, f *Factory, m *manifest.Manifest, layers
 }
 
 // regionsFor picks a layer's regions: --region, else the manifest's, else
-// the SDK's configured region.
+// the SDK's configured region. A region named twice is kept once, where it
+// first appears: publishing it twice at once would race for one version.
 func regionsFor(f *Factory, l *manifest.Layer, configured string) ([]string, error) {
 	var regions []string
 	switch {
 	case f.Globals.Region != "":
 		for _, r := range strings.Split(f.Globals.Region, ",") {
-			if r = strings.TrimSpace(r); r != "" {
+			if r = strings.TrimSpace(r); r != "" && !slices.Contains(regions, r) {
 				regions = append(regions, r)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,7 +87,10 @@ func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, 
 	}
 	var jobs []job
 	for ti := range targets {
-		for _, r := range targets[ti].Regions {
+		for ri, r := range targets[ti].Regions {
+			if slices.Contains(targets[ti].Regions[:ri], r) {
+				continue // one region, one publisher: two would race for one version
+			}
 			jobs = append(jobs, job{&targets[ti], r, len(results)})
 			results = append(results, PublishResult{Layer: targets[ti].Layer.Name, Region: r, CodeSHA256: targets[ti].Artifact.CodeSHA256})
 		}

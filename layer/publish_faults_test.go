@@ -132,3 +132,19 @@ func TestPublishFindsOldVersionAcrossPages(t *testing.T) {
 		t.Errorf("ListLayerVersions called %d times: the paginator did not page", n)
 	}
 }
+
+func TestPublishRegionNamedTwiceOnce(t *testing.T) {
+	e := newFaultEnv(t)
+	art := mustBuild(t, e.dir, e.layer, BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	targets := []PublishTarget{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1", "us-east-1"}}}
+	res := Publish(context.Background(), targets, e.lock, PublishOptions{
+		Lambda: func(string) LambdaAPI { return lambdaAt(e.fake.URL, "us-east-1") },
+		Log:    &e.log,
+	})
+	if len(res) != 1 || res[0].Status != StatusPublished || res[0].Err != nil {
+		t.Fatalf("results %+v", res)
+	}
+	if n := e.fake.Calls("PublishLayerVersion"); n != 1 {
+		t.Errorf("PublishLayerVersion called %d times", n)
+	}
+}
