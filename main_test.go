@@ -40,12 +40,17 @@ func TestScripts(t *testing.T) {
 			env.Setenv("AWS_CONFIG_FILE", env.WorkDir+"/.aws-config")
 			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", env.WorkDir+"/.aws-credentials")
 			builderEnv(env)
+			env.Values["locks"] = heldLocks{}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
 			"sameas":   cmdSameas,
 			"lambda":   cmdLambda,
+			// main_lock_test.go
+			"holdlock":    cmdHoldlock,
+			"releaselock": cmdReleaselock,
+			"waitfor":     cmdWaitfor,
 		},
 	})
 }

@@ -72,6 +72,8 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if err != nil {
 		return err
 	}
+	// Read now so that a broken lock file fails before any build; a run
+	// that publishes reads it again in its turn (publishInTurn).
 	lock, err := manifest.LoadLock(m.LockPath())
 	if err != nil {
 		return err
@@ -105,18 +107,12 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if f.ErrIsTerminal {
 		po.Progress = f.Err
 	}
-	results := layer.Publish(ctx, targets, lock, po)
-
-	if !opts.dryRun {
-		changed, notes := layer.Record(lock, targets, results)
-		for _, n := range notes {
-			fmt.Fprintf(f.Err, "note: %s\n", n)
-		}
-		if changed {
-			if err := lock.Save(m.LockPath()); err != nil {
-				return err
-			}
-			fmt.Fprintf(f.Err, "wrote %s\n", m.LockPath())
+	var results []layer.PublishResult
+	if opts.dryRun {
+		results = layer.Publish(ctx, targets, lock, po)
+	} else {
+		if results, err = publishInTurn(c, f, m.LockPath(), targets, po); err != nil {
+			return err
 		}
 		if err := githubOutputs(f, results); err != nil {
 			fmt.Fprintf(f.Err, "warning: %v\n", err)
@@ -132,6 +128,45 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 		}
 	}
 	return summarize(f, failed, len(results), "publishes failed")
+}
+
+// publishInTurn publishes and records in layerctl.lock while this run has
+// its turn with the lock file: runs at once in one checkout wait for each
+// other, so the second finds the first's version (unchanged, not published
+// twice) and adds its entries to what the first wrote.
+func publishInTurn(c *cobra.Command, f *Factory, lockPath string, targets []layer.PublishTarget, po layer.PublishOptions) ([]layer.PublishResult, error) {
+	release, err := manifest.HoldLock(c.Context(), lockPath, func(pid int) {
+		who := ""
+		if pid > 0 {
+			who = fmt.Sprintf(" (pid %d)", pid)
+		}
+		fmt.Fprintf(f.Err, "waiting for another layerctl to finish with %s%s...\n", lockPath, who)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: nothing was published", err)
+	}
+	defer func() {
+		if err := release(); err != nil {
+			fmt.Fprintf(f.Err, "warning: releasing %s: %v\n", lockPath, err)
+		}
+	}()
+	// Read again: another run may have written it while this one built.
+	lock, err := manifest.LoadLock(lockPath)
+	if err != nil {
+		return nil, err
+	}
+	results := layer.Publish(c.Context(), targets, lock, po)
+	changed, notes := layer.Record(lock, targets, results)
+	for _, n := range notes {
+		fmt.Fprintf(f.Err, "note: %s\n", n)
+	}
+	if changed {
+		if err := lock.Save(lockPath); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(f.Err, "wrote %s\n", lockPath)
+	}
+	return results, nil
 }
 
 // publishArtifacts builds each layer, or takes the --zip given.

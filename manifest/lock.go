@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/layerctl/layerctl/internal/atomicfile"
+	"github.com/layerctl/layerctl/internal/filelock"
 )
 
 // LockFile is the lock file's name, next to the manifest.
@@ -54,10 +56,11 @@ func (e *LockError) Unwrap() error { return e.Err }
 // LockPath is the lock file beside the manifest.
 func (m *Manifest) LockPath() string { return filepath.Join(m.Dir, LockFile) }
 
-// LoadLock reads the lock file at path; a missing file is an empty lock.
+// LoadLock reads the lock file at path; a missing or empty file is an
+// empty lock (HoldLock makes an empty one to lock it when there is none).
 func LoadLock(path string) (*Lock, error) {
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(data) == 0 {
 		return &Lock{Version: 1, Layers: map[string]*LockLayer{}}, nil
 	}
 	if err != nil {
@@ -114,4 +117,22 @@ func (l *Lock) Save(path string) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// HoldLock gives this process its turn with the lock file at path, so that
+// runs at once in one checkout read, add to and write it one after the
+// other: load the lock after HoldLock returns, save it, then release. It
+// waits while another process has the turn, calling waiting once (with
+// that process's ID, 0 when the system does not tell), and stops waiting
+// when ctx is done. A lock file HoldLock had to create and nobody wrote is
+// removed by release.
+func HoldLock(ctx context.Context, path string, waiting func(holder int)) (release func() error, err error) {
+	l, err := filelock.Acquire(ctx, path, waiting)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, fmt.Errorf("stopped waiting for another layerctl to finish with %s: %w", path, ctx.Err())
+	case err != nil:
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return l.Release, nil
 }

@@ -94,3 +94,16 @@ func TestLockRejectsBadFiles(t *testing.T) {
 		})
 	}
 }
+
+// HoldLock makes an empty lock file to lock it when there is none: one
+// left behind (a run killed outright) reads as an empty lock.
+func TestEmptyLockFileIsAnEmptyLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), LockFile)
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := LoadLock(path)
+	if err != nil || l.Version != 1 || l.Layers == nil || len(l.Layers) != 0 {
+		t.Fatalf("empty lock file: %+v, %v", l, err)
+	}
+}
