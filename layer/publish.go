@@ -49,6 +49,9 @@ type PublishOptions struct {
 	Progress    io.Writer // when set (a terminal), upload progress bars go there
 	// Sleep waits between attempts; tests make it instant.
 	Sleep func(context.Context, time.Duration) error
+	// InlineLimit is the largest ZIP sent inline, larger ones go through
+	// S3; 0 means MaxInline. Tests lower it to take S3 with small ZIPs.
+	InlineLimit int64
 }
 
 // PublishResult is the outcome in one region.

@@ -28,6 +28,10 @@ type publishEnv struct {
 	lock   *manifest.Lock
 	log    bytes.Buffer
 	s3wrap func(S3API) S3API
+	// lambdaWrap, when set, wraps each Lambda client; inline lowers the
+	// size over which ZIPs go through S3.
+	lambdaWrap func(LambdaAPI) LambdaAPI
+	inline     int64
 }
 
 func newPublishEnv(t *testing.T, files map[string]string) *publishEnv {
@@ -44,7 +48,14 @@ func (e *publishEnv) publish(dryRun bool) []PublishResult {
 	art := mustBuild(e.t, e.dir, e.layer, BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
 	targets := []PublishTarget{{Layer: e.layer, Artifact: art, Regions: e.layer.Regions}}
 	res := Publish(context.Background(), targets, e.lock, PublishOptions{
-		Lambda: func(r string) LambdaAPI { return lambdaAt(e.url, r) },
+		Lambda: func(r string) LambdaAPI {
+			var c LambdaAPI = lambdaAt(e.url, r)
+			if e.lambdaWrap != nil {
+				c = e.lambdaWrap(c)
+			}
+			return c
+		},
+		InlineLimit: e.inline,
 		S3: func(r string) S3API {
 			var c S3API = s3At(e.url, r)
 			if e.s3wrap != nil {

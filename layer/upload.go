@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -17,14 +18,16 @@ import (
 	"github.com/layerctl/layerctl/internal/output"
 )
 
-// shaMetadata is the S3 object metadata key holding the ZIP's hex SHA-256.
+// shaMetadata is the S3 object metadata key holding the ZIP's hex SHA-256:
+// a label for people, never trusted (s3proof.go).
 const shaMetadata = "layerctl-sha256"
 
 // content is the layer ZIP as PublishLayerVersion takes it: inline up to
-// 50 MB, else from S3, uploaded first unless the object is already there.
+// 50 MB, else from S3, uploaded first unless an object proven to hold it is
+// already there (s3proof.go). Never from an object that is not proven.
 func (p *regionPublisher) content(ctx context.Context) (*types.LayerVersionContentInput, error) {
 	art := p.t.Artifact
-	if art.Size <= MaxInline {
+	if art.Size <= p.inlineLimit() {
 		if p.opts.DryRun {
 			return &types.LayerVersionContentInput{}, nil
 		}
@@ -39,7 +42,7 @@ func (p *regionPublisher) content(ctx context.Context) (*types.LayerVersionConte
 	bucket := s3cfg.BucketFor(p.region)
 	if bucket == "" {
 		return nil, fmt.Errorf("the ZIP is %s, over the %s Lambda takes inline, and no S3 bucket is set for %s: add s3: {bucket: NAME} (or s3.buckets.%s) to the layer or to defaults; the bucket must be in %s",
-			output.Bytes(art.Size), output.Bytes(MaxInline), p.region, p.region, p.region)
+			output.Bytes(art.Size), output.Bytes(p.inlineLimit()), p.region, p.region, p.region)
 	}
 	sc := p.opts.S3(p.region)
 	head, err := sc.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
@@ -52,43 +55,87 @@ func (p *regionPublisher) content(ctx context.Context) (*types.LayerVersionConte
 
 	key := s3cfg.Key(p.t.Layer.Name, art.SHA256)
 	where := fmt.Sprintf("s3://%s/%s", bucket, key)
-	obj, err := sc.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	obj, err := p.headObject(ctx, sc, bucket, key, "")
 	switch {
-	case err == nil && obj.Metadata[shaMetadata] == art.SHA256 && aws.ToInt64(obj.ContentLength) == art.Size:
-		p.logf("%s %s: %s is already uploaded", p.t.Layer.Name, p.region, where)
-		return &types.LayerVersionContentInput{S3Bucket: aws.String(bucket), S3Key: aws.String(key), S3ObjectVersion: obj.VersionId}, nil
-	case err != nil && !isS3NotFound(err):
+	case err != nil:
 		return nil, fmt.Errorf("checking %s: %w", where, err)
+	case obj.exists && obj.unproven == "":
+		p.logf("%s %s: %s is already uploaded (S3's SHA-256 checksum of it is the ZIP's)", p.t.Layer.Name, p.region, where)
+		return s3Content(bucket, key, obj.version), nil
+	case obj.exists:
+		p.logf("%s %s: %s is there, but not proven to hold this ZIP (%s): it is uploaded again", p.t.Layer.Name, p.region, where, obj.unproven)
 	}
 	if p.opts.DryRun {
 		p.logf("%s %s: would upload %s to %s", p.t.Layer.Name, p.region, output.Bytes(art.Size), where)
 		return &types.LayerVersionContentInput{}, nil
 	}
 
+	version, err := p.upload(ctx, sc, bucket, key)
+	if err != nil {
+		return nil, fmt.Errorf("uploading to %s: %w", where, err)
+	}
+	// Prove what S3 now holds, in the very version uploaded where the bucket
+	// keeps versions: the file may have changed on the way, or someone may
+	// have written the key since.
+	obj, err = p.headObject(ctx, sc, bucket, key, version)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("checking %s after the upload: %w", where, err)
+	case !obj.exists:
+		return nil, fmt.Errorf("%s is gone right after its upload: something else deletes from the bucket; nothing was published", where)
+	case obj.unproven != "":
+		return nil, fmt.Errorf("%s does not hold this ZIP right after its upload (%s): something else writes to the bucket, or the ZIP changed; nothing was published", where, obj.unproven)
+	}
+	return s3Content(bucket, key, obj.version), nil
+}
+
+// upload puts the ZIP at key, asking S3 to keep its SHA-256 checksum, and
+// returns the version made ("" where the bucket keeps none).
+func (p *regionPublisher) upload(ctx context.Context, sc S3API, bucket, key string) (string, error) {
+	art := p.t.Artifact
 	f, err := os.Open(art.Path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the artifact: %w", err)
+		return "", fmt.Errorf("reading the artifact: %w", err)
 	}
 	defer f.Close()
-	p.logf("%s %s: uploading %s to %s", p.t.Layer.Name, p.region, output.Bytes(art.Size), where)
+	p.logf("%s %s: uploading %s to s3://%s/%s", p.t.Layer.Name, p.region, output.Bytes(art.Size), bucket, key)
 	tm := transfermanager.New(sc, func(o *transfermanager.Options) {
-		o.PartSizeBytes = 16 << 20
+		o.PartSizeBytes = uploadPartSize
 		if p.opts.Progress != nil {
 			o.ObjectProgressListeners.Register(newProgress(p.opts.Progress, art.Size, p.t.Layer.Name+" "+p.region))
 		}
 	})
 	up, err := tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
-		Bucket:        aws.String(bucket),
-		Key:           aws.String(key),
-		Body:          f,
-		ContentLength: aws.Int64(art.Size),
-		ContentType:   aws.String("application/zip"),
-		Metadata:      map[string]string{shaMetadata: art.SHA256},
+		Bucket:            aws.String(bucket),
+		Key:               aws.String(key),
+		Body:              f,
+		ContentLength:     aws.Int64(art.Size),
+		ContentType:       aws.String("application/zip"),
+		ChecksumAlgorithm: tmtypes.ChecksumAlgorithmSha256,
+		Metadata:          map[string]string{shaMetadata: art.SHA256},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("uploading to %s: %w", where, err)
+		return "", err
 	}
-	return &types.LayerVersionContentInput{S3Bucket: aws.String(bucket), S3Key: aws.String(key), S3ObjectVersion: up.VersionID}, nil
+	return objectVersion(up.VersionID), nil
+}
+
+// s3Content publishes from the object at key, pinned to version when the
+// bucket keeps versions, so the version proven is the one Lambda reads.
+func s3Content(bucket, key, version string) *types.LayerVersionContentInput {
+	c := &types.LayerVersionContentInput{S3Bucket: aws.String(bucket), S3Key: aws.String(key)}
+	if version != "" {
+		c.S3ObjectVersion = aws.String(version)
+	}
+	return c
+}
+
+// inlineLimit is the largest ZIP sent in the request.
+func (p *regionPublisher) inlineLimit() int64 {
+	if p.opts.InlineLimit > 0 {
+		return p.opts.InlineLimit
+	}
+	return MaxInline
 }
 
 func isS3NotFound(err error) bool {
