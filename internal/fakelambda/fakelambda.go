@@ -55,7 +55,8 @@ type Server struct {
 	Latency  time.Duration // added to every call
 
 	mu          sync.Mutex
-	layers      map[string][]*version
+	layers      map[string][]*version // version n at n-1, deleted ones kept
+	alter       int                   // published ZIPs still to alter
 	faults      map[string][]Fault
 	calls       map[string]int
 	inFlight    int
@@ -81,6 +82,7 @@ type version struct {
 	CodeSize      int64
 	Created       string
 	Policy        []map[string]any
+	Deleted       bool // numbers are never reused, so deleted versions stay
 }
 
 // New starts a fake Lambda on a loopback port; Close stops it.
@@ -112,15 +114,27 @@ func (s *Server) MaxInFlight() int {
 	return s.maxInFlight
 }
 
-// Versions returns the version numbers of a layer, oldest first.
+// Versions returns the version numbers of a layer, oldest first, without
+// deleted ones.
 func (s *Server) Versions(layer string) []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []int64
 	for _, v := range s.layers[layer] {
-		out = append(out, v.Number)
+		if !v.Deleted {
+			out = append(out, v.Number)
+		}
 	}
 	return out
+}
+
+// AlterUploads makes the next n PublishLayerVersion calls store other bytes
+// than the request carried (its last byte changed), as if the ZIP were
+// altered on its way: the answer's CodeSha256 is that of the bytes stored.
+func (s *Server) AlterUploads(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.alter += n
 }
 
 var (
@@ -139,6 +153,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		op, m = "PublishLayerVersion", versionsPath.FindStringSubmatch(p)
 	case r.Method == http.MethodGet && versionPath.MatchString(p):
 		op, m = "GetLayerVersion", versionPath.FindStringSubmatch(p)
+	case r.Method == http.MethodDelete && versionPath.MatchString(p):
+		op, m = "DeleteLayerVersion", versionPath.FindStringSubmatch(p)
 	case r.Method == http.MethodGet && policyPath.MatchString(p):
 		op, m = "GetLayerVersionPolicy", policyPath.FindStringSubmatch(p)
 	case r.Method == http.MethodPost && policyPath.MatchString(p):
@@ -179,6 +195,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if e, ok := body.(apiError); ok {
 		writeError(w, status, e.code, e.msg)
+		return
+	}
+	if body == nil {
+		w.WriteHeader(status)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -229,13 +249,20 @@ func (s *Server) handle(op string, m []string, r *http.Request) (int, any) {
 		if mk := r.URL.Query().Get("Marker"); mk != "" {
 			start, _ = strconv.Atoi(mk)
 		}
+		// Newest first, as Lambda lists them, without deleted ones; the
+		// marker counts the live versions already listed.
+		var live []*version
+		for i := len(vs) - 1; i >= 0; i-- {
+			if !vs[i].Deleted {
+				live = append(live, vs[i])
+			}
+		}
 		var page []any
-		// Newest first, as Lambda lists them.
-		for i := len(vs) - 1 - start; i >= 0 && len(page) < s.PageSize; i-- {
-			page = append(page, s.summary(name, vs[i]))
+		for i := start; i < len(live) && len(page) < s.PageSize; i++ {
+			page = append(page, s.summary(name, live[i]))
 		}
 		out := map[string]any{"LayerVersions": page}
-		if next := start + len(page); next < len(vs) {
+		if next := start + len(page); next < len(live) {
 			out["NextMarker"] = strconv.Itoa(next)
 		}
 		return 200, out
@@ -257,6 +284,10 @@ func (s *Server) handle(op string, m []string, r *http.Request) (int, any) {
 		if len(in.Content.ZipFile) == 0 {
 			return 400, apiError{"InvalidParameterValueException", "fakelambda takes only inline ZipFile content"}
 		}
+		if s.alter > 0 {
+			s.alter--
+			in.Content.ZipFile[len(in.Content.ZipFile)-1] ^= 0xff
+		}
 		sum := sha256.Sum256(in.Content.ZipFile)
 		vs := s.layers[name]
 		v := &version{Number: int64(len(vs) + 1), Description: in.Description, License: in.LicenseInfo,
@@ -265,14 +296,20 @@ func (s *Server) handle(op string, m []string, r *http.Request) (int, any) {
 			Created: time.Now().UTC().Format("2006-01-02T15:04:05.000-0700")}
 		s.layers[name] = append(vs, v)
 		return 201, s.detail(name, v)
-	case "GetLayerVersion", "GetLayerVersionPolicy", "AddLayerVersionPermission":
+	case "GetLayerVersion", "GetLayerVersionPolicy", "AddLayerVersionPermission", "DeleteLayerVersion":
 		n, _ := strconv.ParseInt(m[2], 10, 64)
 		vs := s.layers[name]
-		if n < 1 || n > int64(len(vs)) {
+		if n < 1 || n > int64(len(vs)) || vs[n-1].Deleted {
+			if op == "DeleteLayerVersion" {
+				return 204, nil // nothing to delete is no error
+			}
 			return s.notFound(fmt.Sprintf("Layer version %s:%d not found", name, n))
 		}
 		v := vs[n-1]
 		switch op {
+		case "DeleteLayerVersion":
+			v.Deleted = true
+			return 204, nil
 		case "GetLayerVersion":
 			return 200, s.detail(name, v)
 		case "GetLayerVersionPolicy":

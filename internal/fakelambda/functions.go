@@ -411,7 +411,7 @@ func (s *Server) layerExists(arn string) bool {
 		return true
 	}
 	n, err := strconv.Atoi(num)
-	return err == nil && n >= 1 && n <= len(vs)
+	return err == nil && n >= 1 && n <= len(vs) && !vs[n-1].Deleted
 }
 
 func (s *Server) publishVersion(f *function, r *http.Request) (int, any) {
