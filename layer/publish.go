@@ -208,8 +208,12 @@ func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVe
 	for attempt := 1; ; attempt++ {
 		out, err := p.lc.PublishLayerVersion(ctx, in, func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
 		if err == nil {
-			if got := aws.ToString(out.Content.CodeSha256); got != p.t.Artifact.CodeSHA256 {
-				return nil, fmt.Errorf("Lambda reports CodeSha256 %s for version %d, but the ZIP's is %s: the upload was altered", got, out.Version, p.t.Artifact.CodeSHA256)
+			var got string
+			if out.Content != nil {
+				got = aws.ToString(out.Content.CodeSha256)
+			}
+			if got != p.t.Artifact.CodeSHA256 {
+				return nil, p.discard(ctx, out.Version, got)
 			}
 			return &foundVersion{out.Version, aws.ToString(out.LayerVersionArn)}, nil
 		}
@@ -233,6 +237,25 @@ func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVe
 			return nil, err
 		}
 	}
+}
+
+// discard deletes version n, just published, which holds other bytes than
+// the ZIP (CodeSha256 got): it carries the ZIP's digest in its description
+// and must not stay to be found, recorded or attached.
+func (p *regionPublisher) discard(ctx context.Context, n int64, got string) error {
+	name := p.t.Layer.Name
+	what := fmt.Sprintf("Lambda reports CodeSha256 %s for version %d, but the ZIP's is %s: the content changed on its way (from S3: the object was replaced after it was checked)", got, n, p.t.Artifact.CodeSHA256)
+	// Even when the run is being stopped: a wrong version must not stay.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	_, err := p.lc.DeleteLayerVersion(dctx, &lambda.DeleteLayerVersionInput{LayerName: aws.String(name), VersionNumber: aws.Int64(n)})
+	if err != nil {
+		// Not wrapped: the access-error hint would replace what to do here.
+		return fmt.Errorf("%s; deleting version %d failed too (%s): delete it by hand (it needs lambda:DeleteLayerVersion): aws lambda delete-layer-version --region %s --layer-name %s --version-number %d",
+			what, n, shortErr(err), p.region, name, n)
+	}
+	p.logf("%s %s: deleted version %d: it holds other bytes than the ZIP", name, p.region, n)
+	return fmt.Errorf("%s; version %d was deleted, nothing was published", what, n)
 }
 
 // find returns the newest version holding the artifact's content, or nil.
@@ -334,4 +357,4 @@ func explainAWS(err error, region, needs string) error {
 }
 
 // publishNeeds is what publish must be allowed to do.
-const publishNeeds = "the credentials need lambda:ListLayerVersions, GetLayerVersion, PublishLayerVersion, GetLayerVersionPolicy and AddLayerVersionPermission (and s3:PutObject, s3:GetObject on the bucket for large layers)"
+const publishNeeds = "the credentials need lambda:ListLayerVersions, GetLayerVersion, PublishLayerVersion, GetLayerVersionPolicy, AddLayerVersionPermission and DeleteLayerVersion (and s3:ListBucket, s3:PutObject, s3:GetObject on the bucket for large layers)"

@@ -148,3 +148,36 @@ func TestPublishRegionNamedTwiceOnce(t *testing.T) {
 		t.Errorf("PublishLayerVersion called %d times", n)
 	}
 }
+
+func TestPublishDeletesAVersionItDidNotMean(t *testing.T) {
+	tests := []struct {
+		name   string
+		faults []fakelambda.Fault // on DeleteLayerVersion
+		left   int                // versions left
+		want   string
+	}{
+		{"deleted", nil, 0, "version 1 was deleted, nothing was published"},
+		{"deleted after a throttle", []fakelambda.Fault{fakelambda.Throttle()}, 0, "version 1 was deleted, nothing was published"},
+		{"the delete refused", []fakelambda.Fault{{Status: 403, Code: "AccessDeniedException", Message: "not authorized to perform: lambda:DeleteLayerVersion"}}, 1,
+			"deleting version 1 failed too (AccessDeniedException: not authorized to perform: lambda:DeleteLayerVersion): delete it by hand (it needs lambda:DeleteLayerVersion): aws lambda delete-layer-version --region us-east-1 --layer-name faulty --version-number 1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newFaultEnv(t)
+			e.fake.AlterUploads(1)
+			e.fake.Inject("DeleteLayerVersion", tc.faults...)
+			r := e.publish()
+			if r.Status != StatusFailed || r.Err == nil || !strings.Contains(r.Err.Error(), "Lambda reports CodeSha256") || !strings.Contains(r.Err.Error(), tc.want) {
+				t.Fatalf("got %s: %v", r.Status, r.Err)
+			}
+			if vs := e.fake.Versions("faulty"); len(vs) != tc.left {
+				t.Errorf("versions left %v, want %d", vs, tc.left)
+			}
+			if e.lock.Layers["faulty"] != nil {
+				t.Error("a wrong version was recorded in the lock")
+			}
+			// Not altered this time: published as the next number.
+			e.want(e.publish(), StatusPublished, 2)
+		})
+	}
+}

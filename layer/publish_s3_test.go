@@ -184,3 +184,55 @@ func TestPublishPinsTheProvenObjectVersion(t *testing.T) {
 		t.Errorf("second publish from S3ObjectVersion %q, want %q", got, uploaded)
 	}
 }
+
+// racingS3 is another writer of the bucket: right after the first object
+// that is there is checked (the proof after the upload), it writes other
+// bytes to the same key.
+type racingS3 struct {
+	S3API
+	once sync.Once
+	put  func()
+}
+
+func (r *racingS3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, o ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	out, err := r.S3API.HeadObject(ctx, in, o...)
+	if err == nil {
+		r.once.Do(r.put)
+	}
+	return out, err
+}
+
+// In a bucket without versions nothing pins what Lambda reads: if the
+// object is replaced between its proof and the publish, the version made
+// holds other bytes. It is deleted, and the run fails.
+func TestPublishDeletesAVersionThatHoldsOtherBytes(t *testing.T) {
+	e := newS3Env(t, false)
+	e.s3wrap = func(c S3API) S3API { return &racingS3{S3API: c, put: func() { e.plant(nil) }} }
+
+	res := e.publish(false)
+	if res[0].Status != StatusFailed || res[0].Err == nil {
+		t.Fatalf("got %s %d, want failed:\n%s", res[0].Status, res[0].Version, e.log.String())
+	}
+	for _, want := range []string{"Lambda reports CodeSha256", "but the ZIP's is " + e.art.CodeSHA256, "version 1 was deleted, nothing was published"} {
+		if !strings.Contains(res[0].Err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, res[0].Err)
+		}
+	}
+	if !strings.Contains(e.log.String(), "deleted version 1") {
+		t.Errorf("log:\n%s", e.log.String())
+	}
+	if vs := e.versions("us-east-1"); len(vs) != 0 {
+		t.Errorf("a version with other bytes was left: %v", vs)
+	}
+	if e.lock.Layers[e.layer.Name] != nil {
+		t.Errorf("the lock records %+v", e.lock.Layers[e.layer.Name])
+	}
+
+	// The next run, with nobody racing it, uploads again and publishes.
+	e.s3wrap = nil
+	e.log.Reset()
+	wantResults(t, e.publish(false), "us-east-1 published 2")
+	if got := e.codeSHA256(2); got != e.art.CodeSHA256 {
+		t.Errorf("version 2 holds %s", got)
+	}
+}
