@@ -1,0 +1,149 @@
+package layer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// treeSpec is a tree for the resolver: "name" a file, "name/" a folder,
+// "name -> target" a symlink.
+func treeOf(spec []string) *linkTree {
+	t := newLinkTree()
+	for _, s := range spec {
+		name, target, isLink := strings.Cut(s, " -> ")
+		switch {
+		case isLink:
+			t.add(name, kindSymlink, target)
+		case strings.HasSuffix(name, "/"):
+			t.add(name, kindDir, "")
+		default:
+			t.add(name, kindFile, "")
+		}
+	}
+	return t
+}
+
+func chainOf(n int, last string) []string {
+	var spec []string
+	for i := 1; i < n; i++ {
+		spec = append(spec, fmt.Sprintf("l%d -> l%d", i, i+1))
+	}
+	return append(spec, fmt.Sprintf("l%d -> %s", n, last), "f")
+}
+
+func TestLinkResolver(t *testing.T) {
+	tests := []struct {
+		name string
+		tree []string
+		link string
+		want string // "" when the link resolves inside the tree
+	}{
+		{"sibling", []string{"lib/libfoo.so.1", "lib/libfoo.so -> libfoo.so.1"}, "lib/libfoo.so", ""},
+		{"into a folder", []string{"lib/v1/x", "lib/current -> v1"}, "lib/current", ""},
+		{"up one level inside", []string{"a/x -> ../f", "f"}, "a/x", ""},
+		{"to the root", []string{"a/up -> ..", "f"}, "a/up", ""},
+		{"the issue's chain", []string{"d/e/s -> ..", "x -> d/e/s/../../.."}, "x",
+			"points outside the layer: d/e/s is a link to .., so x resolves above /opt"},
+		{"lexically outside, physically inside", []string{"d/e/", "l -> d/e", "f", "x -> l/../../f"}, "x", ""},
+		{"dot dot at the root", []string{"x -> .."}, "x", "points outside the layer: it resolves above /opt"},
+		{"dot dot deep", []string{"a/b/x -> ../../../etc/passwd"}, "a/b/x", "points outside the layer: it resolves above /opt"},
+		{"through a linked folder", []string{"d/f", "l -> d", "x -> l/f"}, "x", ""},
+		{"a link to a folder that is itself a link", []string{"d/f", "b -> d", "a -> b", "x -> a/f"}, "x", ""},
+		{"through a linked folder, then out", []string{"d/e/f", "l -> d/e", "x -> l/../../.."}, "x",
+			"points outside the layer: l is a link to d/e, so x resolves above /opt"},
+		{"a link to a link that leaves", []string{"a -> ..", "x -> a"}, "x", "points outside the layer: a is a link to .., so x resolves above /opt"},
+		{"absolute", []string{"x -> /etc/passwd"}, "x", "is absolute, so it points outside the layer"},
+		{"absolute in the middle", []string{"l -> /opt/python", "x -> l/y"}, "x", "points outside the layer: l is a link to the absolute path /opt/python"},
+		{"dangling", []string{"x -> missing.so"}, "x", "points to missing.so, which is not in the layer"},
+		{"dangling through a link", []string{"d/", "l -> d", "x -> l/missing"}, "x", "points to d/missing, which is not in the layer (after following l -> d)"},
+		{"empty target", []string{"x -> "}, "x", "points to nothing: its target is empty"},
+		{"a file used as a folder", []string{"f", "x -> f/y"}, "x", "goes through f, which is a file, not a folder"},
+		{"a file with a trailing slash", []string{"f", "x -> f/"}, "x", "goes through f, which is a file, not a folder"},
+		{"loop of two", []string{"a -> b", "b -> a"}, "a", "never resolves: following it goes through more than 40 links (a -> b -> a -> b -> a -> b ...)"},
+		{"itself", []string{"s -> s"}, "s", "never resolves"},
+		{"itself as a folder", []string{"s -> s/x"}, "s", "never resolves"},
+		{"40 links in a row", chainOf(40, "f"), "l1", ""},
+		{"41 links in a row", chainOf(41, "f"), "l1", "never resolves"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ""
+			if p := treeOf(tc.tree).resolve(tc.link); p != nil {
+				got = p.explain(layerScope)
+			}
+			switch {
+			case tc.want == "" && got != "":
+				t.Fatalf("refused: %s", got)
+			case tc.want != "" && !strings.HasPrefix(got, tc.want):
+				t.Fatalf("got %q, want it to start with %q", got, tc.want)
+			}
+			agreeWithKernel(t, tc.tree, tc.link, got == "")
+		})
+	}
+}
+
+// agreeWithKernel makes the tree on disk, under a folder with a decoy
+// above it, and checks that Linux resolves the link inside the tree
+// exactly when the resolver says it does.
+func agreeWithKernel(t *testing.T, spec []string, link string, inside bool) {
+	t.Helper()
+	top := t.TempDir()
+	root := filepath.Join(top, "a", "b", "opt")
+	tree(t, top, map[string]string{"etc/passwd": "decoy", "f": "decoy", "a/f": "decoy", "a/b/f": "decoy"})
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range spec {
+		name, target, isLink := strings.Cut(s, " -> ")
+		p := filepath.Join(root, filepath.FromSlash(strings.TrimSuffix(name, "/")))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case isLink && target == "":
+			continue // Linux makes no link to nothing: nothing to compare
+		case isLink:
+			err := os.Symlink(target, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+		case strings.HasSuffix(name, "/"):
+			os.MkdirAll(p, 0o755)
+		default:
+			os.WriteFile(p, []byte("x"), 0o644)
+		}
+	}
+	lp := filepath.Join(root, filepath.FromSlash(link))
+	if _, err := os.Lstat(lp); err != nil {
+		return
+	}
+	// open(2) follows every link with the kernel's own rules and limit.
+	var st syscall.Stat_t
+	err := syscall.Stat(lp, &st)
+	kernelInside := false
+	if err == nil {
+		real, err := filepath.EvalSymlinks(lp)
+		kernelInside = err == nil && (real == root || strings.HasPrefix(real, root+string(filepath.Separator)))
+	} else if !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ELOOP) && !errors.Is(err, syscall.ENOTDIR) {
+		t.Fatalf("stat: %v", err)
+	}
+	if kernelInside != inside {
+		t.Errorf("Linux resolves %s inside the tree: %v (stat: %v); the resolver says %v", link, kernelInside, err, inside)
+	}
+}
+
+func TestLinkTreeCheckSortsAndSkipsGoodLinks(t *testing.T) {
+	tr := treeOf([]string{"f", "z -> ..", "a -> f", "m -> missing"})
+	var got []string
+	for _, p := range tr.check() {
+		got = append(got, p.link)
+	}
+	if strings.Join(got, ",") != "m,z" {
+		t.Errorf("problems for %v, want m and z", got)
+	}
+}
