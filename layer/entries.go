@@ -123,18 +123,43 @@ func finish(layer string, byName map[string]*entry) ([]entry, error) {
 			byName[dir+"/"] = &entry{name: dir + "/", kind: kindDir, origin: e.origin}
 		}
 	}
-	for name, e := range byName {
-		if e.kind != kindSymlink {
-			continue
-		}
-		resolved := path.Join(path.Dir(name), e.target)
-		_, isEntry := byName[resolved]
-		_, isDir := byName[resolved+"/"]
-		if !isEntry && !isDir {
-			return nil, cerr("symlink %s -> %s points to %s, which is not in the layer: add it, or exclude the link", e.origin, e.target, resolved)
-		}
+	if err := checkLinks(layer, byName); err != nil {
+		return nil, err
 	}
 	return sortedEntries(byName), nil
+}
+
+// checkLinks resolves every symlink of the layer as Linux will under /opt
+// and refuses the layer if one ends outside it, loops, or points at
+// nothing in it.
+func checkLinks(layer string, byName map[string]*entry) error {
+	t := newLinkTree()
+	links := 0
+	for name, e := range byName {
+		t.add(name, e.kind, e.target)
+		if e.kind == kindSymlink {
+			links++
+		}
+	}
+	if links == 0 {
+		return nil
+	}
+	problems := t.check()
+	if len(problems) == 0 {
+		return nil
+	}
+	p := problems[0]
+	e := byName[p.link]
+	hint := "replace it with what it points to, or exclude it"
+	if p.kind == linkDangles {
+		hint = "add what it points to, or exclude the link"
+	}
+	// Named where the user can fix it; the explanation speaks of /opt.
+	msg := fmt.Sprintf("symlink %s -> %s %s: %s", e.origin, p.target, p.explain(layerScope), hint)
+	if n := len(problems) - 1; n > 0 {
+		msg += fmt.Sprintf(" (and %d more %s like it)", n, plural(n, "symlink"))
+	}
+	return &ContentError{Layer: layer, Msg: msg}
 }
 
 func sortedEntries(byName map[string]*entry) []entry {
@@ -219,9 +244,6 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 				target, err := os.Readlink(p)
 				if err != nil {
 					return err
-				}
-				if err := checkLinkTarget(name, target); err != nil {
-					return cerr("symlink %s -> %s %v: replace it with what it points to, or exclude it", origin, target, err)
 				}
 				return add(entry{name: name, kind: kindSymlink, target: filepath.ToSlash(target), origin: origin})
 			case t.IsRegular():

@@ -1,0 +1,65 @@
+package layer
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// symlinks makes links (name -> target) under dir.
+func symlinks(t *testing.T, dir string, links map[string]string) {
+	t.Helper()
+	for name, target := range links {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Two links that each stay inside on their own, chained, climb above /opt:
+// the build follows the chain as Linux will and refuses it.
+func TestBuildRefusesALinkChainThatLeaves(t *testing.T) {
+	dir := t.TempDir()
+	tree(t, dir, map[string]string{"src/ok.txt": "x", "src/d/e/f.txt": "y"})
+	symlinks(t, dir, map[string]string{"src/d/e/s": "..", "src/x": "d/e/s/../../.."})
+	l := &manifest.Layer{Name: "native", Runtimes: []string{"provided.al2023"}, Architectures: []string{"x86_64"}, Files: []manifest.FileMap{{From: "src", To: "lib"}}}
+	out := filepath.Join(t.TempDir(), "dist")
+	_, err := build(t, dir, l, BuildOptions{OutDir: out})
+	want := `layer "native": symlink src/x -> d/e/s/../../.. points outside the layer: lib/d/e/s is a link to .., so lib/x resolves above /opt: replace it with what it points to, or exclude it`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	assertEmptyDir(t, out)
+}
+
+// A target that path.Join would put above the layer but that Linux
+// resolves inside it, through a link to a deeper folder, is kept.
+func TestBuildKeepsALinkThatResolvesInside(t *testing.T) {
+	dir := t.TempDir()
+	tree(t, dir, map[string]string{"src/d/e/f.txt": "y", "src/top.txt": "z"})
+	symlinks(t, dir, map[string]string{"src/l": "d/e", "src/x": "l/../../top.txt"})
+	l := &manifest.Layer{Name: "native", Runtimes: []string{"provided.al2023"}, Architectures: []string{"x86_64"}, Files: []manifest.FileMap{{From: "src", To: "lib"}}}
+	a := mustBuild(t, dir, l, BuildOptions{})
+	heads, data, _ := readZip(t, a.Path)
+	if h := heads["lib/x"]; h == nil || h.Mode()&os.ModeSymlink == 0 || data["lib/x"] != "l/../../top.txt" {
+		t.Fatalf("lib/x not stored as a link: %v", heads["lib/x"])
+	}
+	if !strings.Contains(strings.Join(keys(data), ","), "lib/l") {
+		t.Error("lib/l missing")
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
