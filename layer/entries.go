@@ -212,20 +212,26 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 			}
 			continue
 		}
-		err = walkDirParallel(src.path, func(p string, d fs.DirEntry, err error) error {
+		// A from: that is a symlink to a folder is the user's own root:
+		// followed, once, before the walk (links inside stay links).
+		root, err := filepath.EvalSymlinks(src.path)
+		if err != nil {
+			return nil, cerr("files: %s: %v", src.label, unwrapPathErr(err))
+		}
+		err = walkDirParallel(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if p == src.path {
+			if p == root {
 				return nil
 			}
 			if d.IsDir() && sameDir(p, skip) {
 				return filepath.SkipDir
 			}
-			rel, ok := strings.CutPrefix(p, src.path+string(filepath.Separator))
+			rel, ok := strings.CutPrefix(p, root+string(filepath.Separator))
 			if !ok {
 				var err error
-				if rel, err = filepath.Rel(src.path, p); err != nil {
+				if rel, err = filepath.Rel(root, p); err != nil {
 					return err
 				}
 			}

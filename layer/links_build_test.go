@@ -63,3 +63,24 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// A from: that is a symlink to a folder is followed: its files go into
+// the layer, not nothing with exit 0. One to a file works as before.
+func TestBuildFollowsAFromThatIsALink(t *testing.T) {
+	dir := t.TempDir()
+	tree(t, dir, map[string]string{"real/pkg/__init__.py": "", "real/pkg/core.py": "X = 1\n", "real/tool*": "#!/bin/sh\n"})
+	symlinks(t, dir, map[string]string{"src": "real/pkg", "tool-link": "real/tool", "real/pkg/alias.py": "core.py"})
+	l := pyLayer("l", manifest.FileMap{From: "src", To: "python/pkg"}, manifest.FileMap{From: "tool-link", To: "bin/tool"})
+	a := mustBuild(t, dir, l, BuildOptions{})
+	heads, data, names := readZip(t, a.Path)
+	want := "bin/,bin/tool,python/,python/pkg/,python/pkg/__init__.py,python/pkg/alias.py,python/pkg/core.py"
+	if got := strings.Join(names, ","); got != want {
+		t.Fatalf("entries %s\nwant    %s", got, want)
+	}
+	if data["python/pkg/core.py"] != "X = 1\n" || heads["bin/tool"].Mode().Perm() != 0o755 {
+		t.Error("content or execute bit lost")
+	}
+	if heads["python/pkg/alias.py"].Mode()&os.ModeSymlink == 0 {
+		t.Error("a link inside the source was not kept as a link")
+	}
+}
