@@ -95,7 +95,7 @@ func Inspect(ctx context.Context, zipPath string, opts InspectOptions) (*Report,
 		}
 		seen[clean] = true
 		switch {
-		case mode.IsDir() || strings.HasSuffix(name, "/"):
+		case zipEntryKind(name, mode) == kindDir:
 			e.Type = "dir"
 			r.Entries = append(r.Entries, e)
 			return nil

@@ -209,11 +209,13 @@ func describeEntry(f archiver.File) (e archiveEntry, skip bool, err error) {
 	case zip.FileHeader:
 		e.raw = h.Name
 		mode = h.Mode()
+		e.kind = zipEntryKind(h.Name, mode)
 		switch {
-		case mode.IsDir() || strings.HasSuffix(h.Name, "/"):
-			e.kind = kindDir
-		case mode&fs.ModeSymlink != 0:
-			e.kind = kindSymlink
+		case e.kind == kindDir:
+			if problem := zipFolderData(h.UncompressedSize64); problem != "" {
+				return e, false, errors.New(problem)
+			}
+		case e.kind == kindSymlink:
 			target, err := io.ReadAll(io.LimitReader(f, 4096))
 			if err != nil {
 				return e, false, fmt.Errorf("cannot be read: %v", err)
@@ -221,8 +223,6 @@ func describeEntry(f archiver.File) (e archiveEntry, skip bool, err error) {
 			e.target = string(target)
 		case mode&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeNamedPipe|fs.ModeSocket) != 0:
 			return e, false, fmt.Errorf("is a device, socket or named pipe, which a layer cannot hold")
-		default:
-			e.kind = kindFile
 		}
 	default:
 		return e, false, fmt.Errorf("has an unexpected header %T", f.Header)
