@@ -83,6 +83,7 @@ const (
 	linkLoops                       // more than maxLinkHops links
 	linkDangles                     // a name that is not in the tree
 	linkNotDir                      // a file used as a folder
+	linkInside                      // the link itself is inside a link or a file
 )
 
 // linkProblem is one symlink that does not resolve inside its tree.
@@ -130,6 +131,8 @@ func (p *linkProblem) explain(s linkScope) string {
 		return fmt.Sprintf("never resolves: following it goes through more than %d links (%s ...)", maxLinkHops, strings.Join(p.chain, " -> "))
 	case linkNotDir:
 		return fmt.Sprintf("goes through %s, which is a file, not a folder%s", p.at, through)
+	case linkInside:
+		return fmt.Sprintf("is inside %s, which is not a folder: where it lands depends on the order links are made", p.at)
 	}
 	if p.at == "" && p.via != "" {
 		return fmt.Sprintf("points to nothing: %s is a link with an empty target", p.via)
@@ -145,6 +148,14 @@ func (p *linkProblem) explain(s linkScope) string {
 func (t *linkTree) resolve(name string) *linkProblem {
 	start := t.nodes[name]
 	p := &linkProblem{link: name, target: start.target, chain: []string{name}}
+	// Resolution starts from the link's folder, which must be one: a link
+	// named through another link would be made wherever that one points.
+	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
+		if t.nodes[dir].kind != kindDir {
+			p.kind, p.at = linkInside, dir
+			return p
+		}
+	}
 	switch {
 	case start.target == "":
 		p.kind = linkDangles // the kernel's ENOENT

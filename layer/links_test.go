@@ -67,6 +67,7 @@ func TestLinkResolver(t *testing.T) {
 		{"loop of two", []string{"a -> b", "b -> a"}, "a", "never resolves: following it goes through more than 40 links (a -> b -> a -> b -> a -> b ...)"},
 		{"itself", []string{"s -> s"}, "s", "never resolves"},
 		{"itself as a folder", []string{"s -> s/x"}, "s", "never resolves"},
+		{"a link inside a linked folder", []string{"l -> .", "l/x -> ../f", "f"}, "l/x", "is inside l, which is not a folder"},
 		{"40 links in a row", chainOf(40, "f"), "l1", ""},
 		{"41 links in a row", chainOf(41, "f"), "l1", "never resolves"},
 	}

@@ -147,6 +147,10 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 		return &UnpackError{Archive: label, Msg: "cannot be read: " + walkErr.Error()}
 	}
 
+	if err := checkArchiveLinks(label, written, links); err != nil {
+		return err
+	}
+
 	// Links last, so that no file above was written through one. Hard links
 	// become copies of the file they name; symlinks must stay inside.
 	sort.SliceStable(links, func(i, j int) bool { return links[i].hard && !links[j].hard })
@@ -173,6 +177,39 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 		}
 	}
 	return nil
+}
+
+// checkArchiveLinks resolves the archive's symlinks as Linux will once
+// they are made, in the archive's own folder, and refuses the archive if
+// one ends outside that folder, loops, or points at nothing in it.
+func checkArchiveLinks(label string, written map[string]entryKind, links []archiveEntry) error {
+	t := newLinkTree()
+	raw := map[string]string{}
+	for _, e := range links {
+		if !e.hard {
+			t.add(e.name, kindSymlink, e.target)
+			raw[e.name] = e.raw
+		}
+	}
+	if len(raw) == 0 {
+		return nil
+	}
+	for name, kind := range written {
+		t.add(name, kind, "") // the links are in already, and win
+	}
+	problems := t.check()
+	if len(problems) == 0 {
+		return nil
+	}
+	p := problems[0]
+	msg := fmt.Sprintf("is a symlink to %q that %s", p.target, p.explain(archiveScope))
+	if p.kind == linkLeaves {
+		msg = fmt.Sprintf("is a symlink to %q, which %s", p.target, p.explain(archiveScope))
+		if p.via == "" {
+			msg = fmt.Sprintf("is a symlink to %q, which %s", p.target, archiveScope.outside)
+		}
+	}
+	return &UnpackError{Archive: label, Entry: raw[p.link], Msg: msg}
 }
 
 // describeEntry reads an entry's header and checks its name and, for
@@ -237,15 +274,14 @@ func describeEntry(f archiver.File) (e archiveEntry, skip bool, err error) {
 	e.name = name
 	e.exec = mode&0o111 != 0
 	if e.kind == kindSymlink {
+		// Where a relative target lands is for checkArchiveLinks to say,
+		// once every entry is known.
 		t := e.target
-		resolved := path.Join(path.Dir(e.name), t)
 		switch {
 		case t == "":
 			return e, false, errors.New("is a symlink to nothing")
 		case strings.HasPrefix(t, "/") || windowsAbs(t) || strings.Contains(t, `\`):
 			return e, false, fmt.Errorf("is a symlink to the absolute path %q, outside the archive's folder", t)
-		case resolved == ".." || strings.HasPrefix(resolved, "../"):
-			return e, false, fmt.Errorf("is a symlink to %q, which leaves the archive's folder", t)
 		}
 	}
 	return e, false, nil

@@ -1,0 +1,92 @@
+package layer
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Archive links are resolved as Linux will once they are made: a chain
+// of links each harmless alone is refused before any link is made.
+func TestUnpackResolvesLinkChains(t *testing.T) {
+	tests := []struct {
+		name    string
+		archive string
+		data    func(t *testing.T) []byte
+		want    string // "" when the archive unpacks
+	}{
+		{"chain leaves, tar.gz", "x.tar.gz", func(t *testing.T) []byte {
+			return compressTar(t, "x.tar.gz", tarBytes(t, []tarEntry{
+				{name: "d/e/", kind: tar.TypeDir, mode: 0o755},
+				{name: "d/e/s", kind: tar.TypeSymlink, target: ".."},
+				{name: "x", kind: tar.TypeSymlink, target: "d/e/s/../../.."},
+			}))
+		}, `entry "x" is a symlink to "d/e/s/../../..", which leaves the archive's folder: d/e/s is a link to .., so x resolves above the archive's folder: refused`},
+		{"chain leaves, zip", "x.zip", func(t *testing.T) []byte {
+			return zipBytes(t, []zipEntry{
+				{name: "d/e/s", body: "..", mode: fs.ModeSymlink | 0o777},
+				{name: "x", body: "d/e/s/../../..", mode: fs.ModeSymlink | 0o777},
+			})
+		}, `entry "x" is a symlink to "d/e/s/../../..", which leaves the archive's folder: d/e/s is a link to ..`},
+		{"a link made through a link", "x.tar.gz", func(t *testing.T) []byte {
+			return compressTar(t, "x.tar.gz", tarBytes(t, []tarEntry{
+				{name: "f", kind: tar.TypeReg, body: "x"},
+				{name: "l", kind: tar.TypeSymlink, target: "."},
+				{name: "l/x", kind: tar.TypeSymlink, target: "../f"},
+			}))
+		}, `entry "l/x" is a symlink to "../f" that is inside l, which is not a folder`},
+		{"loop", "x.tar.gz", func(t *testing.T) []byte {
+			return compressTar(t, "x.tar.gz", tarBytes(t, []tarEntry{
+				{name: "a", kind: tar.TypeSymlink, target: "b"},
+				{name: "b", kind: tar.TypeSymlink, target: "a"},
+			}))
+		}, `entry "a" is a symlink to "b" that never resolves: following it goes through more than 40 links`},
+		{"dangling", "x.tar.gz", func(t *testing.T) []byte {
+			return compressTar(t, "x.tar.gz", tarBytes(t, []tarEntry{{name: "bin/jq", kind: tar.TypeSymlink, target: "jq-1.7"}}))
+		}, `entry "bin/jq" is a symlink to "jq-1.7" that points to bin/jq-1.7, which is not in the archive: refused`},
+		{"up and back in, through a deeper link", "x.tar.gz", func(t *testing.T) []byte {
+			return compressTar(t, "x.tar.gz", tarBytes(t, []tarEntry{
+				{name: "d/e/f", kind: tar.TypeReg, body: "f"},
+				{name: "top", kind: tar.TypeReg, body: "t"},
+				{name: "l", kind: tar.TypeSymlink, target: "d/e"},
+				{name: "x", kind: tar.TypeSymlink, target: "l/../../top"},
+			}))
+		}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			dest := filepath.Join(root, "a", "b", "out")
+			os.MkdirAll(dest, 0o755)
+			src := filepath.Join(root, tc.archive)
+			os.WriteFile(src, tc.data(t), 0o644)
+			err := unpack(context.Background(), src, dest, tc.archive)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff([]string{"d/", "d/e/", "d/e/f", "l -> d/e", "top", "x -> l/../../top"}, listTree(t, dest)); d != "" {
+					t.Errorf("unpacked (-want +got):\n%s", d)
+				}
+				return
+			}
+			var ue *UnpackError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v\nwant an *UnpackError saying %s", err, tc.want)
+			}
+			// Refused before any link was made.
+			for _, p := range listTree(t, dest) {
+				if strings.Contains(p, " -> ") {
+					t.Errorf("made %s", p)
+				}
+			}
+		})
+	}
+}
