@@ -273,20 +273,6 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 	return byName, nil
 }
 
-// checkLinkTarget refuses link targets that leave the layer once unpacked
-// in /opt: absolute ones and ones that climb above the ZIP root.
-func checkLinkTarget(name, target string) error {
-	t := filepath.ToSlash(target)
-	if path.IsAbs(t) || filepath.IsAbs(target) {
-		return fmt.Errorf("is absolute, so it points outside the layer")
-	}
-	resolved := path.Join(path.Dir(name), t)
-	if resolved == ".." || strings.HasPrefix(resolved, "../") {
-		return fmt.Errorf("points outside the layer")
-	}
-	return nil
-}
-
 func sameDir(p, abs string) bool {
 	a, err := filepath.Abs(p)
 	return err == nil && a == abs

@@ -74,7 +74,6 @@ func Inspect(ctx context.Context, zipPath string, opts InspectOptions) (*Report,
 	machines := map[string]uint16{}
 	seen := map[string]bool{}
 	var files []layoutFile
-	var links []ZipEntry
 	walkErr := (&archiver.Zip{}).Walk(zipPath, func(af archiver.File) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -106,7 +105,6 @@ func Inspect(ctx context.Context, zipPath string, opts InspectOptions) (*Report,
 				return fmt.Errorf("reading %s: %w", name, err)
 			}
 			e.Target = string(target)
-			links = append(links, e)
 		default:
 			head := make([]byte, 20)
 			n, _ := io.ReadFull(af, head)
@@ -128,11 +126,7 @@ func Inspect(ctx context.Context, zipPath string, opts InspectOptions) (*Report,
 		return nil, fmt.Errorf("%s is not a readable ZIP: %w", zipPath, walkErr)
 	}
 
-	for _, l := range links {
-		if err := checkLinkTarget(l.Path, l.Target); err != nil {
-			r.Findings = append(r.Findings, Finding{SevError, l.Path, fmt.Sprintf("symlink %s -> %s %v", l.Path, l.Target, err)})
-		}
-	}
+	r.Findings = append(r.Findings, zipTreeFindings(r.Entries)...)
 	r.Findings = append(r.Findings, checkLayout(files, opts.Runtimes)...)
 	r.Findings = append(r.Findings, checkELF(machines, opts.Architectures)...)
 	r.Findings = append(r.Findings, checkSizes(r.UnzippedSize, r.Size)...)

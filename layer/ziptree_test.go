@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"hash/crc32"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,5 +143,48 @@ func TestZipDirAttributeFileInALayer(t *testing.T) {
 	}
 	if r.Files != 4 || r.UnzippedSize != int64(len("hello dos")+len("hello unix")+len("plain")) {
 		t.Errorf("inspect counts %d files, %d bytes", r.Files, r.UnzippedSize)
+	}
+}
+
+// inspect follows link chains as Linux will in /opt, and flags a folder
+// entry holding bytes.
+func TestInspectResolvesLinkChains(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "links.zip")
+	os.WriteFile(path, zipBytes(t, []zipEntry{
+		{name: "lib/d/e/s", body: "..", mode: fs.ModeSymlink | 0o777},
+		{name: "lib/x", body: "d/e/s/../../../..", mode: fs.ModeSymlink | 0o777},
+		{name: "lib/ok", body: "d/e/s/f", mode: fs.ModeSymlink | 0o777},
+		{name: "lib/d/f", body: "f"},
+		{name: "lib/loop", body: "loop", mode: fs.ModeSymlink | 0o777},
+	}), 0o644)
+	r, err := Inspect(context.Background(), path, InspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range r.Findings {
+		if f.Severity == SevError {
+			got = append(got, f.Path+": "+f.Message)
+		}
+	}
+	want := []string{
+		"lib/loop: symlink lib/loop -> loop never resolves: following it goes through more than 40 links (lib/loop -> lib/loop -> lib/loop -> lib/loop -> lib/loop -> lib/loop ...)",
+		"lib/x: symlink lib/x -> d/e/s/../../../.. points outside the layer: lib/d/e/s is a link to .., so lib/x resolves above /opt",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("errors (-want +got):\n%s", d)
+	}
+	if !r.HasErrors() {
+		t.Error("HasErrors is false")
+	}
+
+	folder := filepath.Join(t.TempDir(), "folder.zip")
+	os.WriteFile(folder, rawZip(t, []rawZipEntry{{name: "lib/lost/", body: "data", creator: 3, attrs: unixDir}}), 0o644)
+	r, err = Inspect(context.Background(), folder, InspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) == 0 || r.Findings[0].Message != `entry "lib/lost/" is a folder (its name ends in /) but holds 4 bytes, which unzip and Python's zipfile drop` {
+		t.Errorf("findings %v", r.Findings)
 	}
 }
