@@ -92,7 +92,11 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 
 	var links []archiveEntry
 	written := map[string]entryKind{}
-	var total int64
+	var total int64             // bytes unpacked so far, hard links' copies included
+	sizes := map[string]int64{} // files written, by name: what a hard link to one will copy
+	tooBig := func() error {
+		return &UnpackError{Archive: label, Msg: fmt.Sprintf("unpacks to more than Lambda's limit of %d bytes for a function and its layers", maxUnpacked-1)}
+	}
 	var refused error
 	walkErr := w.Walk(src, func(f archiver.File) error {
 		if err := ctx.Err(); err != nil {
@@ -117,6 +121,15 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 		case e.kind == kindSymlink || e.hard:
 			written[e.name] = e.kind
 			links = append(links, e)
+			// A hard link is unpacked as a copy: its bytes count now, before
+			// any copy is made, or a small archive of many links to one big
+			// file would fill the disk first.
+			if e.hard {
+				if total += sizes[e.target]; total >= maxUnpacked {
+					refused = tooBig()
+					return refused
+				}
+			}
 			return nil
 		}
 		written[e.name] = kindFile
@@ -128,11 +141,12 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 		}
 		n, err := writeEntry(root, e, io.LimitReader(f, maxUnpacked-total+1))
 		total += n
+		sizes[e.name] = n
 		if err != nil {
 			return err
 		}
 		if total >= maxUnpacked {
-			refused = &UnpackError{Archive: label, Msg: fmt.Sprintf("unpacks to more than Lambda's limit of %d bytes for a function and its layers", maxUnpacked-1)}
+			refused = tooBig()
 			return refused
 		}
 		return nil

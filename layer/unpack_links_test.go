@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -88,5 +89,41 @@ func TestUnpackResolvesLinkChains(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A hard link is unpacked as a copy, so its bytes count against the limit
+// before the copy is made: a small archive of one big file and many hard
+// links to it is refused having written about the limit, not gigabytes.
+func TestUnpackCountsHardLinksBeforeCopying(t *testing.T) {
+	defer func(old int64) { maxUnpacked = old }(maxUnpacked)
+	maxUnpacked = 10 << 20 // as if Lambda allowed 10 MB
+	entries := []tarEntry{{name: "big", kind: tar.TypeReg, body: strings.Repeat("\x00", 6<<20)}}
+	for i := range 10 {
+		entries = append(entries, tarEntry{name: fmt.Sprintf("copy%d", i), kind: tar.TypeLink, target: "big"})
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "bomb.tar.gz")
+	data := compressTar(t, src, tarBytes(t, entries))
+	if len(data) > 100<<10 {
+		t.Fatalf("the bomb is %d bytes: not a bomb", len(data))
+	}
+	os.WriteFile(src, data, 0o644)
+	dest := filepath.Join(dir, "out")
+	os.Mkdir(dest, 0o755)
+	err := unpack(context.Background(), src, dest, "bomb.tar.gz")
+	if err == nil || !strings.Contains(err.Error(), "archive bomb.tar.gz: unpacks to more than Lambda's limit of 10485759 bytes") {
+		t.Fatalf("got %v", err)
+	}
+	var written int64
+	filepath.WalkDir(dest, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			info, _ := d.Info()
+			written += info.Size()
+		}
+		return nil
+	})
+	if written >= maxUnpacked {
+		t.Errorf("wrote %d bytes before refusing, over the %d limit", written, maxUnpacked)
 	}
 }
