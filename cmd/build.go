@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -130,8 +131,9 @@ func selectLayers(f *Factory, names []string) (*manifest.Manifest, []*manifest.L
 }
 
 // buildInputs checks that the layers' sources exist and says where their
-// ZIPs go (--out, else dist/ beside the manifest) and the time their
-// entries carry (SOURCE_DATE_EPOCH).
+// ZIPs go (--out, else dist/ beside the manifest; never a source folder or
+// one holding a source) and the time their entries carry
+// (SOURCE_DATE_EPOCH).
 func buildInputs(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, outDir string) (string, time.Time, error) {
 	modified, err := sourceDateEpoch(f.Getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
@@ -140,8 +142,17 @@ func buildInputs(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, out
 	if err := m.CheckSources(layers); err != nil {
 		return "", time.Time{}, err
 	}
+	label := "--out " + outDir
 	if outDir == "" {
 		outDir = filepath.Join(m.Dir, "dist")
+		label = ""
+	}
+	if err := layer.CheckOutput(m, layers, outDir, label); err != nil {
+		var oe *layer.OutputError
+		if errors.As(err, &oe) {
+			return "", time.Time{}, &usageError{err}
+		}
+		return "", time.Time{}, err
 	}
 	return outDir, modified, nil
 }

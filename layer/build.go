@@ -53,12 +53,21 @@ type Artifact struct {
 // The bytes depend only on the inputs and opts.Modified. On any error
 // nothing is left in OutDir and nothing is recorded in the cache.
 func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts BuildOptions) (*Artifact, error) {
+	if err := CheckOutput(m, []*manifest.Layer{l}, opts.OutDir, ""); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating output folder: %w", err)
 	}
 	absOut, err := filepath.Abs(opts.OutDir)
 	if err != nil {
 		return nil, err
+	}
+	// The walk compares real paths: an output folder inside a source is
+	// left out however either is reached.
+	realOut, err := realPath(absOut)
+	if err != nil {
+		return nil, fmt.Errorf("resolving the output folder: %w", err)
 	}
 	if opts.Tools == nil {
 		opts.Tools = &Tools{}
@@ -68,7 +77,7 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{m: m, l: l, baseDir: baseDir, opts: opts, tools: opts.Tools, memo: cache.memo, absOut: absOut}
+	p := &plan{m: m, l: l, baseDir: baseDir, opts: opts, tools: opts.Tools, memo: cache.memo, absOut: realOut}
 
 	fp, err := p.fingerprint(ctx)
 	if err != nil {
@@ -127,7 +136,7 @@ type plan struct {
 	opts    BuildOptions
 	tools   *Tools
 	memo    *hashMemo
-	absOut  string
+	absOut  string // the output folder, symlinks followed: never read
 
 	pythonExe, pipVersion string          // learned by the fingerprint, used by pip
 	listed                map[int][]entry // files entries as the fingerprint listed them

@@ -172,7 +172,10 @@ func sortedEntries(byName map[string]*entry) []entry {
 }
 
 // listSources walks the sources and returns their files and symlinks by
-// name in the ZIP, excludes applied. Folders are not listed.
+// name in the ZIP, excludes applied. Folders are not listed. The folder
+// skip (the output folder, its symlinks followed) is never read, even when
+// a source holds it: sources are walked from their real path, so the
+// folders met are real paths too.
 func listSources(layer string, srcs []source, excludes []string, skip string) (map[string]*entry, error) {
 	excluded := compileGlobs(excludes).match
 	cerr := func(format string, args ...any) error {
@@ -225,7 +228,7 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 			if p == root {
 				return nil
 			}
-			if d.IsDir() && sameDir(p, skip) {
+			if d.IsDir() && p == skip {
 				return filepath.SkipDir
 			}
 			rel, ok := strings.CutPrefix(p, root+string(filepath.Separator))
@@ -271,11 +274,6 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 		}
 	}
 	return byName, nil
-}
-
-func sameDir(p, abs string) bool {
-	a, err := filepath.Abs(p)
-	return err == nil && a == abs
 }
 
 func typeName(t fs.FileMode) string {

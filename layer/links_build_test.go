@@ -1,6 +1,7 @@
 package layer
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,5 +83,41 @@ func TestBuildFollowsAFromThatIsALink(t *testing.T) {
 	}
 	if heads["python/pkg/alias.py"].Mode()&os.ModeSymlink == 0 {
 		t.Error("a link inside the source was not kept as a link")
+	}
+}
+
+// An output folder that is a source (here through a symlink) or holds one
+// is refused before anything is written; one inside a source reached
+// through a symlink is left out of the walk, cache path included.
+func TestBuildOutputFolderNeverPacksItself(t *testing.T) {
+	dir := t.TempDir()
+	tree(t, dir, map[string]string{"src/a.py": "a"})
+	symlinks(t, dir, map[string]string{"srclink": "src"})
+	l := pyLayer("l", manifest.FileMap{From: "src", To: "python"})
+	for _, tc := range []struct{ out, want string }{
+		{filepath.Join(dir, "srclink"), "the output folder " + filepath.Join(dir, "srclink") + " is the source folder of layers.l.files[0] (src): pick a folder outside it"},
+		{dir, "the output folder " + dir + " holds the source of layers.l.files[0] (src): pick a folder outside it"},
+	} {
+		_, err := build(t, dir, l, BuildOptions{OutDir: tc.out})
+		var oe *OutputError
+		if !errors.As(err, &oe) || err.Error() != tc.want {
+			t.Errorf("got %v\nwant %s", err, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "src", CacheDirName)); err == nil {
+		t.Error("a cache was made in the source")
+	}
+
+	out := filepath.Join(dir, "srclink", "dist")
+	var digests []string
+	for range 3 {
+		a := mustBuild(t, dir, l, BuildOptions{OutDir: out})
+		digests = append(digests, a.SHA256)
+		if a.Files != 1 {
+			t.Fatalf("%d files: the output folder was packed", a.Files)
+		}
+	}
+	if digests[0] != digests[1] || digests[1] != digests[2] {
+		t.Errorf("three builds, digests %v", digests)
 	}
 }
