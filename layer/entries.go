@@ -222,21 +222,23 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 			return nil, cerr("files: %s: %v", src.label, unwrapPathErr(err))
 		}
 		err = walkDirParallel(root, func(p string, d fs.DirEntry, err error) error {
+			rel, ok := strings.CutPrefix(p, root+string(filepath.Separator))
+			if !ok {
+				var relErr error
+				if rel, relErr = filepath.Rel(root, p); relErr != nil {
+					return relErr
+				}
+			}
+			// Something listed, then gone: the sources are being written to.
+			origin := path.Join(src.label, filepath.ToSlash(rel))
 			if err != nil {
-				return err
+				return vanishedOr(origin, err)
 			}
 			if p == root {
 				return nil
 			}
 			if d.IsDir() && p == skip {
 				return filepath.SkipDir
-			}
-			rel, ok := strings.CutPrefix(p, root+string(filepath.Separator))
-			if !ok {
-				var err error
-				if rel, err = filepath.Rel(root, p); err != nil {
-					return err
-				}
 			}
 			name := path.Join(src.to, filepath.ToSlash(rel))
 			if excluded(name) {
@@ -245,20 +247,19 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 				}
 				return nil
 			}
-			origin := path.Join(src.label, filepath.ToSlash(rel))
 			switch t := d.Type(); {
 			case t.IsDir():
 				return nil // folders are recorded as parents of what they hold
 			case t&fs.ModeSymlink != 0:
 				target, err := os.Readlink(p)
 				if err != nil {
-					return err
+					return vanishedOr(origin, err)
 				}
 				return add(entry{name: name, kind: kindSymlink, target: filepath.ToSlash(target), origin: origin})
 			case t.IsRegular():
 				info, err := d.Info()
 				if err != nil {
-					return err
+					return vanishedOr(origin, err)
 				}
 				return add(entry{name: name, kind: kindFile, src: p, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: origin, stamp: stampOf(info)})
 			default:
@@ -267,7 +268,13 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 		})
 		if err != nil {
 			var ce *ContentError
-			if errors.As(err, &ce) {
+			var changed *ChangedError
+			switch {
+			case errors.As(err, &ce):
+				return nil, err
+			case errors.As(err, &changed) && layer != "":
+				return nil, fmt.Errorf("layer %q: %w", layer, err)
+			case errors.As(err, &changed):
 				return nil, err
 			}
 			return nil, fmt.Errorf("reading %s: %w", src.label, err)

@@ -272,7 +272,7 @@ func (h *hashMemo) sumEntries(ctx context.Context, entries []entry) ([][32]byte,
 				s, err := h.sum(entries[i].src, entries[i].stamp)
 				if err != nil {
 					select {
-					case errs <- fmt.Errorf("reading %s: %w", entries[i].origin, unwrapPathErr(err)):
+					case errs <- readError(entries[i].origin, err):
 					default:
 					}
 					continue

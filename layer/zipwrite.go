@@ -3,7 +3,6 @@ package layer
 import (
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -270,7 +269,7 @@ func (c *compressor) run(ch *chunk) error {
 	}
 	f, err := os.Open(ch.e.src)
 	if err != nil {
-		return err
+		return readError(ch.e.origin, err)
 	}
 	defer f.Close()
 
@@ -280,8 +279,11 @@ func (c *compressor) run(ch *chunk) error {
 	if err == io.EOF && int64(got) == ch.off+ch.n-dictOff {
 		err = nil
 	}
-	if err != nil || (ch.last && !atEOF(f, ch.off+ch.n)) {
-		return fmt.Errorf("reading %s: the file changed while the layer was being built (rebuild when nothing writes to it): %v", ch.e.origin, err)
+	if err == io.EOF || err == nil && ch.last && !atEOF(f, ch.off+ch.n) {
+		return &ChangedError{Path: ch.e.origin} // shorter or longer than listed
+	}
+	if err != nil {
+		return readError(ch.e.origin, err)
 	}
 	dict, data := in[:ch.off-dictOff], in[ch.off-dictOff:]
 
