@@ -3,6 +3,7 @@ package layer
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -63,15 +64,24 @@ func (t *linkTree) links() []string {
 }
 
 // check resolves every symlink of the tree and returns what is wrong with
-// each one that does not end on an entry of the tree, sorted by link.
+// each one that does not end on an entry of the tree, sorted by link. Each
+// link is resolved once (see resolver), so the work grows with the size of
+// the tree and its targets, however the links are chained.
 func (t *linkTree) check() []*linkProblem {
+	r := &resolver{t: t, memo: map[string]*resolution{}}
 	var out []*linkProblem
 	for _, name := range t.links() {
-		if p := t.resolve(name); p != nil {
+		if p := r.link(name).problem; p != nil {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// resolve is check for one link: nil when it ends on an entry of the tree.
+func (t *linkTree) resolve(name string) *linkProblem {
+	r := &resolver{t: t, memo: map[string]*resolution{}}
+	return r.link(name).problem
 }
 
 // problemKind says how a link fails to resolve.
@@ -84,7 +94,13 @@ const (
 	linkDangles                     // a name that is not in the tree
 	linkNotDir                      // a file used as a folder
 	linkInside                      // the link itself is inside a link or a file
+	linkTooLong                     // a target Linux would not store
 )
+
+// maxLinkTarget is the longest target Linux stores (PATH_MAX less its NUL):
+// symlink(2) refuses a longer one, so an archive holding one cannot be
+// unpacked as it says.
+const maxLinkTarget = 4095
 
 // linkProblem is one symlink that does not resolve inside its tree.
 type linkProblem struct {
@@ -128,7 +144,9 @@ func (p *linkProblem) explain(s linkScope) string {
 		}
 		return fmt.Sprintf("%s: it resolves above %s", s.outside, s.top)
 	case linkLoops:
-		return fmt.Sprintf("never resolves: following it goes through more than %d links (%s ...)", maxLinkHops, strings.Join(p.chain, " -> "))
+		return fmt.Sprintf("never resolves: it loops or goes through more than %d links (%s)", maxLinkHops, strings.Join(p.chain, " -> "))
+	case linkTooLong:
+		return fmt.Sprintf("has a target longer than the %d bytes Linux allows", maxLinkTarget)
 	case linkNotDir:
 		return fmt.Sprintf("goes through %s, which is a file, not a folder%s", p.at, through)
 	case linkInside:
@@ -143,82 +161,188 @@ func (p *linkProblem) explain(s linkScope) string {
 	return fmt.Sprintf("points to %s, which is not in %s%s", p.at, s.within, through)
 }
 
-// resolve follows the link at name as the kernel would and returns nil
-// when it ends on an entry of the tree.
-func (t *linkTree) resolve(name string) *linkProblem {
-	start := t.nodes[name]
-	p := &linkProblem{link: name, target: start.target, chain: []string{name}}
+// resolver follows links as the kernel does, remembering where each link
+// leads: that depends only on where the link is, so a lookup that meets a
+// link already resolved jumps to its end and adds the links it took.
+type resolver struct {
+	t     *linkTree
+	memo  map[string]*resolution
+	stack []string // links being resolved, outermost first
+}
+
+// resolution is where one link leads, or why it leads nowhere.
+type resolution struct {
+	path    string    // the entry it ends on, its links followed: "" is the root
+	kind    entryKind // kindDir or kindFile
+	hops    int       // links followed to get there, itself included
+	problem *linkProblem
+	done    bool
+}
+
+// link resolves the link at name.
+func (r *resolver) link(name string) *resolution {
+	if res, ok := r.memo[name]; ok {
+		if !res.done { // met again while being resolved: a loop
+			i := slices.Index(r.stack, name)
+			return &resolution{problem: &linkProblem{link: name, target: r.t.nodes[name].target, kind: linkLoops, chain: chainOf(append(r.stack[i:], name))}}
+		}
+		return res
+	}
+	res := &resolution{}
+	r.memo[name] = res
+	r.stack = append(r.stack, name)
+	res.path, res.kind, res.hops, res.problem = r.walk(name)
+	r.stack = r.stack[:len(r.stack)-1]
+	res.done = true
+	return res
+}
+
+// walk looks up the target of the link at name from the folder holding it,
+// component by component, applying ".." to where it is after following a
+// link, as the kernel does.
+func (r *resolver) walk(name string) (string, entryKind, int, *linkProblem) {
+	target := r.t.nodes[name].target
+	p := &linkProblem{link: name, target: target}
+	fail := func(kind problemKind, at string) (string, entryKind, int, *linkProblem) {
+		p.kind, p.at = kind, at
+		return "", 0, 0, p
+	}
 	// Resolution starts from the link's folder, which must be one: a link
 	// named through another link would be made wherever that one points.
 	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
-		if t.nodes[dir].kind != kindDir {
-			p.kind, p.at = linkInside, dir
-			return p
+		if r.t.nodes[dir].kind != kindDir {
+			return fail(linkInside, dir)
 		}
 	}
 	switch {
-	case start.target == "":
-		p.kind = linkDangles // the kernel's ENOENT
-		return p
-	case isAbsTarget(start.target):
-		p.kind = linkAbsolute
-		return p
+	case target == "":
+		return fail(linkDangles, "") // the kernel's ENOENT
+	case len(target) > maxLinkTarget:
+		return fail(linkTooLong, "")
+	case isAbsTarget(target):
+		return fail(linkAbsolute, "")
 	}
-	dir := splitPath(path.Dir(name)) // where the kernel is: always a real folder
-	todo := strings.Split(start.target, "/")
-	hops := 1
-	for len(todo) > 0 {
-		c := todo[0]
-		todo = todo[1:]
+	at := &walkPos{}
+	at.set(path.Dir(name))
+	kind, hops := kindDir, 1
+	parts := strings.Split(target, "/")
+	for i, c := range parts {
+		more := i < len(parts)-1 // even "f/" or "f/.": the kernel wants a folder
 		switch c {
 		case "", ".":
 			continue
 		case "..":
-			if len(dir) == 0 {
-				p.kind = linkLeaves
-				return p
+			if !at.up() {
+				return fail(linkLeaves, "")
 			}
-			dir = dir[:len(dir)-1]
 			continue
 		}
-		cur := strings.Join(append(dir[:len(dir):len(dir)], c), "/")
-		n, ok := t.nodes[cur]
+		next := at.child(c)
+		n, ok := r.t.nodes[next]
 		switch {
 		case !ok:
-			p.kind, p.at = linkDangles, cur
-			return p
+			return fail(linkDangles, next)
 		case n.kind == kindSymlink:
-			hops++
-			if len(p.chain) < 6 {
-				p.chain = append(p.chain, cur)
+			sub := r.link(next)
+			if sub.problem != nil {
+				p.inherit(sub.problem)
+				return "", 0, 0, p
 			}
-			if hops > maxLinkHops {
-				p.kind = linkLoops
-				return p
+			p.via, p.viaTarget = next, n.target
+			if hops += sub.hops; hops > maxLinkHops {
+				p.chain = chainOf(append(slices.Clone(r.stack), next))
+				return fail(linkLoops, "")
 			}
-			p.via, p.viaTarget = cur, n.target
-			switch {
-			case n.target == "":
-				p.kind = linkDangles
-				return p
-			case isAbsTarget(n.target):
-				p.kind = linkAbsolute
-				return p
+			if sub.kind == kindFile && more {
+				return fail(linkNotDir, sub.path)
 			}
-			// The link's target is read from the folder holding the link,
-			// where the kernel still is.
-			todo = append(strings.Split(n.target, "/"), todo...)
+			at.set(sub.path)
+			kind = sub.kind
 		case n.kind == kindFile:
-			if len(todo) > 0 { // even "f/" or "f/.": the kernel wants a folder
-				p.kind, p.at = linkNotDir, cur
-				return p
+			if more {
+				return fail(linkNotDir, next)
 			}
-			dir = append(dir, c)
+			at.down(c)
+			kind = kindFile
 		default:
-			dir = append(dir, c)
+			at.down(c)
+			kind = kindDir
 		}
 	}
-	return nil
+	return at.path, kind, hops, nil
+}
+
+// inherit makes p, a link whose lookup went through another link that
+// leads nowhere, fail the same way, naming the link that led it astray.
+func (p *linkProblem) inherit(sub *linkProblem) {
+	p.kind, p.at, p.chain = sub.kind, sub.at, sub.chain
+	p.via, p.viaTarget = sub.via, sub.viaTarget
+	if p.via == "" {
+		p.via, p.viaTarget = sub.link, sub.target
+	}
+	if sub.kind == linkLoops {
+		p.chain = chainOf(append([]string{p.link}, sub.chain...))
+	}
+}
+
+// chainOf is a few links of a chain, for messages, up to the first link
+// met twice.
+func chainOf(links []string) []string {
+	for i, l := range links {
+		if j := slices.Index(links[:i], l); j >= 0 {
+			links = links[:i+1]
+			break
+		}
+	}
+	if len(links) > 6 {
+		return append(slices.Clone(links[:6]), "...")
+	}
+	return slices.Clone(links)
+}
+
+// walkPos is where a lookup is: a path of real folders, with the length
+// of each of its parents, so that ".." costs nothing however deep it is.
+type walkPos struct {
+	path string
+	ends []int // len(path) at each parent, root first
+}
+
+func (w *walkPos) set(p string) {
+	if p == "." {
+		p = ""
+	}
+	w.path, w.ends = p, w.ends[:0]
+	if p == "" {
+		return
+	}
+	w.ends = append(w.ends, 0)
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' {
+			w.ends = append(w.ends, i)
+		}
+	}
+}
+
+func (w *walkPos) down(c string) {
+	w.ends = append(w.ends, len(w.path))
+	w.path = w.child(c)
+}
+
+func (w *walkPos) child(c string) string {
+	if w.path == "" {
+		return c
+	}
+	return w.path + "/" + c
+}
+
+// up goes to the parent folder; false at the root.
+func (w *walkPos) up() bool {
+	if len(w.ends) == 0 {
+		return false
+	}
+	w.path = w.path[:w.ends[len(w.ends)-1]]
+	w.ends = w.ends[:len(w.ends)-1]
+	return true
 }
 
 // isAbsTarget: on Linux only a leading "/" makes a target absolute (an

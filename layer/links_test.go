@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // treeSpec is a tree for the resolver: "name" a file, "name/" a folder,
@@ -28,7 +29,7 @@ func treeOf(spec []string) *linkTree {
 	return t
 }
 
-func chainOf(n int, last string) []string {
+func linkChain(n int, last string) []string {
 	var spec []string
 	for i := 1; i < n; i++ {
 		spec = append(spec, fmt.Sprintf("l%d -> l%d", i, i+1))
@@ -64,12 +65,16 @@ func TestLinkResolver(t *testing.T) {
 		{"empty target", []string{"x -> "}, "x", "points to nothing: its target is empty"},
 		{"a file used as a folder", []string{"f", "x -> f/y"}, "x", "goes through f, which is a file, not a folder"},
 		{"a file with a trailing slash", []string{"f", "x -> f/"}, "x", "goes through f, which is a file, not a folder"},
-		{"loop of two", []string{"a -> b", "b -> a"}, "a", "never resolves: following it goes through more than 40 links (a -> b -> a -> b -> a -> b ...)"},
-		{"itself", []string{"s -> s"}, "s", "never resolves"},
+		{"loop of two", []string{"a -> b", "b -> a"}, "a", "never resolves: it loops or goes through more than 40 links (a -> b -> a)"},
+		{"itself", []string{"s -> s"}, "s", "never resolves: it loops or goes through more than 40 links (s -> s)"},
+		{"into a loop", []string{"a -> b", "b -> a", "x -> a/f"}, "x", "never resolves: it loops or goes through more than 40 links (x -> a -> b -> a)"},
 		{"itself as a folder", []string{"s -> s/x"}, "s", "never resolves"},
 		{"a link inside a linked folder", []string{"l -> .", "l/x -> ../f", "f"}, "l/x", "is inside l, which is not a folder"},
-		{"40 links in a row", chainOf(40, "f"), "l1", ""},
-		{"41 links in a row", chainOf(41, "f"), "l1", "never resolves"},
+		{"a target longer than Linux allows", []string{"f", "x -> " + strings.Repeat("./", 2048) + "f"}, "x", "has a target longer than the 4095 bytes Linux allows"},
+		{"the longest target Linux allows", []string{"f", "x -> " + strings.Repeat("./", 2046) + "./f"}, "x", ""},
+		{"40 links in a row", linkChain(40, "f"), "l1", ""},
+		{"41 links in a row", linkChain(41, "f"), "l1", "never resolves: it loops or goes through more than 40 links (l1 -> l2)"},
+		{"40 links after another", append(linkChain(40, "f"), "x -> l1"), "x", "never resolves: it loops or goes through more than 40 links (x -> l1)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,6 +115,12 @@ func agreeWithKernel(t *testing.T, spec []string, link string, inside bool) {
 			continue // Linux makes no link to nothing: nothing to compare
 		case isLink:
 			err := os.Symlink(target, p)
+			if errors.Is(err, syscall.ENAMETOOLONG) {
+				if inside {
+					t.Errorf("Linux refuses to make %s, the resolver takes it", name)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,5 +157,34 @@ func TestLinkTreeCheckSortsAndSkipsGoodLinks(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "m,z" {
 		t.Errorf("problems for %v, want m and z", got)
+	}
+}
+
+// Hostile trees: every link resolved once, so thousands of links chained
+// through long targets cost about their size, not links × hops × parts.
+func TestLinkResolverWorkIsBounded(t *testing.T) {
+	const n = 5000
+	pad := strings.Repeat("./", 1900) // each target near Linux's 4095 bytes
+	tr := newLinkTree()
+	tr.add("d/f", kindFile, "")
+	for i := range n {
+		// Chains of 39 links, each ending in a folder...
+		next := fmt.Sprintf("l%d", i+1)
+		if i%39 == 38 || i == n-1 {
+			next = "d"
+		}
+		tr.add(fmt.Sprintf("l%d", i), kindSymlink, pad+next)
+		// ...and n links that go through the start of it.
+		tr.add(fmt.Sprintf("x%d", i), kindSymlink, pad+"l0/f")
+	}
+	start := time.Now()
+	problems := tr.check()
+	took := time.Since(start)
+	if len(problems) != 0 {
+		t.Fatalf("%d problems, first: %s", len(problems), problems[0].explain(layerScope))
+	}
+	t.Logf("%d links with %d-byte targets resolved in %v", 2*n, len(pad)+5, took)
+	if took > 5*time.Second {
+		t.Errorf("took %v", took)
 	}
 }

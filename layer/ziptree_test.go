@@ -168,7 +168,7 @@ func TestInspectResolvesLinkChains(t *testing.T) {
 		}
 	}
 	want := []string{
-		"lib/loop: symlink lib/loop -> loop never resolves: following it goes through more than 40 links (lib/loop -> lib/loop -> lib/loop -> lib/loop -> lib/loop -> lib/loop ...)",
+		"lib/loop: symlink lib/loop -> loop never resolves: it loops or goes through more than 40 links (lib/loop -> lib/loop)",
 		"lib/x: symlink lib/x -> d/e/s/../../../.. points outside the layer: lib/d/e/s is a link to .., so lib/x resolves above /opt",
 	}
 	if d := cmp.Diff(want, got); d != "" {
