@@ -177,35 +177,61 @@ type resolution struct {
 	hops    int       // links followed to get there, itself included
 	problem *linkProblem
 	done    bool
+	cutAt   int // not resolved: links nested this deep were being resolved
 }
+
+// maxResolveDepth bounds how many links are resolved inside one another at
+// once, which keeps the stack small whatever chain an archive holds. A link
+// that far down a chain needs more than maxLinkHops links however the
+// chain ends, so each cut still decides all but the last few links of it.
+const maxResolveDepth = 1024
 
 // link resolves the link at name.
 func (r *resolver) link(name string) *resolution {
 	if res, ok := r.memo[name]; ok {
 		if !res.done { // met again while being resolved: a loop
 			i := slices.Index(r.stack, name)
-			return &resolution{problem: &linkProblem{link: name, target: r.t.nodes[name].target, kind: linkLoops, chain: chainOf(append(r.stack[i:], name))}}
+			return &resolution{problem: r.loop(name, chainOf(append(r.stack[i:], name)))}
 		}
 		return res
 	}
-	res := &resolution{}
-	r.memo[name] = res
+	if len(r.stack) == maxResolveDepth {
+		return &resolution{cutAt: len(r.stack) + 1}
+	}
+	r.memo[name] = &resolution{}
 	r.stack = append(r.stack, name)
-	res.path, res.kind, res.hops, res.problem = r.walk(name)
-	r.stack = r.stack[:len(r.stack)-1]
+	depth := len(r.stack)
+	res, cutLink := r.walk(name)
+	r.stack = r.stack[:depth-1]
 	res.done = true
+	switch {
+	case res.cutAt > 0 && res.cutAt-depth+1 <= maxLinkHops:
+		// Whether this link resolves depends on where the cut fell: it is
+		// resolved again from the top, with room to finish.
+		delete(r.memo, name)
+		return res
+	case res.cutAt > 0:
+		// At least cutAt-depth+1 links follow one another from here.
+		res = &resolution{done: true, problem: r.loop(name, []string{name, cutLink, "..."})}
+	}
+	r.memo[name] = res
 	return res
+}
+
+func (r *resolver) loop(name string, chain []string) *linkProblem {
+	return &linkProblem{link: name, target: r.t.nodes[name].target, kind: linkLoops, chain: chain}
 }
 
 // walk looks up the target of the link at name from the folder holding it,
 // component by component, applying ".." to where it is after following a
-// link, as the kernel does.
-func (r *resolver) walk(name string) (string, entryKind, int, *linkProblem) {
+// link, as the kernel does. When a link met on the way was too deep to
+// resolve, the result is cut (cutAt) and cutLink is that link.
+func (r *resolver) walk(name string) (res *resolution, cutLink string) {
 	target := r.t.nodes[name].target
 	p := &linkProblem{link: name, target: target}
-	fail := func(kind problemKind, at string) (string, entryKind, int, *linkProblem) {
+	fail := func(kind problemKind, at string) (*resolution, string) {
 		p.kind, p.at = kind, at
-		return "", 0, 0, p
+		return &resolution{problem: p}, ""
 	}
 	// Resolution starts from the link's folder, which must be one: a link
 	// named through another link would be made wherever that one points.
@@ -244,9 +270,12 @@ func (r *resolver) walk(name string) (string, entryKind, int, *linkProblem) {
 			return fail(linkDangles, next)
 		case n.kind == kindSymlink:
 			sub := r.link(next)
+			if sub.cutAt > 0 {
+				return &resolution{cutAt: sub.cutAt}, next
+			}
 			if sub.problem != nil {
 				p.inherit(sub.problem)
-				return "", 0, 0, p
+				return &resolution{problem: p}, ""
 			}
 			p.via, p.viaTarget = next, n.target
 			if hops += sub.hops; hops > maxLinkHops {
@@ -269,7 +298,7 @@ func (r *resolver) walk(name string) (string, entryKind, int, *linkProblem) {
 			kind = kindDir
 		}
 	}
-	return at.path, kind, hops, nil
+	return &resolution{path: at.path, kind: kind, hops: hops}, ""
 }
 
 // inherit makes p, a link whose lookup went through another link that

@@ -188,3 +188,40 @@ func TestLinkResolverWorkIsBounded(t *testing.T) {
 		t.Errorf("took %v", took)
 	}
 }
+
+// A chain longer than the resolver goes deep at once: exactly the links
+// more than 40 from its end are refused, and the stack stays small.
+func TestLinkResolverLongChains(t *testing.T) {
+	for _, n := range []int{maxResolveDepth - 1, maxResolveDepth + 1, 3*maxResolveDepth + 17, 200_000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			tr := newLinkTree()
+			tr.add("f", kindFile, "")
+			for i := range n {
+				next := fmt.Sprintf("l%d", i+1)
+				if i == n-1 {
+					next = "f"
+				}
+				tr.add(fmt.Sprintf("l%d", i), kindSymlink, next)
+			}
+			start := time.Now()
+			problems := tr.check()
+			took := time.Since(start)
+			refused := map[string]bool{}
+			for _, p := range problems {
+				if p.kind != linkLoops {
+					t.Fatalf("%s: %s", p.link, p.explain(layerScope))
+				}
+				refused[p.link] = true
+			}
+			for i := range n {
+				if want := n-i > maxLinkHops; refused[fmt.Sprintf("l%d", i)] != want {
+					t.Fatalf("l%d of %d: refused %v, want %v", i, n, !want, want)
+				}
+			}
+			t.Logf("%d links in %v", n, took)
+			if took > 10*time.Second {
+				t.Errorf("took %v", took)
+			}
+		})
+	}
+}
