@@ -111,6 +111,9 @@ func (w *walker) pythonMapping(n *yaml.Node, field string, valid []string) *pyth
 			w.fail(e.value, field+"."+key, "must not be empty")
 			return nil
 		}
+		if !w.notAnOption(e.value, field+"."+key, v, "pip", "a URL, e.g. https://pypi.example.com/simple") {
+			return nil
+		}
 		return &v
 	}
 	optBool := func(key string) *bool {
@@ -133,6 +136,9 @@ func (w *walker) pythonMapping(n *yaml.Node, field string, valid []string) *pyth
 				w.fail(it.node, it.field, "must not be empty")
 				continue
 			}
+			if !w.notAnOption(it.node, it.field, it.s, "pip", "a URL or a folder, e.g. https://example.com/links or ./wheels") {
+				continue
+			}
 			out = append(out, it.s)
 		}
 		return out, set
@@ -147,6 +153,7 @@ func (w *walker) pythonMapping(n *yaml.Node, field string, valid []string) *pyth
 				w.fail(e.value, field+".requirements", "must not be empty")
 			case strings.Contains(r, `\`):
 				w.fail(e.value, field+".requirements", "%q uses backslashes; use forward slashes: %q", r, strings.ReplaceAll(r, `\`, "/"))
+			case !w.notAnOption(e.value, field+".requirements", r, "pip", "a file, e.g. requirements.txt"):
 			default:
 				s.requirements = r
 			}
@@ -162,6 +169,17 @@ func (w *walker) pythonMapping(n *yaml.Node, field string, valid []string) *pyth
 	s.noIndex = optBool("no_index")
 	s.perVersion = optBool("per_version")
 	return s
+}
+
+// notAnOption fails a value handed to a package tool that starts with "-":
+// the tool would read it as an option (go build -toolexec=... runs any
+// program), whatever layerctl puts around it. It reports whether v is fine.
+func (w *walker) notAnOption(n *yaml.Node, field, v, tool, example string) bool {
+	if !strings.HasPrefix(v, "-") {
+		return true
+	}
+	w.fail(n, field, "%q starts with \"-\", so %s would read it as an option: give %s (a path that starts with - can be written ./%s)", v, tool, example, v)
+	return false
 }
 
 // builders reads a layer's python, node and go keys and checks what depends
@@ -281,6 +299,9 @@ func (w *walker) node(n *yaml.Node, field string) *Node {
 		w.fail(e.value, field+".package", "must not be empty; use . for the manifest's folder")
 		return nil
 	}
+	if !w.notAnOption(e.value, field+".package", p, "npm", "a folder, e.g. web or ./web") {
+		return nil
+	}
 	nd.Package = p
 	if e, ok := keys["scripts"]; ok && !isNull(e.value) {
 		nd.Scripts = w.boolean(e.value, field+".scripts")
@@ -310,9 +331,8 @@ func (w *walker) goBuilds(n *yaml.Node, field string) []GoBuild {
 		if e, has := keys["package"]; !has || isNull(e.value) {
 			w.fail(c, f, "package is required: the main package to build, as go build takes it (e.g. ./cmd/ext)")
 			ok = false
-		} else if g.Package, ok = w.str(e.value, f+".package"); ok && g.Package == "" {
-			w.fail(e.value, f+".package", "must not be empty")
-			ok = false
+		} else if g.Package, ok = w.str(e.value, f+".package"); ok {
+			ok = w.goPackage(e.value, f+".package", g.Package)
 		}
 		if e, has := keys["to"]; !has || isNull(e.value) {
 			w.fail(c, f, "to is required: the executable's path in the ZIP, e.g. extensions/NAME or bin/NAME")
@@ -336,6 +356,23 @@ func (w *walker) goBuilds(n *yaml.Node, field string) []GoBuild {
 		}
 	}
 	return out
+}
+
+// goPackage checks a go entry's package: go build takes it after --, but
+// a package that looks like a flag is refused here, where the manifest's
+// author can see why.
+func (w *walker) goPackage(n *yaml.Node, field, pkg string) bool {
+	switch {
+	case pkg == "":
+		w.fail(n, field, "must not be empty")
+	case strings.HasPrefix(pkg, "-"):
+		w.fail(n, field, "%q starts with \"-\", so go build would read it as a flag, not a package: give the main package as go build takes it, e.g. ./cmd/ext or example.com/mod/cmd/ext", pkg)
+	case strings.ContainsFunc(pkg, func(r rune) bool { return r < ' ' || r == 0x7f || r == '\\' }):
+		w.fail(n, field, "%q holds a control character or a backslash: give the main package as go build takes it, e.g. ./cmd/ext", pkg)
+	default:
+		return true
+	}
+	return false
 }
 
 // fileExtras reads the keys of a files entry beyond from and to.

@@ -167,6 +167,27 @@ func TestBuilderProblems(t *testing.T) {
 			},
 		},
 		{
+			// Values handed to pip, npm and go never start with "-": go build
+			// -toolexec=PROGRAM runs any program on every compile.
+			name: "values that tools would read as flags",
+			src: "version: 1\nlayers:\n  a:\n    runtimes: [provided.al2023]\n" +
+				"    go: [{package: -toolexec=./pwn.sh, to: bin/a}, {package: --toolexec=./pwn.sh, to: bin/b}, {package: '-n', to: bin/c}, {package: \"./cmd/x\\n-a\", to: bin/d}]\n" +
+				"  p:\n    runtimes: [python3.12]\n" +
+				"    python: {requirements: --no-binary=:all:, index_url: -i, extra_index_urls: [--pre], find_links: [-f]}\n" +
+				"  n:\n    runtimes: [nodejs22.x]\n    node: {package: --prefix=/}\n",
+			want: []string{
+				`layerctl.yaml:5:20: layers.a.go[0].package: "-toolexec=./pwn.sh" starts with "-", so go build would read it as a flag, not a package: give the main package as go build takes it, e.g. ./cmd/ext or example.com/mod/cmd/ext`,
+				`layerctl.yaml:5:62: layers.a.go[1].package: "--toolexec=./pwn.sh" starts with "-", so go build would read it as a flag, not a package: give the main package as go build takes it, e.g. ./cmd/ext or example.com/mod/cmd/ext`,
+				`layerctl.yaml:5:105: layers.a.go[2].package: "-n" starts with "-", so go build would read it as a flag, not a package: give the main package as go build takes it, e.g. ./cmd/ext or example.com/mod/cmd/ext`,
+				`layerctl.yaml:5:133: layers.a.go[3].package: "./cmd/x\n-a" holds a control character or a backslash: give the main package as go build takes it, e.g. ./cmd/ext`,
+				`layerctl.yaml:8:28: layers.p.python.requirements: "--no-binary=:all:" starts with "-", so pip would read it as an option: give a file, e.g. requirements.txt (a path that starts with - can be written ./--no-binary=:all:)`,
+				`layerctl.yaml:8:58: layers.p.python.index_url: "-i" starts with "-", so pip would read it as an option: give a URL, e.g. https://pypi.example.com/simple (a path that starts with - can be written ./-i)`,
+				`layerctl.yaml:8:81: layers.p.python.extra_index_urls[0]: "--pre" starts with "-", so pip would read it as an option: give a URL or a folder, e.g. https://example.com/links or ./wheels (a path that starts with - can be written ./--pre)`,
+				`layerctl.yaml:8:102: layers.p.python.find_links[0]: "-f" starts with "-", so pip would read it as an option: give a URL or a folder, e.g. https://example.com/links or ./wheels (a path that starts with - can be written ./-f)`,
+				`layerctl.yaml:11:21: layers.n.node.package: "--prefix=/" starts with "-", so npm would read it as an option: give a folder, e.g. web or ./web (a path that starts with - can be written ./--prefix=/)`,
+			},
+		},
+		{
 			name: "files architecture and unpack",
 			src:  "version: 1\nlayers:\n  a:\n    runtimes: [provided.al2023]\n    files:\n      - {from: x, to: bin/x, architecture: amd64}\n      - {from: y, to: bin/y, architecture: arm64}\n      - {from: z.txt, to: bin/z, unpack: true}\n",
 			want: []string{
