@@ -344,7 +344,8 @@ type goListPackage struct {
 
 func (p *plan) keyGo(ctx context.Context, k *keyWriter) error {
 	out, err := p.tools.ask(ctx, command{tool: "go env", what: "(asking its settings)", dir: p.baseDir,
-		args: []string{"go", "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOWORK", "GO111MODULE", "GOTOOLCHAIN", "GOMODCACHE"}})
+		args: []string{"go", "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOWORK", "GO111MODULE", "GOTOOLCHAIN", "GOMODCACHE"},
+		env:  goToolchain(p.tools)})
 	if err != nil {
 		return withLayer(err, p.l.Name)
 	}
@@ -362,8 +363,8 @@ func (p *plan) keyGo(ctx context.Context, k *keyWriter) error {
 		pkgs[i] = g.Package
 	}
 	for _, arch := range p.l.Architectures {
-		args := append([]string{"go", "list", "-deps", "-json=ImportPath,Dir,Standard,EmbedFiles,Module"}, pkgs...)
-		out, err := p.tools.run(ctx, p.l.Name, command{tool: "go list", what: "for " + arch, dir: p.baseDir, args: args, env: goEnv(arch)})
+		args := append([]string{"go", "list", "-deps", "-json=ImportPath,Dir,Standard,EmbedFiles,Module", "--"}, pkgs...)
+		out, err := p.tools.run(ctx, p.l.Name, command{tool: "go list", what: "for " + arch, dir: p.baseDir, args: args, env: goEnv(p.tools, arch)})
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,15 @@
 package layer
 
 import (
+	"archive/zip"
+	"bytes"
+	"context"
 	"debug/elf"
+	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -88,4 +95,128 @@ func TestGoSourcesDecideTheCache(t *testing.T) {
 	if a := build(); a.Cached || a.SHA256 == first.SHA256 {
 		t.Errorf("the extension's source changed: cached %v, same ZIP %v", a.Cached, a.SHA256 == first.SHA256)
 	}
+}
+
+// Behind the manifest's check, the command line itself keeps a package
+// from being a flag: go build and go list take it after --.
+func TestGoNeverTakesThePackageAsAFlag(t *testing.T) {
+	t.Parallel()
+	needTools(t, "go")
+	dir := t.TempDir()
+	tree(t, dir, goModule)
+	tree(t, dir, map[string]string{"main.go": "package main\n\nfunc main() {}\n",
+		"pwn.sh": "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/pwned\"\nexec \"$@\"\n"})
+	if err := os.Chmod(filepath.Join(dir, "pwn.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range []string{"-toolexec=./pwn.sh", "-toolexec=" + filepath.Join(dir, "pwn.sh")} {
+		l := extLayer("x86_64")
+		l.Go[0].Package = pkg
+		_, err := buildLayer(t, dir, t.TempDir(), l, true)
+		if err == nil || !strings.Contains(err.Error(), "malformed import path") {
+			t.Errorf("package %q: got %v, want go's malformed import path", pkg, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
+			t.Fatalf("package %q: go ran pwn.sh", pkg)
+		}
+	}
+}
+
+// A go.mod names a newer toolchain: with GOTOOLCHAIN=auto (the default of
+// go's own go.env) go would download that toolchain and run it. Here the
+// "toolchain" comes from a local module proxy and only writes a marker:
+// layerctl keeps go on this machine's toolchain, unless GOTOOLCHAIN is set
+// in its environment.
+func TestGoKeepsThisMachinesToolchain(t *testing.T) {
+	t.Parallel()
+	needTools(t, "go")
+	work := t.TempDir()
+	marker := filepath.Join(work, "toolchain-ran")
+	proxy := fakeToolchainProxy(t, filepath.Join(work, "proxy"), "go1.99.0", "#!/bin/sh\necho \"$@\" >> "+marker+"\nexit 3\n")
+	modCache := filepath.Join(work, "mod")
+	t.Cleanup(func() { makeWritable(modCache) }) // the module cache is read-only
+	if err := os.WriteFile(filepath.Join(work, "goenv"), []byte("GOTOOLCHAIN=auto\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(work, "src")
+	tree(t, dir, goModule)
+	tree(t, dir, map[string]string{"go.mod": "module example.com/ext\n\ngo 1.22\n\ntoolchain go1.99.0\n"})
+
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOTOOLCHAIN=") && !strings.HasPrefix(kv, "GOENV=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "GOENV="+filepath.Join(work, "goenv"), "GOPROXY=file://"+proxy, "GOSUMDB=off", "GOMODCACHE="+modCache)
+	build := func(env []string) error {
+		l := extLayer("x86_64")
+		l.DefaultExcludes = true
+		m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
+		_, err := Build(context.Background(), m, l, BuildOptions{OutDir: t.TempDir(), Modified: DefaultModified, NoCache: true, Tools: &Tools{Env: env}})
+		return err
+	}
+	if err := build(env); err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	if data, err := os.ReadFile(marker); err == nil {
+		t.Fatalf("go ran the toolchain go.mod named: %s", data)
+	}
+	// The operator's own GOTOOLCHAIN is theirs to set: then go switches.
+	if err := build(append(env, "GOTOOLCHAIN=auto")); err == nil {
+		t.Fatal("GOTOOLCHAIN=auto from the environment: the fake toolchain should have run and failed")
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatalf("GOTOOLCHAIN=auto from the environment was not honoured: %v", err)
+	}
+}
+
+// fakeToolchainProxy writes a module proxy (GOPROXY=file://...) serving
+// golang.org/toolchain for go version v on this machine, whose bin/go is
+// the script given, and returns its folder.
+func fakeToolchainProxy(t *testing.T, dir, v, script string) string {
+	t.Helper()
+	version := fmt.Sprintf("v0.0.1-%s.%s-%s", v, runtime.GOOS, runtime.GOARCH)
+	at := filepath.Join(dir, "golang.org", "toolchain", "@v")
+	if err := os.MkdirAll(at, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		version + ".info": fmt.Sprintf(`{"Version":%q,"Time":"2024-01-01T00:00:00Z"}`, version),
+		version + ".mod":  "module golang.org/toolchain\n",
+		"list":            version + "\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(at, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	prefix := "golang.org/toolchain@" + version + "/"
+	tool := fmt.Sprintf("pkg/tool/%s_%s/compile", runtime.GOOS, runtime.GOARCH)
+	for name, body := range map[string]string{"bin/go": script, "bin/gofmt": "#!/bin/sh\n", tool: "#!/bin/sh\n", "lib/README": ""} {
+		w, err := zw.Create(prefix + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(at, version+".zip"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// makeWritable lets a test's temporary folder holding a module cache be removed.
+func makeWritable(dir string) {
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
 }
