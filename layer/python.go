@@ -109,8 +109,16 @@ except Exception as e:
 print(json.dumps(out))
 `
 
+// pythonIsolated are python3's options for every run layerctl makes in a
+// folder it does not own: -I leaves the working folder (and PYTHONPATH and
+// the user's site-packages) off sys.path, so a json.py or a pip/ folder in
+// the manifest's folder is never imported in place of the real one; -B
+// writes no bytecode.
+var pythonIsolated = []string{"-I", "-B"}
+
 func (t *Tools) python(ctx context.Context, dir string) (*pythonInfo, error) {
-	out, err := t.ask(ctx, command{tool: "python3", what: "(asking it for its version and pip's)", dir: dir, args: []string{"python3", "-c", pythonInfoScript}})
+	args := append(append([]string{"python3"}, pythonIsolated...), "-c", pythonInfoScript)
+	out, err := t.ask(ctx, command{tool: "python3", what: "(asking it for its version and pip's)", dir: dir, args: args})
 	if err != nil {
 		return nil, err
 	}
@@ -164,10 +172,10 @@ func (j *pythonJob) command() command {
 			"--python-platform", uvPlatform(j.arch, j.version), "--python-version", j.version,
 			"--only-binary", ":all:"}
 	} else {
-		args = []string{j.python, "-m", "pip", "install", "--target", j.dest,
+		args = append(append([]string{j.python}, pythonIsolated...), "-m", "pip", "install", "--target", j.dest,
 			"--implementation", "cp", "--python-version", j.version,
 			"--only-binary=:all:", "--no-compile", "--no-warn-script-location",
-			"--disable-pip-version-check", "--no-input", "--progress-bar=off"}
+			"--disable-pip-version-check", "--no-input", "--progress-bar=off")
 		if versionAtLeast(j.pip, 22, 1) {
 			args = append(args, "--root-user-action=ignore")
 		}
@@ -196,7 +204,7 @@ func (j *pythonJob) command() command {
 		tool = "uv pip install"
 	}
 	return command{tool: tool, what: what, dir: j.baseDir, args: args,
-		env: []string{"PYTHONDONTWRITEBYTECODE=1", "PIP_DISABLE_PIP_VERSION_CHECK=1"}}
+		env: []string{"PIP_DISABLE_PIP_VERSION_CHECK=1"}}
 }
 
 func (j *pythonJob) run(ctx context.Context, t *Tools) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -303,5 +304,31 @@ func TestPythonInputsDecideTheCache(t *testing.T) {
 	a := build()
 	if a.Cached || a.SHA256 == first.SHA256 {
 		t.Errorf("a wheel in find_links changed: cached %v, same ZIP %v", a.Cached, a.SHA256 == first.SHA256)
+	}
+}
+
+// pip and python3 run in the manifest's folder (relative paths in a
+// requirements file are relative to it), but never import from it: a
+// json.py or a pip/ package there would otherwise run in place of the
+// real ones, before any requirement is read.
+func TestPythonNeverImportsFromTheManifestFolder(t *testing.T) {
+	t.Parallel()
+	needTools(t, "python3")
+	dir := t.TempDir()
+	wheelhouse(t, filepath.Join(dir, "wheels"), nil)
+	marker := filepath.Join(dir, "imported")
+	shadow := fmt.Sprintf("open(%q, 'a').write(__name__ + '\\n')\n", marker)
+	tree(t, dir, map[string]string{
+		"requirements.txt": "purepkg==1.0\n",
+		"json.py":          shadow,
+		"hashlib.py":       shadow,
+		"pip/__init__.py":  shadow,
+		"pip/__main__.py":  shadow,
+	})
+	if _, err := buildLayer(t, dir, t.TempDir(), pyLayerFrom("deps", []string{"python3.12"}), true); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(marker); err == nil {
+		t.Fatalf("python3 imported the manifest folder's own modules: %s", data)
 	}
 }
