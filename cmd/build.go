@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -48,7 +49,7 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 	if err != nil {
 		return err
 	}
-	out, modified, err := buildInputs(f, m, layers, opts.outDir)
+	out, modified, err := buildInputs(c.Context(), f, m, layers, opts.outDir)
 	if err != nil {
 		return err
 	}
@@ -130,16 +131,20 @@ func selectLayers(f *Factory, names []string) (*manifest.Manifest, []*manifest.L
 	return m, layers, nil
 }
 
-// buildInputs checks that the layers' sources exist and says where their
+// buildInputs checks that the layers' sources exist and that their package
+// tools would run nothing the manifest does not allow, and says where their
 // ZIPs go (--out, else dist/ beside the manifest; never a source folder or
 // one holding a source) and the time their entries carry
 // (SOURCE_DATE_EPOCH).
-func buildInputs(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, outDir string) (string, time.Time, error) {
+func buildInputs(ctx context.Context, f *Factory, m *manifest.Manifest, layers []*manifest.Layer, outDir string) (string, time.Time, error) {
 	modified, err := sourceDateEpoch(f.Getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
 		return "", time.Time{}, err
 	}
 	if err := m.CheckSources(layers); err != nil {
+		return "", time.Time{}, err
+	}
+	if err := layer.CheckBuildInputs(ctx, m, layers, newTools(f)); err != nil {
 		return "", time.Time{}, err
 	}
 	label := "--out " + outDir

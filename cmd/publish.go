@@ -178,7 +178,7 @@ func publishArtifacts(c *cobra.Command, f *Factory, m *manifest.Manifest, layers
 		}
 		return []*layer.Artifact{a}, nil
 	}
-	out, modified, err := buildInputs(f, m, layers, opts.outDir)
+	out, modified, err := buildInputs(c.Context(), f, m, layers, opts.outDir)
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 		if err != nil {
 			return err
 		}
-		out, modified, err := buildInputs(f, m, layers, opts.outDir)
+		out, modified, err := buildInputs(c.Context(), f, m, layers, opts.outDir)
 		if err != nil {
 			return err
 		}

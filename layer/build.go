@@ -79,6 +79,9 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 	}
 	p := &plan{m: m, l: l, baseDir: baseDir, opts: opts, tools: opts.Tools, memo: cache.memo, absOut: realOut}
 
+	if err := CheckBuildInputs(ctx, m, []*manifest.Layer{l}, opts.Tools); err != nil {
+		return nil, err
+	}
 	fp, err := p.fingerprint(ctx)
 	if err != nil {
 		return nil, err

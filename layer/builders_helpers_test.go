@@ -1,8 +1,10 @@
 package layer
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"debug/elf"
@@ -172,4 +174,66 @@ func zipsIn(t *testing.T, dir string) []string {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(dir, "*.zip"))
 	return m
+}
+
+// writeSdist writes a source distribution NAME-VERSION.tar.gz into dir
+// whose in-tree build backend appends a line to marker whenever pip runs
+// it, then builds a pure wheel with NAME/__init__.py.
+func writeSdist(t *testing.T, dir, name, version, marker string) string {
+	t.Helper()
+	backend := fmt.Sprintf(`import base64, hashlib, os, zipfile
+def _ran(what):
+    with open(%q, "a") as f:
+        f.write(what + "\n")
+def get_requires_for_build_wheel(config_settings=None):
+    _ran("get_requires_for_build_wheel")
+    return []
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    _ran("build_wheel")
+    info = "%[2]s-%[3]s.dist-info"
+    files = {"%[2]s/__init__.py": b"BUILT = True\n",
+             info + "/METADATA": b"Metadata-Version: 2.1\nName: %[2]s\nVersion: %[3]s\n",
+             info + "/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = ["%%s,sha256=%%s,%%d" %% (n, base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b"=").decode(), len(d)) for n, d in files.items()]
+    files[info + "/RECORD"] = ("\n".join(record + [info + "/RECORD,,"]) + "\n").encode()
+    wheel = "%[2]s-%[3]s-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, wheel), "w") as z:
+        for n, d in files.items():
+            z.writestr(n, d)
+    return wheel
+`, marker, name, version)
+	top := fmt.Sprintf("%s-%s/", name, version)
+	files := map[string]string{
+		top + "pyproject.toml": fmt.Sprintf("[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n\n[project]\nname = %q\nversion = %q\n", name, version),
+		top + "backend.py":     backend,
+		top + "PKG-INFO":       fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\n", name, version),
+	}
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n])), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(files[n]))
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, fmt.Sprintf("%s-%s.tar.gz", name, version))
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

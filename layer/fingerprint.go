@@ -273,8 +273,23 @@ func (p *plan) keyPython(ctx context.Context, k *keyWriter) error {
 		}
 		k.add("env", p.tools.envWithPrefix("PIP_")...)
 	}
-	for _, in := range requirementInputs(p.baseDir, py.Requirements) {
-		p.keyPath(k, "requirements input", strings.TrimSuffix(in, string(filepath.Separator)))
+	reqs, err := readRequirements(ctx, p.baseDir, py.Requirements, p.tools.pipGetenv)
+	if err != nil {
+		return err
+	}
+	for _, f := range reqs.files {
+		p.keyPath(k, "requirements input", f)
+	}
+	for _, d := range reqs.findLinks {
+		p.keyPath(k, "requirements find-links", d)
+	}
+	for _, f := range reqs.local {
+		p.keyPath(k, "requirements local path", f)
+	}
+	if py.AllowSourceBuilds && reqs.sources {
+		// A folder, a VCS checkout or a remote source archive: what pip
+		// builds from it is not known without fetching it.
+		k.add("python source builds", "not cacheable", time.Now().String())
 	}
 	for _, fl := range py.FindLinks {
 		if !manifest.IsURL(fl) {

@@ -169,12 +169,23 @@ func (j *pythonJob) command() command {
 	var args []string
 	if j.installer == "uv" {
 		args = []string{"uv", "pip", "install", "--target", j.dest,
-			"--python-platform", uvPlatform(j.arch, j.version), "--python-version", j.version,
-			"--only-binary", ":all:"}
+			"--python-platform", uvPlatform(j.arch, j.version), "--python-version", j.version}
+		if !j.p.AllowSourceBuilds {
+			args = append(args, "--only-binary", ":all:")
+		}
 	} else {
 		args = append(append([]string{j.python}, pythonIsolated...), "-m", "pip", "install", "--target", j.dest,
-			"--implementation", "cp", "--python-version", j.version,
-			"--only-binary=:all:", "--no-compile", "--no-warn-script-location",
+			"--implementation", "cp", "--python-version", j.version)
+		if j.p.AllowSourceBuilds {
+			// pip takes --platform without --only-binary=:all: only with
+			// --no-deps: it cannot know an sdist's dependencies on another
+			// platform. So every package must be listed (pinned, as
+			// pip-compile writes them); wheels still win where one fits.
+			args = append(args, "--no-deps", "--prefer-binary")
+		} else {
+			args = append(args, "--only-binary=:all:")
+		}
+		args = append(args, "--no-compile", "--no-warn-script-location",
 			"--disable-pip-version-check", "--no-input", "--progress-bar=off")
 		if versionAtLeast(j.pip, 22, 1) {
 			args = append(args, "--root-user-action=ignore")
@@ -402,77 +413,4 @@ func pythonDifference(layer string, versions []string, dirs []string, diffPaths 
 	b.WriteString("\n  (a wheel tagged cpXY holds native code compiled for that CPython version only; the other runtimes cannot import it)")
 	fmt.Fprintf(&b, "\n  fix: set python: {per_version: true} to install each runtime's wheels into python/lib/pythonX.Y/site-packages/, or give each Python version its own layer")
 	return &ContentError{Layer: layer, Msg: strings.TrimPrefix(b.String(), fmt.Sprintf("layer %q: ", layer))}
-}
-
-// requirementInputs lists the local files a requirements file reads: the
-// file itself, the files it includes (-r, -c), the local folders it finds
-// links in (-f) and local paths it installs. Folders end with "/".
-func requirementInputs(baseDir, req string) []string {
-	var out []string
-	seen := map[string]bool{}
-	var walk func(file string)
-	walk = func(file string) {
-		if seen[file] {
-			return
-		}
-		seen[file] = true
-		out = append(out, file)
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return
-		}
-		dir := filepath.Dir(file)
-		for _, raw := range joinContinuations(string(data)) {
-			line := strings.TrimSpace(raw)
-			if i := strings.Index(line, " #"); i >= 0 {
-				line = strings.TrimSpace(line[:i])
-			}
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			fields := strings.Fields(line)
-			opt, val := fields[0], ""
-			if k, v, ok := strings.Cut(opt, "="); ok && strings.HasPrefix(opt, "--") {
-				opt, val = k, v
-			} else if len(fields) > 1 {
-				val = fields[1]
-			}
-			switch opt {
-			case "-r", "--requirement", "-c", "--constraint":
-				walk(absPath(dir, val))
-				continue
-			case "-f", "--find-links":
-				if !manifest.IsURL(val) {
-					out = append(out, absPath(baseDir, val)+string(filepath.Separator))
-				}
-				continue
-			}
-			if strings.HasPrefix(opt, "-") {
-				continue
-			}
-			// A local path: ./pkg.whl, ../wheels/x.whl, /abs/x.whl, file:...
-			target := strings.TrimPrefix(opt, "file://")
-			if strings.HasPrefix(target, "./") || strings.HasPrefix(target, "../") || strings.HasPrefix(target, "/") || strings.HasSuffix(target, ".whl") {
-				out = append(out, absPath(baseDir, target))
-			}
-		}
-	}
-	walk(absPath(baseDir, req))
-	return out
-}
-
-func joinContinuations(s string) []string {
-	var out []string
-	var cur strings.Builder
-	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimRight(l, "\r")
-		if strings.HasSuffix(l, `\`) {
-			cur.WriteString(strings.TrimSuffix(l, `\`) + " ")
-			continue
-		}
-		cur.WriteString(l)
-		out = append(out, cur.String())
-		cur.Reset()
-	}
-	return out
 }

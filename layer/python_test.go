@@ -2,9 +2,11 @@ package layer
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -144,10 +146,14 @@ func TestPipFailuresShowPipsError(t *testing.T) {
 	needTools(t, "python3")
 	dir := t.TempDir()
 	wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp312": {"x86_64"}})
+	marker := filepath.Join(dir, "backend-ran")
+	writeSdist(t, filepath.Join(dir, "wheels"), "onlysrc", "1.0", marker)
 	tests := []struct {
 		name, requirements, arch string
 		want                     []string
 	}{
+		{"only a source distribution", "onlysrc==1.0\n", "x86_64", []string{
+			"ERROR: No matching distribution found for onlysrc==1.0"}},
 		{"unknown package", "nosuchpkg==1.0\n", "x86_64", []string{"ERROR: No matching distribution found for nosuchpkg==1.0"}},
 		{"no wheel for the platform", "natpkg==1.0\n", "arm64", []string{
 			"for python3.12 on arm64", "--platform manylinux2014_aarch64",
@@ -170,6 +176,9 @@ func TestPipFailuresShowPipsError(t *testing.T) {
 				t.Errorf("a failed build left %v %v", z, c)
 			}
 		})
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("pip ran the build backend of a source distribution")
 	}
 }
 
@@ -256,6 +265,12 @@ func TestUVCommand(t *testing.T) {
 	if d := cmp.Diff(want, j.command().args); d != "" {
 		t.Errorf("uv command (-want +got):\n%s", d)
 	}
+	// allow_source_builds: uv may build sdists (it resolves for the target
+	// platform itself, so no --no-deps as pip needs).
+	j.p.AllowSourceBuilds = true
+	if args := j.command().args; slices.Contains(args, "--only-binary") || slices.Contains(args, ":all:") {
+		t.Errorf("uv with allow_source_builds: %v", args)
+	}
 }
 
 func TestRequirementInputs(t *testing.T) {
@@ -265,13 +280,17 @@ func TestRequirementInputs(t *testing.T) {
 		"base.txt":         "bar==2\n-r requirements.txt\n",
 		"sub/c.txt":        "baz<3\n",
 	})
-	got := requirementInputs(dir, "requirements.txt")
-	want := []string{
-		filepath.Join(dir, "requirements.txt"), filepath.Join(dir, "base.txt"), filepath.Join(dir, "sub", "c.txt"),
-		filepath.Join(dir, "wheels") + string(filepath.Separator), filepath.Join(dir, "local", "pkg-1.0-py3-none-any.whl"),
+	got, err := readRequirements(context.Background(), dir, "requirements.txt", noEnv)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("requirementInputs (-want +got):\n%s", d)
+	want := &pipRequirements{
+		files:     []string{filepath.Join(dir, "requirements.txt"), filepath.Join(dir, "base.txt"), filepath.Join(dir, "sub", "c.txt")},
+		findLinks: []string{filepath.Join(dir, "wheels")},
+		local:     []string{filepath.Join(dir, "local", "pkg-1.0-py3-none-any.whl")},
+	}
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(pipRequirements{})); d != "" {
+		t.Errorf("readRequirements (-want +got):\n%s", d)
 	}
 }
 
@@ -330,5 +349,90 @@ func TestPythonNeverImportsFromTheManifestFolder(t *testing.T) {
 	}
 	if data, err := os.ReadFile(marker); err == nil {
 		t.Fatalf("python3 imported the manifest folder's own modules: %s", data)
+	}
+}
+
+func noEnv(string) string { return "" }
+
+// A source distribution runs its build backend on this machine when pip
+// builds it: refused (and never run) unless allow_source_builds, with which
+// it is built and installed, so the opt-in is real.
+func TestSourceBuildsNeedTheOptIn(t *testing.T) {
+	t.Parallel()
+	needTools(t, "python3")
+	tests := []struct {
+		name, requirements string
+		findLinks          []string
+	}{
+		{"by path", "./sdists/evil-1.0.tar.gz\n", nil},
+		{"by --no-binary from find_links", "--no-binary evil\nevil==1.0\n", []string{"sdists"}},
+		{"by --no-binary :all: and links in the file", "--no-index\n-f ./sdists\n--no-binary=:all:\nevil==1.0\n", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			marker := filepath.Join(dir, "backend-ran")
+			writeSdist(t, filepath.Join(dir, "sdists"), "evil", "1.0", marker)
+			tree(t, dir, map[string]string{"requirements.txt": tc.requirements})
+			// pip's own wheel cache would skip the backend on a later run.
+			tools := &Tools{Env: append(os.Environ(), "PIP_CACHE_DIR="+t.TempDir())}
+			build := func(allow bool) (*Artifact, error) {
+				l := &manifest.Layer{Name: "deps", Runtimes: []string{"python3.12"}, Architectures: []string{"arm64"}, DefaultExcludes: true,
+					Python: &manifest.Python{Requirements: "requirements.txt", Installer: "pip", FindLinks: tc.findLinks, NoIndex: true, AllowSourceBuilds: allow}}
+				m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
+				return Build(context.Background(), m, l, BuildOptions{OutDir: filepath.Join(dir, "dist"), Modified: DefaultModified, Tools: tools})
+			}
+
+			_, err := build(false)
+			var me *manifest.Error
+			if !errors.As(err, &me) || !strings.Contains(err.Error(), "requirements.txt:") || !strings.Contains(err.Error(), "allow_source_builds: true") {
+				t.Fatalf("without the opt-in: got %v, want a manifest error naming the line and the opt-in", err)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Fatal("without the opt-in the package's build backend ran")
+			}
+
+			a, err := build(true)
+			if err != nil {
+				t.Fatalf("with allow_source_builds: %v", err)
+			}
+			if ran, err := os.ReadFile(marker); err != nil || !strings.Contains(string(ran), "build_wheel") {
+				t.Errorf("with allow_source_builds the backend did not build: %q, %v", ran, err)
+			}
+			_, data, _ := readZip(t, a.Path)
+			if data["python/evil/__init__.py"] != "BUILT = True\n" {
+				t.Errorf("the built package is not in the layer: %v", slices.Collect(maps.Keys(data)))
+			}
+		})
+	}
+}
+
+// Flipping allow_source_builds changes how pip runs, so it rebuilds.
+func TestAllowSourceBuildsDecidesTheCache(t *testing.T) {
+	needTools(t, "python3")
+	dir, out := t.TempDir(), t.TempDir()
+	wheelhouse(t, filepath.Join(dir, "wheels"), nil)
+	tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\n"})
+	aged(t, dir)
+	build := func(allow bool) *Artifact {
+		t.Helper()
+		l := pyLayerFrom("deps", []string{"python3.12"})
+		l.Python.AllowSourceBuilds = allow
+		a, err := buildLayer(t, dir, out, l, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	build(false)
+	if !build(false).Cached {
+		t.Fatal("unchanged: not cached")
+	}
+	if build(true).Cached {
+		t.Error("allow_source_builds turned on: cached")
+	}
+	if !build(true).Cached {
+		t.Error("allow_source_builds on, unchanged: not cached")
 	}
 }

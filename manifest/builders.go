@@ -18,7 +18,12 @@ type Python struct {
 	FindLinks      []string // pip --find-links: URLs, or folders relative to Manifest.Dir
 	NoIndex        bool     // pip --no-index: only find_links
 	PerVersion     bool     // install once per Python version into python/lib/pythonX.Y/site-packages/
-	Pos            Pos
+	// AllowSourceBuilds lets pip or uv build packages from source (sdists,
+	// local folders, VCS URLs): that runs the packages' build code on the
+	// build machine, for the build machine's platform. Off, only wheels
+	// are installed and requirements that would build are refused.
+	AllowSourceBuilds bool
+	Pos               Pos
 }
 
 // Node installs a package folder's locked dependencies with npm ci into
@@ -55,8 +60,8 @@ func IsArchive(name string) bool {
 }
 
 var (
-	pythonKeys         = []string{"extra_index_urls", "find_links", "index_url", "installer", "no_index", "per_version", "requirements"}
-	defaultsPythonKeys = []string{"extra_index_urls", "find_links", "index_url", "installer", "no_index", "per_version"}
+	pythonKeys         = []string{"allow_source_builds", "extra_index_urls", "find_links", "index_url", "installer", "no_index", "per_version", "requirements"}
+	defaultsPythonKeys = []string{"allow_source_builds", "extra_index_urls", "find_links", "index_url", "installer", "no_index", "per_version"}
 	nodeKeys           = []string{"package", "scripts"}
 	goKeys             = []string{"package", "to"}
 )
@@ -70,6 +75,7 @@ type pythonSettings struct {
 	extraIndexes, findLinks []string
 	hasExtra, hasFindLinks  bool
 	noIndex, perVersion     *bool
+	allowSource             *bool
 	pos                     Pos
 }
 
@@ -168,6 +174,7 @@ func (w *walker) pythonMapping(n *yaml.Node, field string, valid []string) *pyth
 	s.findLinks, s.hasFindLinks = list("find_links")
 	s.noIndex = optBool("no_index")
 	s.perVersion = optBool("per_version")
+	s.allowSource = optBool("allow_source_builds")
 	return s
 }
 
@@ -272,6 +279,7 @@ func (s *pythonSettings) inherit(d *pythonSettings) *Python {
 	}
 	p.NoIndex = pickBool(s.noIndex, d.noIndex)
 	p.PerVersion = pickBool(s.perVersion, d.perVersion)
+	p.AllowSourceBuilds = pickBool(s.allowSource, d.allowSource)
 	return p
 }
 

@@ -135,7 +135,7 @@ func TestBuilderProblems(t *testing.T) {
 			want: []string{
 				`layerctl.yaml:5:13: layers.a.python: requirements is required: the requirements file to install, relative to the manifest's folder`,
 				`layerctl.yaml:5:25: layers.a.python.installer: "conda" is not an installer; valid: auto, pip, uv`,
-				`layerctl.yaml:5:32: layers.a.python: unknown key "index"; valid keys: extra_index_urls, find_links, index_url, installer, no_index, per_version, requirements`,
+				`layerctl.yaml:5:32: layers.a.python: unknown key "index"; valid keys: allow_source_builds, extra_index_urls, find_links, index_url, installer, no_index, per_version, requirements`,
 			},
 		},
 		{
@@ -146,7 +146,7 @@ func TestBuilderProblems(t *testing.T) {
 		{
 			name: "requirements in defaults",
 			src:  "version: 1\ndefaults: {python: {requirements: r.txt}}\nlayers: {a: {runtimes: [python3.12], files: [{from: a}]}}\n",
-			want: []string{`layerctl.yaml:2:21: defaults.python: unknown key "requirements"; valid keys: extra_index_urls, find_links, index_url, installer, no_index, per_version`},
+			want: []string{`layerctl.yaml:2:21: defaults.python: unknown key "requirements"; valid keys: allow_source_builds, extra_index_urls, find_links, index_url, installer, no_index, per_version`},
 		},
 		{
 			name: "node",
@@ -264,5 +264,31 @@ layers:
 	}
 	if d := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
+	}
+}
+
+func TestAllowSourceBuildsIsInherited(t *testing.T) {
+	src := `version: 1
+defaults:
+  runtimes: [python3.12]
+  python: {allow_source_builds: true}
+layers:
+  inherits: {python: {requirements: a.txt}}
+  own: {python: {requirements: b.txt, allow_source_builds: false}}
+  plain: {runtimes: [python3.12], python: {requirements: c.txt}, files: [{from: x}]}
+`
+	m, err := Parse("layerctl.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, l := range m.Layers {
+		got[l.Name] = l.Python.AllowSourceBuilds
+	}
+	if d := cmp.Diff(map[string]bool{"inherits": true, "own": false, "plain": true}, got); d != "" {
+		t.Errorf("allow_source_builds (-want +got):\n%s", d)
+	}
+	if _, err := Parse("layerctl.yaml", []byte("version: 1\nlayers:\n  a: {runtimes: [python3.12], python: {requirements: a.txt, allow_source_builds: maybe}}\n")); err == nil || !strings.Contains(err.Error(), "layers.a.python.allow_source_builds") {
+		t.Errorf("allow_source_builds: maybe: %v", err)
 	}
 }

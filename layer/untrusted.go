@@ -1,0 +1,92 @@
+package layer
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// CheckBuildInputs reads what the layers' package tools would read from the
+// repository (requirements files and the files they include) and reports,
+// as one *manifest.Error (exit code 2), every line that would make a build
+// run code from the repository or from a package, unless the layer's
+// manifest opts in. It runs no tool. Build checks its layer the same way;
+// checking every layer first means nothing is built when one is refused.
+func CheckBuildInputs(ctx context.Context, m *manifest.Manifest, layers []*manifest.Layer, tools *Tools) error {
+	if tools == nil {
+		tools = &Tools{}
+	}
+	baseDir, err := filepath.Abs(m.Dir)
+	if err != nil {
+		return err
+	}
+	var problems []*manifest.Problem
+	done := map[string]bool{} // both halves of a split layer read the same files
+	for _, l := range layers {
+		name := l.Name
+		if l.SplitFrom != "" {
+			name = l.SplitFrom
+		}
+		if done[name] {
+			continue
+		}
+		done[name] = true
+		p, err := checkLayerInputs(ctx, baseDir, name, l, tools)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, p...)
+	}
+	if len(problems) > 0 {
+		return &manifest.Error{Problems: problems}
+	}
+	return nil
+}
+
+func checkLayerInputs(ctx context.Context, baseDir, name string, l *manifest.Layer, tools *Tools) ([]*manifest.Problem, error) {
+	var problems []*manifest.Problem
+	if py := l.Python; py != nil && !py.AllowSourceBuilds {
+		reqs, err := readRequirements(ctx, baseDir, py.Requirements, tools.pipGetenv)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range reqs.refused {
+			problems = append(problems, sourceBuildProblem(baseDir, name, r))
+		}
+	}
+	return problems, nil
+}
+
+// sourceBuildProblem says which line would build from source, why that
+// is refused and how to opt in.
+func sourceBuildProblem(baseDir, layer string, r reqRefusal) *manifest.Problem {
+	msg := r.why
+	if r.text != "" {
+		msg = fmt.Sprintf("%q: %s", r.text, r.why)
+	}
+	msg += fmt.Sprintf("; building from source runs the package's own setup.py or build backend on this machine (and builds it for this machine's platform), so layerctl installs wheels only: use a wheel, or set python: {allow_source_builds: true} on layer %s to allow it", layer)
+	return &manifest.Problem{
+		Pos:   manifest.Pos{File: relToBase(baseDir, r.file), Line: r.line, Column: min(r.line, 1)},
+		Field: "layers." + layer + ".python.requirements",
+		Msg:   msg,
+	}
+}
+
+// relToBase names a file relative to the manifest's folder when it is in it.
+func relToBase(baseDir, file string) string {
+	if rel, err := filepath.Rel(baseDir, file); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+		return filepath.ToSlash(rel)
+	}
+	return file
+}
+
+// pipGetenv is the environment pip sees, for its ${VAR} expansion.
+func (t *Tools) pipGetenv(name string) string {
+	if name == "PIP_DISABLE_PIP_VERSION_CHECK" {
+		return "1"
+	}
+	return t.Getenv(name)
+}
