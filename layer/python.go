@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -224,9 +226,34 @@ func (j *pythonJob) run(ctx context.Context, t *Tools) error {
 	}
 	t.logf("layer %s: %s: python%s on %s", j.layer, j.command().tool, j.version, j.arch)
 	if _, err := t.run(ctx, j.layer, j.command()); err != nil {
-		return err
+		return j.explain(err)
 	}
 	return tidyPythonTarget(j.dest)
+}
+
+// noDistribution is pip's last word when nothing it may install fits.
+var noDistribution = regexp.MustCompile(`No matching distribution found for (\S+)`)
+
+// explain adds to pip's failure what layerctl knows about it: a package
+// with no wheel for the target may have only a source distribution, which
+// layerctl does not build unless told to.
+func (j *pythonJob) explain(err error) error {
+	var te *ToolError
+	if j.p.AllowSourceBuilds || !errors.As(err, &te) {
+		return err
+	}
+	for _, l := range te.Lines {
+		if m := noDistribution.FindStringSubmatch(l); m != nil {
+			c := *te
+			c.Hint = fmt.Sprintf("no wheel of %s fits python%s on %s (a py3-none-any wheel, or a cp%s one tagged %s or an older manylinux): "+
+				"layerctl installs wheels only, so pip does not build a package published only as source (an sdist); "+
+				"put a wheel for that platform where pip finds it (an index or find_links), or set python: {allow_source_builds: true} on layer %s to let pip build it, "+
+				"which runs the package's build code on this machine and builds it for this machine's platform",
+				m[1], j.version, j.arch, strings.ReplaceAll(j.version, ".", ""), pythonPlatforms(j.arch, j.version)[0], j.layer)
+			return &c
+		}
+	}
+	return err
 }
 
 // tidyPythonTarget removes what pip or uv wrote that Lambda does not need

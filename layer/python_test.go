@@ -153,11 +153,15 @@ func TestPipFailuresShowPipsError(t *testing.T) {
 		want                     []string
 	}{
 		{"only a source distribution", "onlysrc==1.0\n", "x86_64", []string{
-			"ERROR: No matching distribution found for onlysrc==1.0"}},
+			"ERROR: No matching distribution found for onlysrc==1.0",
+			"hint: no wheel of onlysrc==1.0 fits python3.12 on x86_64", "allow_source_builds: true"}},
 		{"unknown package", "nosuchpkg==1.0\n", "x86_64", []string{"ERROR: No matching distribution found for nosuchpkg==1.0"}},
 		{"no wheel for the platform", "natpkg==1.0\n", "arm64", []string{
 			"for python3.12 on arm64", "--platform manylinux2014_aarch64",
-			"ERROR: No matching distribution found for natpkg==1.0"}},
+			"ERROR: No matching distribution found for natpkg==1.0",
+			"hint: no wheel of natpkg==1.0 fits python3.12 on arm64 (a py3-none-any wheel, or a cp312 one tagged manylinux_2_34_aarch64 or an older manylinux)",
+			"pip does not build a package published only as source (an sdist)",
+			"or set python: {allow_source_builds: true} on layer deps to let pip build it"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

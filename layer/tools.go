@@ -96,6 +96,7 @@ type ToolError struct {
 	Command []string
 	Err     error
 	Lines   []string // the end of what the tool wrote, stderr first
+	Hint    string   // what layerctl knows about this failure, or ""
 }
 
 func (e *ToolError) Error() string {
@@ -117,6 +118,9 @@ func (e *ToolError) Error() string {
 		for _, l := range e.Lines {
 			b.WriteString("\n    " + l)
 		}
+	}
+	if e.Hint != "" {
+		b.WriteString("\n  hint: " + e.Hint)
 	}
 	return b.String()
 }
