@@ -252,10 +252,7 @@ func (p *plan) keyPython(ctx context.Context, k *keyWriter) error {
 			return withLayer(err, p.l.Name)
 		}
 		k.add("uv", strings.TrimSpace(string(out)))
-		k.add("env", p.tools.envWithPrefix("UV_")...)
-		for _, f := range uvConfigFiles(p.tools, p.baseDir) {
-			p.keyPath(k, "uv config", f)
-		}
+		k.add("env", p.tools.envWithPrefix("UV_")...) // uv runs with --no-config: no file settings
 	} else {
 		info, err := p.tools.python(ctx, p.baseDir)
 		if err != nil {
@@ -297,28 +294,6 @@ func (p *plan) keyPython(ctx context.Context, k *keyWriter) error {
 		}
 	}
 	return nil
-}
-
-// uvConfigFiles are the files uv reads its settings from: the user's and
-// the system's uv.toml, and uv.toml or pyproject.toml in the working folder
-// and above.
-func uvConfigFiles(t *Tools, dir string) []string {
-	var out []string
-	if x := t.Getenv("XDG_CONFIG_HOME"); x != "" {
-		out = append(out, filepath.Join(x, "uv", "uv.toml"))
-	} else if h := t.Getenv("HOME"); h != "" {
-		out = append(out, filepath.Join(h, ".config", "uv", "uv.toml"))
-	}
-	out = append(out, "/etc/uv/uv.toml")
-	if abs, err := filepath.Abs(dir); err == nil {
-		for d := abs; ; d = filepath.Dir(d) {
-			out = append(out, filepath.Join(d, "uv.toml"), filepath.Join(d, "pyproject.toml"))
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
-	return out
 }
 
 func (p *plan) keyNode(ctx context.Context, k *keyWriter) error {

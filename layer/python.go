@@ -170,7 +170,11 @@ func (j *pythonJob) command() command {
 	what := fmt.Sprintf("installing %s for python%s on %s", j.p.Requirements, j.version, j.arch)
 	var args []string
 	if j.installer == "uv" {
-		args = []string{"uv", "pip", "install", "--target", j.dest,
+		// --no-config: uv would read settings (no-binary, config-settings,
+		// indexes...) from a pyproject.toml or uv.toml in the manifest's
+		// folder and above, which the repository controls. uv's settings
+		// come from the manifest and UV_* variables only.
+		args = []string{"uv", "pip", "install", "--no-config", "--target", j.dest,
 			"--python-platform", uvPlatform(j.arch, j.version), "--python-version", j.version}
 		if !j.p.AllowSourceBuilds {
 			args = append(args, "--only-binary", ":all:")

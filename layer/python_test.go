@@ -263,7 +263,7 @@ func TestPythonPlatforms(t *testing.T) {
 func TestUVCommand(t *testing.T) {
 	j := &pythonJob{layer: "l", baseDir: "/proj", installer: "uv", arch: "arm64", version: "3.12", dest: "/tmp/t",
 		p: &manifest.Python{Requirements: "req.txt", IndexURL: "https://pypi.example.com/simple", ExtraIndexURLs: []string{"https://extra.example.com/simple"}, FindLinks: []string{"wheels", "https://links.example.com/"}, NoIndex: true}}
-	want := []string{"uv", "pip", "install", "--target", "/tmp/t", "--python-platform", "aarch64-manylinux_2_34", "--python-version", "3.12",
+	want := []string{"uv", "pip", "install", "--no-config", "--target", "/tmp/t", "--python-platform", "aarch64-manylinux_2_34", "--python-version", "3.12",
 		"--only-binary", ":all:", "--index-url", "https://pypi.example.com/simple", "--extra-index-url", "https://extra.example.com/simple",
 		"--find-links", "/proj/wheels", "--find-links", "https://links.example.com/", "--no-index", "-r", "/proj/req.txt"}
 	if d := cmp.Diff(want, j.command().args); d != "" {
