@@ -10,7 +10,8 @@ import (
 )
 
 // CheckBuildInputs reads what the layers' package tools would read from the
-// repository (requirements files and the files they include) and reports,
+// repository (requirements files and the files they include, a node
+// package's .npmrc) and reports,
 // as one *manifest.Error (exit code 2), every line that would make a build
 // run code from the repository or from a package, unless the layer's
 // manifest opts in. It runs no tool. Build checks its layer the same way;
@@ -55,6 +56,21 @@ func checkLayerInputs(ctx context.Context, baseDir, name string, l *manifest.Lay
 		}
 		for _, r := range reqs.refused {
 			problems = append(problems, sourceBuildProblem(baseDir, name, r))
+		}
+	}
+	if n := l.Node; n != nil && !n.Scripts {
+		file := filepath.Join(absPath(baseDir, n.Package), ".npmrc")
+		lines, err := riskyNpmrc(file, tools.Getenv)
+		pos := manifest.Pos{File: relToBase(baseDir, file)}
+		field := "layers." + name + ".node.package"
+		if err != nil {
+			problems = append(problems, &manifest.Problem{Pos: pos, Field: field, Msg: err.Error()})
+		}
+		for _, l := range lines {
+			pos.Line, pos.Column = l.line, 1
+			problems = append(problems, &manifest.Problem{Pos: pos, Field: field, Msg: fmt.Sprintf(
+				"%s %s: a .npmrc in the repository must not choose what npm runs; remove it (set it in your own ~/.npmrc or as npm_config_%s), or set node: {scripts: true} on layer %s, which runs the packages' own code anyway",
+				l.key, npmRiskyKeys[l.key], strings.ReplaceAll(l.key, "-", "_"), name)})
 		}
 	}
 	return problems, nil
