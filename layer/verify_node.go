@@ -163,7 +163,9 @@ func (v *verifier) node(ctx context.Context, rt string) ([]VerifyCheck, error) {
 			}
 		}
 		env := v.lambdaEnv("NODE_PATH=" + strings.Join(existing, string(os.PathListSeparator)))
-		results, err := v.runImports(ctx, []string{"node", "-e", nodeRequireScript}, names, env)
+		// The names come after --: a folder named --require=... in the
+		// layer is a package to require, never an option of node.
+		results, err := v.runImports(ctx, []string{"node", "-e", nodeRequireScript, "--"}, names, env)
 		if err != nil {
 			return nil, err
 		}

@@ -193,3 +193,29 @@ func TestVerifyRequiresNodePackages(t *testing.T) {
 		t.Errorf("esbuild: %s", d)
 	}
 }
+
+// Package names come from the ZIP: one that looks like an option of node
+// is still a package to require.
+func TestVerifyNodeNamesAreNeverOptions(t *testing.T) {
+	t.Parallel()
+	rt := localRuntime(t, "node")
+	dir := t.TempDir()
+	tree(t, dir, map[string]string{
+		"nm/--version/package.json": `{"name": "--version", "main": "index.js"}`,
+		"nm/--version/index.js":     "module.exports = 1;\n",
+		"nm/-p/package.json":        `{"name": "-p", "main": "index.js"}`,
+		"nm/-p/index.js":            "module.exports = 2;\n",
+	})
+	l := &manifest.Layer{Name: "js", Runtimes: []string{rt}, Files: []manifest.FileMap{{From: "nm", To: "nodejs/node_modules"}}}
+	a, err := buildLayer(t, dir, t.TempDir(), l, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Verify(t.Context(), a.Path, VerifyOptions{Runtimes: l.Runtimes, Architectures: []string{"x86_64"}, Tools: testTools()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]string{"--version": CheckOK, "-p": CheckOK}, checkStatuses(r)); d != "" {
+		t.Errorf("checks (-want +got):\n%s\n%v", d, r.Checks)
+	}
+}
