@@ -51,8 +51,9 @@ type Artifact struct {
 // layer's architectures; when the layer has two and their content is the
 // same, one ZIP serves both, and when it differs the build stops.
 // The bytes depend only on the inputs and opts.Modified. On any error
-// nothing is left in OutDir and nothing is recorded in the cache.
-func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts BuildOptions) (*Artifact, error) {
+// nothing is left in OutDir and nothing is recorded in the cache. A cache
+// file that cannot be read is ignored, with a note in the findings.
+func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts BuildOptions) (a *Artifact, err error) {
 	if err := CheckOutput(m, []*manifest.Layer{l}, opts.OutDir, ""); err != nil {
 		return nil, err
 	}
@@ -73,6 +74,11 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 		opts.Tools = &Tools{}
 	}
 	cache := openCache(opts.OutDir, absOut, opts.NoCache)
+	defer func() {
+		if a != nil {
+			a.Findings = append(a.Findings, cache.findings()...)
+		}
+	}()
 	baseDir, err := filepath.Abs(m.Dir)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -30,6 +31,7 @@ type buildCache struct {
 	dir    string
 	outDir string // as the caller gave it: artifact paths are joined to it
 	memo   *hashMemo
+	notes  []Finding // cache files that could not be used, for the artifact's findings
 }
 
 // cacheEntry is one recorded build.
@@ -72,39 +74,100 @@ func (c *buildCache) holds(layer string) bool {
 	return false
 }
 
+// maxCacheEntry bounds a build cache entry file: one artifact's record,
+// findings included, is a few kilobytes.
+const maxCacheEntry = 4 << 20
+
 // lookup returns the artifact recorded for key, if its ZIP is still there
-// with the same content.
+// with the same content. An entry that cannot be read is a miss, with a
+// note: the build that follows replaces it.
 func (c *buildCache) lookup(layer, key string) *Artifact {
-	data, err := os.ReadFile(c.entryPath(layer, key))
+	p := c.entryPath(layer, key)
+	e, err := readCacheEntry(p, layer)
 	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			c.notes = append(c.notes, Finding{SevNote, "", fmt.Sprintf("the build cache's entry %s was unreadable and is replaced by this build (%v)", p, err)})
+		}
 		return nil
 	}
-	var e cacheEntry
-	if json.Unmarshal(data, &e) != nil || e.Layer != layer || e.File == "" || filepath.Base(e.File) != e.File {
-		return nil
-	}
-	p := filepath.Join(c.outDir, e.File)
-	info, err := os.Stat(p)
+	zip := filepath.Join(c.outDir, e.File)
+	info, err := os.Stat(zip)
 	if err != nil || !info.Mode().IsRegular() {
 		return nil
 	}
 	if st, ok := statOf(info); !ok || st != e.Stat {
 		// Touched, copied or replaced: trust it only if its bytes are still the ones recorded.
-		sum, err := fileSHA256(p)
+		sum, err := fileSHA256(zip)
 		if err != nil || sum != e.SHA256 {
 			return nil
 		}
 		if st, ok := statOf(info); ok {
 			e.Stat = st
-			_ = c.write(key, &e)
+			_ = c.write(key, e)
 		}
 	}
 	return &Artifact{
-		Layer: e.Layer, Path: p, SHA256: e.SHA256, CodeSHA256: e.CodeSHA256,
+		Layer: e.Layer, Path: zip, SHA256: e.SHA256, CodeSHA256: e.CodeSHA256,
 		Size: e.Size, UnzippedSize: e.UnzippedSize, Files: e.Files,
 		Runtimes: e.Runtimes, Architectures: e.Architectures, Findings: e.Findings,
 		Cached: true,
 	}
+}
+
+// readCacheEntry reads the entry at p, recorded for layer.
+func readCacheEntry(p, layer string) (*cacheEntry, error) {
+	data, err := readBounded(p, maxCacheEntry)
+	if err != nil {
+		return nil, err
+	}
+	var e cacheEntry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if e.Layer != layer || e.File == "" || filepath.Base(e.File) != e.File {
+		return nil, fmt.Errorf("it records layer %q, file %q: not this layer's", e.Layer, e.File)
+	}
+	return &e, nil
+}
+
+// readBounded reads the regular file at p, refusing one larger than max
+// bytes: a cache file is written by layerctl, so anything else (a FIFO
+// that would block, a file grown without bound) is damage, not input.
+func readBounded(p string, max int64) ([]byte, error) {
+	info, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", info.Mode().Type())
+	}
+	tooBig := fmt.Errorf("larger than the %d MiB layerctl ever writes there", max>>20)
+	if info.Size() > max {
+		return nil, tooBig
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// The limit holds even for a file that grows after the stat.
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, tooBig
+	}
+	return data, nil
+}
+
+// findings are the notes on cache files this build could not use.
+func (c *buildCache) findings() []Finding {
+	out := c.notes
+	if n := c.memo.unreadableNote(); n != "" {
+		out = append(out, Finding{SevNote, "", n})
+	}
+	return out
 }
 
 // record remembers that key built a.

@@ -244,15 +244,15 @@ func TestMemoFileRoundTrip(t *testing.T) {
 	if err := encodeMemo(&buf, in); err != nil {
 		t.Fatal(err)
 	}
-	out, ok := decodeMemo(buf.Bytes())
-	if !ok {
-		t.Fatal("decode failed")
+	out, err := decodeMemo(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
 	}
 	if d := cmp.Diff(in, out); d != "" {
 		t.Errorf("round trip (-in +out):\n%s", d)
 	}
 	for _, bad := range [][]byte{nil, []byte("junk"), buf.Bytes()[:buf.Len()-1]} {
-		if _, ok := decodeMemo(bad); ok {
+		if _, err := decodeMemo(bad); err == nil {
 			t.Errorf("decoded %q", bad)
 		}
 	}

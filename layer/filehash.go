@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -37,7 +38,7 @@ type fileStat struct {
 var racyWindow = 2 * time.Second // a variable for tests of files written a moment ago
 
 // memoVersion changes when the memo's format or meaning does.
-const memoVersion = 1
+const memoVersion = 2
 
 // hashMemo remembers the SHA-256 of files by their fileStat, so a rebuild
 // with nothing changed reads no input. It also records the stat of every
@@ -50,7 +51,10 @@ type hashMemo struct {
 	entries map[string]memoEntry
 	loaded  bool
 	dirty   bool
-	vouched map[string]fileStat // every file whose hash this run used, as it was then
+	// unreadable is why the memo file could not be used, when it could
+	// not: the build reads every input and writes the memo afresh.
+	unreadable error
+	vouched    map[string]fileStat // every file whose hash this run used, as it was then
 }
 
 type memoEntry struct {
@@ -70,25 +74,64 @@ func (h *hashMemo) load() {
 	if h.file == "" || h.ignore {
 		return
 	}
-	data, err := os.ReadFile(h.file)
-	if err != nil {
-		return
-	}
-	if entries, ok := decodeMemo(data); ok {
+	entries, err := readMemo(h.file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errOtherMemoVersion):
+	case err != nil:
+		// A damaged memo only costs reading the inputs again; writing it
+		// afresh (dirty) replaces it even if this run learns nothing.
+		h.unreadable, h.dirty = err, true
+	default:
 		h.entries = entries
 	}
 }
 
+// unreadableNote is the note for the artifact's findings when the memo
+// file could not be used, or "".
+func (h *hashMemo) unreadableNote() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.unreadable == nil {
+		return ""
+	}
+	return fmt.Sprintf("the build cache's files.memo was unreadable and was rebuilt (%s: %v); every input was read again", h.file, h.unreadable)
+}
+
+// readMemo reads and decodes the memo file at p.
+func readMemo(p string) (map[string]memoEntry, error) {
+	data, err := readBounded(p, maxMemoSize)
+	if err != nil {
+		return nil, err
+	}
+	return decodeMemo(data)
+}
+
 // The memo file: a header line, then per file its path's length (uvarint),
 // the path, the fileStat's six fields (8 bytes each, little-endian) and
-// the 32-byte digest. Simple to read fast: a rebuild's whole budget is
-// a few tens of milliseconds.
-var memoMagic = []byte(fmt.Sprintf("layerctl file digests %d\n", memoVersion))
+// the 32-byte digest, then the SHA-256 of everything before it, so that a
+// memo damaged on disk is seen as such rather than trusted. Simple to read
+// fast: a rebuild's whole budget is a few tens of milliseconds.
+var (
+	memoHeader = "layerctl file digests "
+	memoMagic  = []byte(fmt.Sprintf("%s%d\n", memoHeader, memoVersion))
+)
 
-const memoRecord = 6*8 + 32
+const (
+	memoRecord = 6*8 + 32
+	// maxMemoSize bounds the memo file: about a million files' records,
+	// far more than any layer holds, and little enough to read at once.
+	maxMemoSize = 256 << 20
+	// maxMemoPath bounds one path in it: 16 times Linux's PATH_MAX.
+	maxMemoPath = 64 << 10
+)
+
+// errOtherMemoVersion is a memo written by a layerctl with another format:
+// not damage, just not usable.
+var errOtherMemoVersion = errors.New("written by another version of layerctl")
 
 func encodeMemo(w io.Writer, entries map[string]memoEntry) error {
-	bw := bufio.NewWriter(w)
+	h := sha256.New()
+	bw := bufio.NewWriter(io.MultiWriter(w, h))
 	bw.Write(memoMagic)
 	var num [binary.MaxVarintLen64]byte
 	var rec [memoRecord]byte
@@ -102,29 +145,50 @@ func encodeMemo(w io.Writer, entries map[string]memoEntry) error {
 		copy(rec[48:], e.Sum[:])
 		bw.Write(rec[:])
 	}
-	return bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(h.Sum(nil))
+	return err
 }
 
-func decodeMemo(data []byte) (map[string]memoEntry, bool) {
+// decodeMemo parses a memo file. Every length in it is checked against
+// what is left before it is used, so that no content, however damaged or
+// made up, can make it read out of bounds or allocate more than the file.
+func decodeMemo(data []byte) (map[string]memoEntry, error) {
 	if !bytes.HasPrefix(data, memoMagic) {
-		return nil, false
+		if bytes.HasPrefix(data, []byte(memoHeader)) {
+			return nil, errOtherMemoVersion
+		}
+		return nil, errors.New("it does not start with the memo's header")
 	}
-	data = data[len(memoMagic):]
+	if len(data) < len(memoMagic)+sha256.Size {
+		return nil, errors.New("it is cut short")
+	}
+	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
+	if sha256.Sum256(body) != [sha256.Size]byte(sum) {
+		return nil, errors.New("its checksum does not match its content: it was damaged or cut short")
+	}
+	data = body[len(memoMagic):]
 	out := map[string]memoEntry{}
 	for len(data) > 0 {
 		n, k := binary.Uvarint(data)
-		if k <= 0 || uint64(len(data)-k) < n+memoRecord {
-			return nil, false
+		if k <= 0 {
+			return nil, fmt.Errorf("a path length at byte %d is malformed", len(body)-len(data))
 		}
-		p := string(data[k : k+int(n)])
-		rec := data[k+int(n) : k+int(n)+memoRecord]
+		rest := data[k:]
+		if n > maxMemoPath || n > uint64(len(rest)) || uint64(len(rest))-n < memoRecord {
+			return nil, fmt.Errorf("a record at byte %d claims a %d-byte path, more than the file holds", len(body)-len(data), n)
+		}
+		p := string(rest[:n])
+		rec := rest[n : n+memoRecord]
 		u := func(i int) uint64 { return binary.LittleEndian.Uint64(rec[i*8:]) }
 		e := memoEntry{Stat: fileStat{Dev: u(0), Ino: u(1), Size: int64(u(2)), Mode: uint32(u(3)), Mtime: int64(u(4)), Ctime: int64(u(5))}}
 		copy(e.Sum[:], rec[48:])
 		out[p] = e
-		data = data[k+int(n)+memoRecord:]
+		data = rest[n+memoRecord:]
 	}
-	return out, true
+	return out, nil
 }
 
 // stamp is what the memo keeps of one stat of a file: its fileStat, and
@@ -336,6 +400,7 @@ func (h *hashMemo) save() error {
 		// files, since it stays right for them.
 		old := newHashMemo(h.file, false)
 		old.load()
+		h.unreadable = old.unreadable
 		for p, e := range h.entries {
 			old.entries[p] = e
 		}
