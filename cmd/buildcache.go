@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -57,6 +59,12 @@ func buildEach(c *cobra.Command, f *Factory, m *manifest.Manifest, layers []*man
 // error a command returns: a lone error as it is, several each on stderr
 // and a count.
 func summarize(f *Factory, errs []error, n int, what string) error {
+	for _, err := range errs {
+		var ce *crash.Error
+		if errors.As(err, &ce) {
+			return err // a bug: it says so alone (see internalError)
+		}
+	}
 	switch len(errs) {
 	case 0:
 		return nil

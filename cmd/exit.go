@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -38,9 +39,12 @@ func exitCode(err error) int {
 	var ue *usageError
 	var me *manifest.Error
 	var pe *partialError
+	var ce *crash.Error
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &ce):
+		return ExitFailed // a bug, whatever it was doing
 	case errors.As(err, &ue), errors.As(err, &me):
 		return ExitInvalid
 	case errors.As(err, &pe):

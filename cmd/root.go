@@ -10,10 +10,19 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/layerctl/layerctl/internal/crash"
 )
 
-// Execute runs layerctl with args and returns the process exit code.
-func Execute(ctx context.Context, args []string, f *Factory) int {
+// Execute runs layerctl with args and returns the process exit code. A
+// panic, here or caught in a goroutine of a step (internal/crash), ends in
+// one line and exit code 1, not a stack dump and 2.
+func Execute(ctx context.Context, args []string, f *Factory) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			code = internalError(f, crash.New(v))
+		}
+	}()
 	if f.Getenv("GOMEMLIMIT") == "" {
 		// The Go heap otherwise grows to twice what is live before it is
 		// collected; a soft limit keeps a build of a layer with tens of
@@ -36,6 +45,10 @@ func Execute(ctx context.Context, args []string, f *Factory) int {
 	if err == nil {
 		return ExitOK
 	}
+	var ce *crash.Error
+	if errors.As(err, &ce) {
+		return internalError(f, ce)
+	}
 	var ue *usageError
 	if !ran && !errors.As(err, &ue) {
 		// cobra refused the command line before any command ran.
@@ -46,6 +59,16 @@ func Execute(ctx context.Context, args []string, f *Factory) int {
 		fmt.Fprintf(f.Err, "Run '%s --help' for usage.\n", c.CommandPath())
 	}
 	return exitCode(err)
+}
+
+// internalError tells of a bug: one line, and the stack where it happened
+// only when LAYERCTL_DEBUG is set (to anything but 0).
+func internalError(f *Factory, e *crash.Error) int {
+	fmt.Fprintf(f.Err, "layerctl: %s (please report it; run with LAYERCTL_DEBUG=1 for the stack)\n", e.Error())
+	if d := f.Getenv("LAYERCTL_DEBUG"); d != "" && d != "0" {
+		f.Err.Write(e.Stack)
+	}
+	return ExitFailed
 }
 
 // memoryLimit is the soft limit on the Go heap (GOMEMLIMIT overrides it).

@@ -128,7 +128,17 @@ func Attach(ctx context.Context, targets []AttachTarget, opts AttachOptions) (*A
 		opts.Log = io.Discard
 	}
 	r := &attachRun{opts: opts, limiter: newCallLimiter(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]AttachAPI{}}
+	report, err := r.run(ctx, targets)
+	if cerr := r.crashed(); cerr != nil {
+		// A bug: the run stopped starting updates; the report says where
+		// each function was left, and the error is the bug.
+		return report, cerr
+	}
+	return report, err
+}
 
+func (r *attachRun) run(ctx context.Context, targets []AttachTarget) (*AttachReport, error) {
+	opts := r.opts
 	cands, err := r.resolveAll(ctx, targets)
 	if err != nil {
 		return nil, err
@@ -139,7 +149,7 @@ func Attach(ctx context.Context, targets []AttachTarget, opts AttachOptions) (*A
 	}
 	report := &AttachReport{}
 	unplanned := func(j *attachJob) bool { return j.res.Status == "" }
-	interrupted := func() bool { return ctx.Err() != nil }
+	interrupted := func() bool { return ctx.Err() != nil || r.crashed() != nil }
 
 	// From the first update on, calls use work: an interrupt stops new
 	// changes but lets the updates already sent end (for a while), so that
@@ -148,7 +158,7 @@ func Attach(ctx context.Context, targets []AttachTarget, opts AttachOptions) (*A
 	defer cancelWork()
 	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(opts.GracePeriod, cancelWork) })
 	defer stopGrace()
-	stopping := func() bool { return ctx.Err() != nil || r.aborted.Load() }
+	stopping := func() bool { return ctx.Err() != nil || r.aborted.Load() || r.crashed() != nil }
 
 	if opts.DryRun || opts.Atomic {
 		// Every function is read and planned before any is changed: a
@@ -196,8 +206,16 @@ type attachRun struct {
 	limiter *callLimiter
 	aborted atomic.Bool // --atomic: a function failed, start no more updates
 
-	mu   sync.Mutex
-	apis map[string]AttachAPI
+	mu    sync.Mutex
+	apis  map[string]AttachAPI
+	crash error // the first panic caught in a worker (a bug): start nothing more
+}
+
+// crashed is the panic a worker caught, if any.
+func (r *attachRun) crashed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.crash
 }
 
 // attachJob is one function in one region, and what happened to it.
@@ -253,10 +271,24 @@ func (r *attachRun) each(jobs []*attachJob, selected func(*attachJob) bool, stop
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			fn(j)
+			if err := guard("attach", func() error { fn(j); return nil }); err != nil {
+				r.crashedOn(j, err)
+			}
 		}()
 	}
 	wg.Wait()
+}
+
+// crashedOn records a panic caught while working on j: j is failed (where
+// it was left is unknown), and, under --atomic, what was changed is put back.
+func (r *attachRun) crashedOn(j *attachJob, err error) {
+	r.mu.Lock()
+	if r.crash == nil {
+		r.crash = err
+	}
+	r.mu.Unlock()
+	j.res.Status, j.res.Err = StatusFailed, err
+	r.abort(j)
 }
 
 // needsApply selects the functions the apply phase works on.

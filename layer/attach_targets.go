@@ -35,7 +35,11 @@ func (r *attachRun) resolveAll(ctx context.Context, targets []AttachTarget) (can
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c, err := r.resolve(ctx, t, region)
+				var c *attachCandidate
+				err := guard("attach", func() (err error) {
+					c, err = r.resolve(ctx, t, region)
+					return err
+				})
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -248,7 +252,11 @@ func (r *attachRun) listTags(ctx context.Context, region string, fns []types.Fun
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			res, err := r.api(region).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn)})
+			var res *lambda.GetFunctionOutput
+			err := guard("attach", func() (err error) {
+				res, err = r.api(region).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn)})
+				return err
+			})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && !isNotFound(err) {

@@ -188,13 +188,16 @@ func (p *plan) build(ctx context.Context) (a *Artifact, written map[string][32]b
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			entries[i], errs[i] = p.content(ctx, work, arch, archives)
+			errs[i] = guard("content", func() (err error) {
+				entries[i], err = p.content(ctx, work, arch, archives)
+				return err
+			})
 		}()
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil && !isCrash(err) {
 				return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, ctx.Err())
 			}
 			return nil, nil, err
@@ -380,7 +383,7 @@ func (p *plan) writeArtifact(ctx context.Context, entries []entry) (*Artifact, m
 	cw := &countingWriter{w: io.MultiWriter(bw, h)}
 	stats, err := writeZip(ctx, cw, entries, opts.Modified, opts.Workers)
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && !isCrash(err) {
 			return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, ctx.Err())
 		}
 		return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, err)

@@ -333,7 +333,18 @@ func (h *hashMemo) sumEntries(ctx context.Context, entries []entry) ([][32]byte,
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				s, err := h.sum(entries[i].src, entries[i].stamp)
+				var s [32]byte
+				err := guard("hash", func() (err error) {
+					s, err = h.sum(entries[i].src, entries[i].stamp)
+					return err
+				})
+				if isCrash(err) {
+					select {
+					case errs <- err:
+					default:
+					}
+					continue
+				}
 				if err != nil {
 					select {
 					case errs <- readError(entries[i].origin, err):

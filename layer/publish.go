@@ -110,6 +110,7 @@ func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer recovered(&results[j.i].Err) // a bug: the region fails, the command says so
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			p := &regionPublisher{opts: opts, t: j.t, region: j.region, lc: opts.Lambda(j.region), logf: logf, lock: lockRegion(lock, j.t)}

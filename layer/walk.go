@@ -72,8 +72,10 @@ func walkDirParallel(root string, fn fs.WalkDirFunc) error {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					walk(p)
-					<-slots
+					defer func() { <-slots }()
+					if err := guard("walk", func() error { walk(p); return nil }); err != nil {
+						fail(err)
+					}
 				}()
 			default:
 				walk(p)

@@ -78,46 +78,21 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 			defer wg.Done()
 			c := &compressor{pool: &pool}
 			for ch := range work {
-				ch.err = c.run(ch)
+				ch.err = guard("zip", func() error { return c.run(ch) })
 				close(ch.done)
 			}
 		}()
 	}
 
 	// The producer cuts files into chunks in entry order; each chunk goes to
-	// a worker and, in the same order, to the writer.
+	// a worker and, in the same order, to the writer. prodErr is read once
+	// ordered is closed: a producer stopped early must not end in a ZIP
+	// that silently lacks entries.
+	var prodErr error
 	go func() {
 		defer close(ordered)
 		defer close(work)
-		for i := range entries {
-			e := &entries[i]
-			if e.kind != kindFile {
-				ch := &chunk{e: e, last: true, done: make(chan struct{})}
-				close(ch.done)
-				select {
-				case sem <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
-				ordered <- ch
-				continue
-			}
-			n := max(1, (e.size+chunkSize-1)/chunkSize)
-			for k := int64(0); k < n; k++ {
-				ch := &chunk{e: e, index: int(k), off: k * chunkSize, n: min(chunkSize, e.size-k*chunkSize), last: k == n-1, done: make(chan struct{})}
-				select {
-				case sem <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
-				ordered <- ch
-				select {
-				case work <- ch:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
+		prodErr = guard("zip producer", func() error { produce(ctx, entries, sem, ordered, work); return nil })
 	}()
 	defer func() {
 		cancel()
@@ -235,6 +210,9 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 		ch.release(&pool)
 		<-sem
 	}
+	if prodErr != nil {
+		return nil, prodErr
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -242,6 +220,40 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 		return nil, err
 	}
 	return stats, nil
+}
+
+// produce cuts the entries' files into chunks, in order, each sent to the
+// writer (ordered) and, for files, to a worker; it stops when ctx ends.
+func produce(ctx context.Context, entries []entry, sem chan struct{}, ordered, work chan<- *chunk) {
+	for i := range entries {
+		e := &entries[i]
+		if e.kind != kindFile {
+			ch := &chunk{e: e, last: true, done: make(chan struct{})}
+			close(ch.done)
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			ordered <- ch
+			continue
+		}
+		n := max(1, (e.size+chunkSize-1)/chunkSize)
+		for k := int64(0); k < n; k++ {
+			ch := &chunk{e: e, index: int(k), off: k * chunkSize, n: min(chunkSize, e.size-k*chunkSize), last: k == n-1, done: make(chan struct{})}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			ordered <- ch
+			select {
+			case work <- ch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
 }
 
 func (ch *chunk) release(pool *sync.Pool) {
