@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,10 +55,19 @@ type Error struct {
 	Problems []*Problem
 }
 
+// MaxShownProblems is how many problems Error shows, the first in file
+// order; it counts the rest. Fixing the first ones often fixes many more,
+// and a screenful is what a person reads.
+const MaxShownProblems = 40
+
 func (e *Error) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
+	shown := e.Problems[:min(len(e.Problems), MaxShownProblems)]
+	lines := make([]string, len(shown), len(shown)+1)
+	for i, p := range shown {
 		lines[i] = p.String()
+	}
+	if more := len(e.Problems) - len(shown); more > 0 {
+		lines = append(lines, fmt.Sprintf("... and %d more problems", more))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -3,7 +3,6 @@ package manifest
 import (
 	"errors"
 	"io/fs"
-	"os"
 )
 
 // Manifest is a parsed and validated layerctl.yaml.
@@ -64,7 +63,7 @@ func DigestTag(sha256Hex string) string {
 
 // Load reads and parses the manifest at path. Every error is an *Error.
 func Load(path string) (*Manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := readManifest(path)
 	if err != nil {
 		msg := "cannot read: " + err.Error()
 		var pathErr *fs.PathError

@@ -19,8 +19,10 @@ import (
 func Parse(path string, data []byte) (*Manifest, error) {
 	w := &walker{file: path}
 	var m *Manifest
-	if root := w.decode(data); root != nil {
-		m = w.manifest(root)
+	if w.checkSize(data) {
+		if root := w.decode(data); root != nil && w.checkAliases(root) {
+			m = w.manifest(root)
+		}
 	}
 	if len(w.problems) > 0 {
 		return nil, newError(w.problems)
