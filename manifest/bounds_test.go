@@ -162,3 +162,15 @@ func TestAliasedTextIsBounded(t *testing.T) {
 		t.Errorf("%d problems; first %.200q", len(got), got[0])
 	}
 }
+
+// Suggestions compare a value with every valid one: a long value must not
+// cost its length times theirs.
+func TestLongValuesAreCheapToReport(t *testing.T) {
+	long := strings.Repeat("p", 50<<10)
+	src := "version: 1\nlayers:\n  a: {files: [{from: x}], runtimes: [" + strings.Repeat(long+", ", 19) + long + "]}\n"
+	start := time.Now()
+	got := parseProblems(t, src)
+	if took := time.Since(start); took > 200*time.Millisecond || len(got) != 21 {
+		t.Errorf("%d problems in %s", len(got), took)
+	}
+}

@@ -1,12 +1,22 @@
 package manifest
 
-import "fmt"
+import (
+	"fmt"
+	"unicode/utf8"
+)
 
 // didYouMean returns ` (did you mean "x"?)` for the candidate closest to name
 // within edit distance 2, or "" if there is none.
 func didYouMean(name string, candidates []string) string {
 	best, bestDist := "", 3
+	n := utf8.RuneCountInString(name)
 	for _, c := range candidates {
+		// Lengths that differ by bestDist or more are at least that far
+		// apart: no need to compare (a long value would cost its length
+		// times the candidate's).
+		if abs(n-utf8.RuneCountInString(c)) >= bestDist {
+			continue
+		}
 		// A short candidate is within 2 edits of nearly anything.
 		if d := editDistance(name, c); d < bestDist && d < len(c) && c != name {
 			best, bestDist = c, d
@@ -38,4 +48,11 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
