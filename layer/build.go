@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/layerctl/layerctl/internal/inuse"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -74,8 +76,10 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 		opts.Tools = &Tools{}
 	}
 	cache := openCache(opts.OutDir, absOut, opts.NoCache)
+	swept := removeLeftovers(absOut, cache.dir, os.TempDir())
 	defer func() {
 		if a != nil {
+			a.Findings = append(a.Findings, swept.note()...)
 			a.Findings = append(a.Findings, cache.findings()...)
 		}
 	}()
@@ -366,10 +370,13 @@ func (p *plan) writeArtifact(ctx context.Context, entries []entry) (*Artifact, m
 		return nil, nil, &CheckError{Layer: l.Name, Findings: errs}
 	}
 
-	tmp, err := os.CreateTemp(opts.OutDir, "."+l.Name+"-*.zip.tmp")
+	// Locked until renamed, so that no other build takes it for the
+	// leftover of a killed one (leftovers.go).
+	tmp, held, err := createHeld(opts.OutDir, "."+l.Name+"-*.zip.tmp")
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating the ZIP: %w", err)
 	}
+	defer held.Release()
 	done := false
 	defer func() {
 		if !done {
@@ -425,11 +432,13 @@ func (p *plan) writeArtifact(ctx context.Context, entries []entry) (*Artifact, m
 
 // workDir is a private temporary folder for one build: unpacked archives
 // and what the package tools install. It is made on first use and removed
-// when the build ends, whatever happens.
+// when the build ends, whatever happens; if the process is killed, the
+// next build removes it (leftovers.go), since its marker's lock is gone.
 type workDir struct {
 	layer string
 	mu    sync.Mutex
 	root  string
+	held  *inuse.Held // the lock on root's workMarker
 }
 
 // dir makes and returns a new folder for arch's part named name.
@@ -437,11 +446,11 @@ func (w *workDir) dir(arch, name string) (string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.root == "" {
-		root, err := os.MkdirTemp("", "layerctl-"+w.layer+"-")
+		root, held, err := makeWorkDir(w.layer)
 		if err != nil {
 			return "", fmt.Errorf("creating a work folder: %w", err)
 		}
-		w.root = root
+		w.root, w.held = root, held
 	}
 	d := filepath.Join(w.root, arch, name)
 	if arch == "" {
@@ -456,6 +465,31 @@ func (w *workDir) dir(arch, name string) (string, error) {
 func (w *workDir) remove() {
 	if w.root != "" {
 		os.RemoveAll(w.root)
+		w.held.Release()
+	}
+}
+
+// makeWorkDir makes a new work folder for layer, with its marker locked.
+func makeWorkDir(layer string) (string, *inuse.Held, error) {
+	for tries := 1; ; tries++ {
+		root, err := os.MkdirTemp("", "layerctl-"+layer+"-")
+		if err != nil {
+			return "", nil, err
+		}
+		marker := filepath.Join(root, workMarker)
+		err = os.WriteFile(marker, []byte("layerctl's work folder for one build of layer "+layer+": removed when the build ends, or by the next build if this one was killed.\n"), 0o644)
+		var held *inuse.Held
+		if err == nil {
+			held, err = inuse.Hold(marker)
+		}
+		if errors.Is(err, inuse.ErrGone) && tries < 10 {
+			continue // taken for a leftover in the instant before the lock
+		}
+		if err != nil {
+			os.RemoveAll(root)
+			return "", nil, err
+		}
+		return root, held, nil
 	}
 }
 

@@ -1,0 +1,83 @@
+// Package inuse marks a temporary file or folder as in use by a live
+// process, so that a later run can tell the leftovers of a killed one
+// (which nothing will ever remove) from a concurrent run's live files
+// (which it must not touch). The mark is an advisory lock (flock) on the
+// file: the kernel drops it when its process dies, however it dies. Where
+// there is no flock, nothing is ever taken for a leftover.
+package inuse
+
+import (
+	"errors"
+	"os"
+)
+
+// ErrGone is Hold finding the path no longer names the file it opened and
+// locked: another run removed it, as a leftover, between its creation and
+// the lock. The caller makes another.
+var ErrGone = errors.New("the file was removed before it could be locked")
+
+// Held is a lock on a file, held until Release.
+type Held struct{ f *os.File }
+
+// Hold locks the file at path, which the caller has just created, waiting
+// for a run that is removing it to finish; see ErrGone.
+func Hold(path string) (*Held, error) {
+	if !supported {
+		return &Held{}, nil // nothing to hold: no open file to get in the way
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := lock(f, true); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !same(f, path) {
+		f.Close()
+		return nil, ErrGone
+	}
+	return &Held{f}, nil
+}
+
+// TryHold locks the file at path if no process holds it: then it is a
+// leftover, which the caller may remove while it holds the lock. ok is
+// false when a live process holds it, or where locks are not supported.
+func TryHold(path string) (h *Held, ok bool, err error) {
+	if !supported {
+		return nil, false, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := lock(f, false); err != nil {
+		f.Close()
+		if errors.Is(err, errHeld) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	if !same(f, path) {
+		f.Close()
+		return nil, false, nil
+	}
+	return &Held{f}, true, nil
+}
+
+// Release drops the lock. A nil Held is released too.
+func (h *Held) Release() {
+	if h != nil && h.f != nil {
+		h.f.Close()
+	}
+}
+
+// same reports whether path still names the file f has open.
+func same(f *os.File, path string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Lstat(path)
+	return err == nil && os.SameFile(a, b)
+}

@@ -1,0 +1,34 @@
+//go:build unix
+
+package inuse
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+const supported = true
+
+var errHeld = errors.New("held by a live process")
+
+// lock takes an exclusive flock on f: waiting for it when wait, else
+// failing with errHeld when another open file holds it.
+func lock(f *os.File, wait bool) error {
+	how := syscall.LOCK_EX
+	if !wait {
+		how |= syscall.LOCK_NB
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), how)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EWOULDBLOCK):
+			return errHeld
+		}
+		return &os.PathError{Op: "flock", Path: f.Name(), Err: err}
+	}
+}
