@@ -127,7 +127,12 @@ func Attach(ctx context.Context, targets []AttachTarget, opts AttachOptions) (*A
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	r := &attachRun{opts: opts, limiter: newCallLimiter(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]AttachAPI{}}
+	r := &attachRun{opts: opts, limiter: newCallLimiter(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]limitedAPI{}}
+	// start ends at the interrupt, or when --atomic (or a bug) stops the
+	// run: from then on no update is sent, not even one already waiting
+	// for its turn (callUnless).
+	r.start, r.stopStarting = context.WithCancel(ctx)
+	defer r.stopStarting()
 	report, err := r.run(ctx, targets)
 	if cerr := r.crashed(); cerr != nil {
 		// A bug: the run stopped starting updates; the report says where
@@ -158,7 +163,7 @@ func (r *attachRun) run(ctx context.Context, targets []AttachTarget) (*AttachRep
 	defer cancelWork()
 	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(opts.GracePeriod, cancelWork) })
 	defer stopGrace()
-	stopping := func() bool { return ctx.Err() != nil || r.aborted.Load() || r.crashed() != nil }
+	stopping := func() bool { return r.start.Err() != nil }
 
 	if opts.DryRun || opts.Atomic {
 		// Every function is read and planned before any is changed: a
@@ -176,12 +181,12 @@ func (r *attachRun) run(ctx context.Context, targets []AttachTarget) (*AttachRep
 			r.skipPlanned(jobs, fmt.Sprintf("not changed: --atomic, and %d function(s) refused or failed while planning", bad))
 			return r.finish(report, jobs), nil
 		}
-		r.each(jobs, r.needsApply, stopping, func(j *attachJob) { r.apply(work, j, stopping) })
+		r.each(jobs, r.needsApply, stopping, func(j *attachJob) { r.apply(work, j) })
 	} else {
 		// Each function is changed as soon as it is planned.
 		r.each(jobs, unplanned, stopping, func(j *attachJob) {
 			if r.plan(ctx, j); r.needsApply(j) {
-				r.apply(work, j, stopping)
+				r.apply(work, j)
 			}
 		})
 	}
@@ -205,9 +210,13 @@ type attachRun struct {
 	opts    AttachOptions
 	limiter *callLimiter
 	aborted atomic.Bool // --atomic: a function failed, start no more updates
+	// start ends when no more updates may start: the interrupt, or
+	// stopStarting (--atomic after a failure, a bug).
+	start        context.Context
+	stopStarting context.CancelFunc
 
 	mu    sync.Mutex
-	apis  map[string]AttachAPI
+	apis  map[string]limitedAPI
 	crash error // the first panic caught in a worker (a bug): start nothing more
 }
 
@@ -233,7 +242,7 @@ type attachJob struct {
 	moved   bool                         // the alias was moved
 }
 
-func (r *attachRun) api(region string) AttachAPI {
+func (r *attachRun) api(region string) limitedAPI {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a, ok := r.apis[region]
@@ -287,6 +296,7 @@ func (r *attachRun) crashedOn(j *attachJob, err error) {
 		r.crash = err
 	}
 	r.mu.Unlock()
+	r.stopStarting()
 	j.res.Status, j.res.Err = StatusFailed, err
 	r.abort(j)
 }
@@ -304,8 +314,11 @@ func (r *attachRun) needsApply(j *attachJob) bool {
 }
 
 func (r *attachRun) stopReason(ctx context.Context) string {
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		return "interrupted before it was changed"
+	case r.crashed() != nil:
+		return "not changed: attach stopped on an internal error"
 	}
 	return "not changed: --atomic, and another function failed"
 }

@@ -53,16 +53,16 @@ func (r *attachRun) plan(ctx context.Context, j *attachJob) {
 
 // apply makes the planned change, waits for it to end, then publishes a
 // version and moves the alias when asked. Once an update has been sent it
-// is seen through with ctx even after an interrupt; stop is checked before
-// each update is sent.
-func (r *attachRun) apply(ctx context.Context, j *attachJob, stop func() bool) {
+// is seen through with ctx even after an interrupt; none is sent once
+// r.start has ended.
+func (r *attachRun) apply(ctx context.Context, j *attachJob) {
 	first := j.res.From
 	if j.res.Status == StatusUnchanged {
 		// Nothing to update: read it afresh, so that the version published
 		// is the configuration as it is now.
 		j.cfg = nil
 	}
-	res, err := r.converge(ctx, j, func(f fnConfig) attachPlan { return planAttach(f, j.wants) }, stop)
+	res, err := r.converge(ctx, j, func(f fnConfig) attachPlan { return planAttach(f, j.wants) }, r.start)
 	if errors.Is(err, errStopped) {
 		return // left would-attach: skipUnfinished says why
 	}
@@ -103,6 +103,12 @@ func (r *attachRun) apply(ctx context.Context, j *attachJob, stop func() bool) {
 		j.res.Status = StatusAttached
 	}
 	if r.opts.PublishVersion {
+		if r.start.Err() != nil {
+			// Publishing and moving the alias are changes too: none starts
+			// once the run is stopping. A later run catches up.
+			j.res.Err = errors.New("no version was published: the run was stopping (interrupted, --atomic, or an internal error); run attach again to publish it and move the alias")
+			return
+		}
 		if err := r.publish(ctx, j, res.cfg); err != nil {
 			r.fail(j, err)
 		}
@@ -131,6 +137,7 @@ func (r *attachRun) fail(j *attachJob, err error) {
 
 func (r *attachRun) abort(j *attachJob) {
 	if r.opts.Atomic && !r.aborted.Swap(true) {
+		r.stopStarting()
 		r.logf(j, "--atomic: starting no more updates; putting back the functions already changed")
 	}
 }
@@ -149,8 +156,9 @@ type converged struct {
 // RevisionId: when someone else changed the function since, Lambda refuses
 // it and the function is read and planned again, so their change is kept.
 // An update in progress (ours or theirs) is waited out first. After an
-// accepted update it waits until Lambda says it ended.
-func (r *attachRun) converge(ctx context.Context, j *attachJob, plan func(fnConfig) attachPlan, stop func() bool) (converged, error) {
+// accepted update it waits until Lambda says it ended. Once start has
+// ended (nil never does) no update is sent: errStopped.
+func (r *attachRun) converge(ctx context.Context, j *attachJob, plan func(fnConfig) attachPlan, start context.Context) (converged, error) {
 	cfg := j.cfg
 	replans, conflicts := 0, 0
 	for {
@@ -171,14 +179,16 @@ func (r *attachRun) converge(ctx context.Context, j *attachJob, plan func(fnConf
 		if p.status != StatusWouldAttach {
 			return converged{plan: p, to: f.arns(), cfg: cfg}, nil
 		}
-		if stop() {
+		if start != nil && start.Err() != nil {
 			return converged{}, errStopped
 		}
 		in := &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(j.id), Layers: p.to, RevisionId: nonEmpty(cfg.RevisionId)}
-		out, err := r.api(j.region).UpdateFunctionConfiguration(ctx, in)
+		out, err := r.api(j.region).updateUnless(ctx, start, in)
 		var pre *types.PreconditionFailedException
 		var conflict *types.ResourceConflictException
 		switch {
+		case errors.Is(err, errStopped):
+			return converged{}, errStopped // never sent
 		case err == nil:
 			sent := converged{plan: p, to: p.to, from: f.arns(), updated: true}
 			final := updatedConfig(out)
@@ -374,14 +384,13 @@ func (r *attachRun) restore(ctx context.Context, j *attachJob) {
 // other change made since, with the same RevisionId care as the update.
 func (r *attachRun) revert(ctx context.Context, j *attachJob) error {
 	j.cfg = nil
-	never := func() bool { return false }
 	res, err := r.converge(ctx, j, func(f fnConfig) attachPlan {
 		to, changed := planRevert(f.arns(), j.from, j.to, j.wants)
 		if !changed {
 			return attachPlan{to: f.arns(), status: StatusUnchanged}
 		}
 		return attachPlan{to: to, status: StatusWouldAttach}
-	}, never)
+	}, nil)
 	if err != nil {
 		return err
 	}

@@ -100,18 +100,47 @@ func (p *pacer) wait(ctx context.Context) error {
 // retries are off for these calls (see noRetry): they would hold a slot
 // while sleeping and ignore the other calls' throttles.
 func call[T any](ctx context.Context, l *callLimiter, p *pacer, f func(context.Context) (T, error)) (T, error) {
+	return callUnless(ctx, nil, l, p, f)
+}
+
+// callUnless is call for a change that must not start once start has
+// ended (an interrupt): until the request is on its way, waiting for the
+// pace, a pause or a free slot ends with errStopped when start does. Once
+// sent it is seen through with ctx, retries included, unless Lambda
+// refused it with a throttle, which proves it was not applied. A nil start
+// never ends.
+func callUnless[T any](ctx, start context.Context, l *callLimiter, p *pacer, f func(context.Context) (T, error)) (T, error) {
 	var zero T
-	for attempt := 1; ; attempt++ {
-		if err := l.waitPause(ctx); err != nil {
-			return zero, err
+	wait := ctx
+	if start != nil {
+		// start's end reaches wait at once (it is its child); ctx's, by
+		// AfterFunc, when the grace period is over.
+		w, cancel := context.WithCancel(start)
+		defer cancel()
+		defer context.AfterFunc(ctx, cancel)()
+		wait = w
+	}
+	stopped := func(err error) error {
+		if ctx.Err() == nil && wait != ctx {
+			return errStopped
 		}
-		if err := p.wait(ctx); err != nil {
-			return zero, err
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		if err := l.waitPause(wait); err != nil {
+			return zero, stopped(err)
+		}
+		if err := p.wait(wait); err != nil {
+			return zero, stopped(err)
 		}
 		select {
 		case l.sem <- struct{}{}:
-		case <-ctx.Done():
-			return zero, ctx.Err()
+		case <-wait.Done():
+			return zero, stopped(wait.Err())
+		}
+		if wait.Err() != nil {
+			<-l.sem // both were ready: the stop wins
+			return zero, stopped(wait.Err())
 		}
 		out, err := f(ctx)
 		<-l.sem
@@ -121,9 +150,11 @@ func call[T any](ctx context.Context, l *callLimiter, p *pacer, f func(context.C
 		d := l.backoff(attempt, err)
 		if isThrottle(err) {
 			l.pause(d)
+		} else {
+			wait = ctx // it may have been applied: see it through
 		}
-		if err := sleep(ctx, d); err != nil {
-			return zero, err
+		if err := sleep(wait, d); err != nil {
+			return zero, stopped(err)
 		}
 	}
 }
@@ -196,7 +227,13 @@ func (c limitedAPI) GetFunction(ctx context.Context, in *lambda.GetFunctionInput
 // an update that did happen fails with PreconditionFailedException instead
 // of applying twice, and the caller reads the function again.
 func (c limitedAPI) UpdateFunctionConfiguration(ctx context.Context, in *lambda.UpdateFunctionConfigurationInput, opts ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
-	return call(ctx, c.l, c.l.other, func(ctx context.Context) (*lambda.UpdateFunctionConfigurationOutput, error) {
+	return c.updateUnless(ctx, nil, in, opts...)
+}
+
+// updateUnless is UpdateFunctionConfiguration through callUnless: it gives
+// up with errStopped, unsent, if start ends while it waits for its turn.
+func (c limitedAPI) updateUnless(ctx, start context.Context, in *lambda.UpdateFunctionConfigurationInput, opts ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
+	return callUnless(ctx, start, c.l, c.l.other, func(ctx context.Context) (*lambda.UpdateFunctionConfigurationOutput, error) {
 		return c.api.UpdateFunctionConfiguration(ctx, in, append(opts, noRetry)...)
 	})
 }

@@ -59,6 +59,7 @@ type Server struct {
 	alter       int                   // published ZIPs still to alter
 	faults      map[string][]Fault
 	calls       map[string]int
+	arrivals    map[string][]time.Time
 	inFlight    int
 	maxInFlight int
 
@@ -88,7 +89,7 @@ type version struct {
 // New starts a fake Lambda on a loopback port; Close stops it.
 func New() *Server {
 	s := &Server{Account: "123456789012", Region: "us-east-1", PageSize: 50,
-		layers: map[string][]*version{}, faults: map[string][]Fault{}, calls: map[string]int{}}
+		layers: map[string][]*version{}, faults: map[string][]Fault{}, calls: map[string]int{}, arrivals: map[string][]time.Time{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -105,6 +106,13 @@ func (s *Server) Calls(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[op]
+}
+
+// Arrivals is when each request of op arrived, in order.
+func (s *Server) Arrivals(op string) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.arrivals[op]...)
 }
 
 // MaxInFlight is the most requests that were ever being served at once.
@@ -168,6 +176,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.calls[op]++
+	s.arrivals[op] = append(s.arrivals[op], time.Now())
 	s.inFlight++
 	s.maxInFlight = max(s.maxInFlight, s.inFlight)
 	var fault *Fault
