@@ -2,19 +2,17 @@ package layer
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strings"
 
 	"github.com/klauspost/compress/zip"
-	"github.com/mholt/archiver/v3"
 
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -56,79 +54,133 @@ func (r *Report) HasErrors() bool { return len(errorsOf(r.Findings)) > 0 }
 // Inspect reads any layer ZIP (one layerctl built, or one downloaded from
 // AWS) and reports its entries and what Lambda would make of them. It never
 // extracts anything: entries are read one at a time and only their first
-// bytes, to tell native code's machine.
+// bytes, to tell native code's machine. It reads only a regular file of a
+// size a layer could have, and stops as soon as ctx is done.
 func Inspect(ctx context.Context, zipPath string, opts InspectOptions) (*Report, error) {
-	f, err := os.Open(zipPath)
+	f, size, err := openZip(zipPath)
 	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", zipPath, unwrapPathErr(err))
+		return nil, err
 	}
-	h := sha256.New()
-	size, err := io.Copy(h, f)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", zipPath, err)
+	defer f.Close()
+	r, err := inspectReader(ctx, f, size, opts)
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(err, errTooManyEntries):
+		return nil, fmt.Errorf("%s has more than %d entries, more than a layer can usefully hold: not inspected", zipPath, maxEntries)
+	case err != nil:
+		return nil, fmt.Errorf("%s is not a readable ZIP: %w", zipPath, err)
 	}
-	sum := h.Sum(nil)
-	r := &Report{Path: zipPath, SHA256: hex.EncodeToString(sum), CodeSHA256: base64.StdEncoding.EncodeToString(sum), Size: size, Entries: []ZipEntry{}, Findings: []Finding{}}
+	r.Path = zipPath
+	return r, nil
+}
 
-	machines := map[string]uint16{}
-	seen := map[string]bool{}
-	var files []layoutFile
-	walkErr := (&archiver.Zip{}).Walk(zipPath, func(af archiver.File) error {
+// inspectReader is Inspect of the size bytes of ra, every read of which
+// fails once ctx is done.
+func inspectReader(ctx context.Context, ra io.ReaderAt, size int64, opts InspectOptions) (*Report, error) {
+	ra = ctxReaderAt{ctx, ra}
+	sum, err := hashZip(ra, size)
+	if err != nil {
+		return nil, fmt.Errorf("reading it: %w", err)
+	}
+	entries := 0
+	zr, err := zip.NewReaderWithOptions(ra, size, zip.ReaderOptions{NameDecoder: func(*zip.FileHeader) error {
+		// Counted as the central directory is read, before the reader
+		// holds more of it in memory than a layer could need.
+		if entries++; entries > maxEntries {
+			return errTooManyEntries
+		}
+		return nil
+	}})
+	if err != nil {
+		return nil, err
+	}
+	s := &inspection{
+		r:        &Report{SHA256: hex.EncodeToString(sum), CodeSHA256: base64.StdEncoding.EncodeToString(sum), Size: size, Entries: []ZipEntry{}, Findings: []Finding{}},
+		machines: map[string]uint16{},
+		seen:     map[string]bool{},
+	}
+	for _, zf := range zr.File {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
-		zh, ok := af.Header.(zip.FileHeader)
-		if !ok {
-			return fmt.Errorf("unexpected entry header %T", af.Header)
+		if err := s.add(zf); err != nil {
+			return nil, fmt.Errorf("entry %q: %w", zf.Name, err)
 		}
-		name := zh.Name
-		mode := zh.Mode()
-		e := ZipEntry{Path: name, Type: "file", Size: int64(zh.UncompressedSize64), CompressedSize: int64(zh.CompressedSize64), Mode: mode.String()}
-		if problem := unsafeName(name); problem != "" {
-			r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q %s: Lambda refuses such a ZIP and tools that unpack it may write outside their folder", name, problem)})
-		}
-		clean := strings.TrimSuffix(name, "/")
-		if seen[clean] {
-			r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q appears twice: which copy wins depends on the unzipper", name)})
-		}
-		seen[clean] = true
-		switch {
-		case zipEntryKind(name, mode) == kindDir:
-			e.Type = "dir"
-			r.Entries = append(r.Entries, e)
-			return nil
-		case mode&fs.ModeSymlink != 0:
-			e.Type = "symlink"
-			target, err := io.ReadAll(io.LimitReader(af, 4096))
-			if err != nil {
-				return fmt.Errorf("reading %s: %w", name, err)
-			}
-			e.Target = string(target)
-		default:
-			head := make([]byte, 20)
-			n, _ := io.ReadFull(af, head)
-			if m, ok := elfMachine(head[:n]); ok {
-				machines[name] = m
-				e.Machine = machineName(m)
-			}
-			r.Files++
-			r.UnzippedSize += e.Size
-		}
-		files = append(files, layoutFile{name: name, exec: mode&0o111 != 0})
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.finish(opts), nil
+}
+
+// inspection is what Inspect has learnt of a ZIP so far.
+type inspection struct {
+	r        *Report
+	machines map[string]uint16
+	seen     map[string]bool
+	files    []layoutFile
+}
+
+// add records one entry of the ZIP, reading at most its first bytes.
+func (s *inspection) add(zf *zip.File) error {
+	r := s.r
+	name := zf.Name
+	mode := zf.Mode()
+	e := ZipEntry{Path: name, Type: "file", Size: int64(zf.UncompressedSize64), CompressedSize: int64(zf.CompressedSize64), Mode: mode.String()}
+	if problem := unsafeName(name); problem != "" {
+		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q %s: Lambda refuses such a ZIP and tools that unpack it may write outside their folder", name, problem)})
+	}
+	clean := strings.TrimSuffix(name, "/")
+	if s.seen[clean] {
+		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q appears twice: which copy wins depends on the unzipper", name)})
+	}
+	s.seen[clean] = true
+	if zipEntryKind(name, mode) == kindDir {
+		e.Type = "dir"
 		r.Entries = append(r.Entries, e)
 		return nil
-	})
-	if walkErr != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("%s is not a readable ZIP: %w", zipPath, walkErr)
 	}
+	rc, err := zf.Open()
+	if errors.Is(err, zip.ErrAlgorithm) {
+		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q is compressed with method %d, which layerctl does not read (it reads stored and deflate, which every unzipper reads): rebuild the ZIP with deflate", name, zf.Method)})
+	} else if err != nil {
+		return err
+	}
+	if mode&fs.ModeSymlink != 0 {
+		e.Type = "symlink"
+		if rc != nil {
+			target, err := io.ReadAll(io.LimitReader(rc, 4096))
+			rc.Close()
+			if err != nil {
+				return err
+			}
+			e.Target = string(target)
+		}
+	} else {
+		if rc != nil {
+			head := make([]byte, 20) // an ELF header's machine field ends at byte 20
+			n, _ := io.ReadFull(rc, head)
+			rc.Close()
+			if m, ok := elfMachine(head[:n]); ok {
+				s.machines[name] = m
+				e.Machine = machineName(m)
+			}
+		}
+		r.Files++
+		r.UnzippedSize += e.Size
+	}
+	s.files = append(s.files, layoutFile{name: name, exec: mode&0o111 != 0})
+	r.Entries = append(r.Entries, e)
+	return nil
+}
 
+// finish runs the checks that need every entry, and sorts the report.
+func (s *inspection) finish(opts InspectOptions) *Report {
+	r := s.r
 	r.Findings = append(r.Findings, zipTreeFindings(r.Entries)...)
-	r.Findings = append(r.Findings, checkLayout(files, opts.Runtimes)...)
-	r.Findings = append(r.Findings, checkELF(machines, opts.Architectures)...)
+	r.Findings = append(r.Findings, checkLayout(s.files, opts.Runtimes)...)
+	r.Findings = append(r.Findings, checkELF(s.machines, opts.Architectures)...)
 	r.Findings = append(r.Findings, checkSizes(r.UnzippedSize, r.Size)...)
 
 	sort.Slice(r.Entries, func(i, j int) bool { return r.Entries[i].Path < r.Entries[j].Path })
@@ -140,7 +192,7 @@ func Inspect(ctx context.Context, zipPath string, opts InspectOptions) (*Report,
 	}
 	sort.SliceStable(largest, func(i, j int) bool { return largest[i].Size > largest[j].Size })
 	r.Largest = largest[:min(10, len(largest))]
-	return r, nil
+	return r
 }
 
 // unsafeName says what is wrong with an entry name that could land outside
