@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"path"
 	"sort"
 	"strings"
@@ -127,7 +128,10 @@ func (s *inspection) add(zf *zip.File) error {
 	r := s.r
 	name := zf.Name
 	mode := zf.Mode()
-	e := ZipEntry{Path: name, Type: "file", Size: int64(zf.UncompressedSize64), CompressedSize: int64(zf.CompressedSize64), Mode: mode.String()}
+	e := ZipEntry{Path: name, Type: "file", Size: claimedSize(zf.UncompressedSize64), CompressedSize: claimedSize(zf.CompressedSize64), Mode: mode.String()}
+	if zf.UncompressedSize64 > MaxUnzipped {
+		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q claims %d bytes unzipped, more than Lambda's limit of %d bytes (250 MB) for a function and all its layers", name, zf.UncompressedSize64, MaxUnzipped)})
+	}
 	if problem := unsafeName(name); problem != "" {
 		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q %s: Lambda refuses such a ZIP and tools that unpack it may write outside their folder", name, problem)})
 	}
@@ -168,11 +172,29 @@ func (s *inspection) add(zf *zip.File) error {
 			}
 		}
 		r.Files++
-		r.UnzippedSize += e.Size
+		r.UnzippedSize = addSize(r.UnzippedSize, e.Size)
 	}
 	s.files = append(s.files, layoutFile{name: name, exec: mode&0o111 != 0})
 	r.Entries = append(r.Entries, e)
 	return nil
+}
+
+// claimedSize is a size from a ZIP header as the report holds it: never
+// negative, and at most math.MaxInt64 (a header may claim up to 2^64-1).
+func claimedSize(n uint64) int64 {
+	return int64(min(n, math.MaxInt64))
+}
+
+// addSize adds two sizes, stopping at math.MaxInt64 rather than wrapping
+// round to a small or negative total that would pass the size check. Only
+// entries claiming more than Lambda's limit can take a total that far (and
+// each of them is a finding already): maxEntries entries of 250 MB sum to
+// far less than 2^63.
+func addSize(total, n int64) int64 {
+	if n > math.MaxInt64-total {
+		return math.MaxInt64
+	}
+	return total + n
 }
 
 // finish runs the checks that need every entry, and sorts the report.

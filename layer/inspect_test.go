@@ -2,7 +2,11 @@ package layer
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/json"
+	"hash/crc32"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,5 +99,66 @@ func TestInspectRejectsNonZip(t *testing.T) {
 	os.WriteFile(path, []byte("hello"), 0o644)
 	if _, err := Inspect(context.Background(), path, InspectOptions{}); err == nil || !strings.Contains(err.Error(), "not a readable ZIP") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// A header may claim any size up to 2^64-1: claims past Lambda's limit are
+// findings that name the entry, and the total never wraps round.
+func TestInspectHugeClaimedSizes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "claims.zip")
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, claim := range map[string]uint64{
+		"python/a.py": math.MaxInt64,
+		"python/b.py": math.MaxInt64,
+		"python/c.py": math.MaxUint64,
+		"python/d.py": 1,
+	} {
+		// CreateRaw writes the header's sizes as given, as a hostile ZIP
+		// writer would.
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Store, CompressedSize64: 1, UncompressedSize64: claim, CRC32: crc32.ChecksumIEEE([]byte("x"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte("x"))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, buf.Bytes(), 0o644)
+
+	r, err := Inspect(context.Background(), path, InspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, f := range r.Findings {
+		all = append(all, f.String())
+	}
+	joined := strings.Join(all, "\n")
+	for _, want := range []string{
+		`error: entry "python/a.py" claims 9223372036854775807 bytes unzipped, more than Lambda's limit of 262144000 bytes (250 MB)`,
+		`error: entry "python/b.py" claims 9223372036854775807 bytes unzipped`,
+		`error: entry "python/c.py" claims 18446744073709551615 bytes unzipped`,
+		"unzipped is over Lambda's limit",
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("findings do not say %q:\n%s", want, joined)
+		}
+	}
+	if strings.Contains(joined, "python/d.py") {
+		t.Errorf("a 1-byte entry is flagged:\n%s", joined)
+	}
+	if r.UnzippedSize != math.MaxInt64 {
+		t.Errorf("unzipped size %d, want %d (the most an int64 holds)", r.UnzippedSize, int64(math.MaxInt64))
+	}
+	for _, e := range r.Entries {
+		if e.Size < 0 || e.CompressedSize < 0 {
+			t.Errorf("entry %s has a negative size: %+v", e.Path, e)
+		}
+	}
+	js, _ := json.Marshal(r)
+	if bytes.Contains(js, []byte(`:-`)) {
+		t.Errorf("negative number in the JSON: %s", js)
 	}
 }
