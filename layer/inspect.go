@@ -9,9 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"path"
 	"sort"
-	"strings"
 
 	"github.com/klauspost/compress/zip"
 
@@ -99,7 +97,6 @@ func inspectReader(ctx context.Context, ra io.ReaderAt, size int64, opts Inspect
 	s := &inspection{
 		r:        &Report{SHA256: hex.EncodeToString(sum), CodeSHA256: base64.StdEncoding.EncodeToString(sum), Size: size, Entries: []ZipEntry{}, Findings: []Finding{}},
 		machines: map[string]uint16{},
-		seen:     map[string]bool{},
 	}
 	for _, zf := range zr.File {
 		if err := ctx.Err(); err != nil {
@@ -119,7 +116,7 @@ func inspectReader(ctx context.Context, ra io.ReaderAt, size int64, opts Inspect
 type inspection struct {
 	r        *Report
 	machines map[string]uint16
-	seen     map[string]bool
+	names    []string // every entry's name, in ZIP order
 	files    []layoutFile
 }
 
@@ -132,15 +129,10 @@ func (s *inspection) add(zf *zip.File) error {
 	if zf.UncompressedSize64 > MaxUnzipped {
 		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q claims %d bytes unzipped, more than Lambda's limit of %d bytes (250 MB) for a function and all its layers", name, zf.UncompressedSize64, MaxUnzipped)})
 	}
-	if problem := unsafeName(name); problem != "" {
-		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q %s: Lambda refuses such a ZIP and tools that unpack it may write outside their folder", name, problem)})
-	}
-	clean := strings.TrimSuffix(name, "/")
-	if s.seen[clean] {
-		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q appears twice: which copy wins depends on the unzipper", name)})
-	}
-	s.seen[clean] = true
-	if zipEntryKind(name, mode) == kindDir {
+	dir := zipEntryKind(name, mode) == kindDir
+	r.Findings = append(r.Findings, nameFindings(name, dir)...)
+	s.names = append(s.names, name)
+	if dir {
 		e.Type = "dir"
 		r.Entries = append(r.Entries, e)
 		return nil
@@ -174,7 +166,8 @@ func (s *inspection) add(zf *zip.File) error {
 		r.Files++
 		r.UnzippedSize = addSize(r.UnzippedSize, e.Size)
 	}
-	s.files = append(s.files, layoutFile{name: name, exec: mode&0o111 != 0})
+	// The layout is judged on the name as unzippers read it.
+	s.files = append(s.files, layoutFile{name: entryKey(name), exec: mode&0o111 != 0})
 	r.Entries = append(r.Entries, e)
 	return nil
 }
@@ -200,6 +193,7 @@ func addSize(total, n int64) int64 {
 // finish runs the checks that need every entry, and sorts the report.
 func (s *inspection) finish(opts InspectOptions) *Report {
 	r := s.r
+	r.Findings = append(r.Findings, duplicateFindings(s.names)...)
 	r.Findings = append(r.Findings, zipTreeFindings(r.Entries)...)
 	r.Findings = append(r.Findings, checkLayout(s.files, opts.Runtimes)...)
 	r.Findings = append(r.Findings, checkELF(s.machines, opts.Architectures)...)
@@ -215,22 +209,6 @@ func (s *inspection) finish(opts InspectOptions) *Report {
 	sort.SliceStable(largest, func(i, j int) bool { return largest[i].Size > largest[j].Size })
 	r.Largest = largest[:min(10, len(largest))]
 	return r
-}
-
-// unsafeName says what is wrong with an entry name that could land outside
-// the folder it is unpacked into, or "" when it is fine.
-func unsafeName(name string) string {
-	switch {
-	case strings.HasPrefix(name, "/"):
-		return "is an absolute path"
-	case strings.Contains(name, "\\"):
-		return "contains a backslash"
-	}
-	c := path.Clean(name)
-	if c == ".." || strings.HasPrefix(c, "../") {
-		return "climbs out of the ZIP with .."
-	}
-	return ""
 }
 
 // ArtifactFromZip takes a ZIP built elsewhere as layer l's artifact, after
