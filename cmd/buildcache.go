@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -47,7 +48,7 @@ func buildEach(c *cobra.Command, f *Factory, m *manifest.Manifest, layers []*man
 			continue
 		}
 		for _, n := range a.Findings {
-			fmt.Fprintf(f.Err, "%s: layer %q: %s\n", n.Severity, a.Layer, n.Message)
+			fmt.Fprintf(f.Err, "%s: layer %q: %s\n", n.Severity, a.Layer, safetext.Text(n.Message))
 		}
 		reportBuilt(f, a, time.Since(start))
 		arts[i] = a
@@ -72,7 +73,7 @@ func summarize(f *Factory, errs []error, n int, what string) error {
 		return errs[0]
 	}
 	for _, err := range errs {
-		fmt.Fprintf(f.Err, "layerctl: %s\n", indentLines(err.Error()))
+		fmt.Fprintf(f.Err, "layerctl: %s\n", indentLines(safetext.Text(err.Error())))
 	}
 	return fmt.Errorf("%d of %d %s", len(errs), n, what)
 }

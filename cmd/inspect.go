@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
 )
 
@@ -68,7 +69,10 @@ func inspectRun(c *cobra.Command, f *Factory, opts *inspectOptions) error {
 
 func printReport(f *Factory, r *layer.Report, depth int) {
 	w := f.Out
-	fmt.Fprintf(w, "%s\n", r.Path)
+	// Names from the ZIP are escaped when they hold control characters: a
+	// ZIP from elsewhere must not act on the terminal that lists it. The
+	// JSON output has them exact (encoding/json escapes them).
+	fmt.Fprintf(w, "%s\n", safetext.Name(r.Path))
 	fmt.Fprintf(w, "  sha256         %s\n", r.SHA256)
 	fmt.Fprintf(w, "  code_sha256    %s\n", r.CodeSHA256)
 	fmt.Fprintf(w, "  size           %d (%s)\n", r.Size, output.Bytes(r.Size))
@@ -79,7 +83,7 @@ func printReport(f *Factory, r *layer.Report, depth int) {
 	for _, e := range r.Entries {
 		note := e.Machine
 		if e.Type == "symlink" {
-			note = "-> " + e.Target
+			note = "-> " + safetext.Name(e.Target)
 		}
 		tree = append(tree, output.TreeEntry{Path: e.Path, Size: e.Size, Note: note})
 	}
@@ -88,13 +92,13 @@ func printReport(f *Factory, r *layer.Report, depth int) {
 	if len(r.Largest) > 0 {
 		fmt.Fprintf(w, "\nlargest files:\n")
 		for _, e := range r.Largest {
-			fmt.Fprintf(w, "  %10s  %s\n", output.Bytes(e.Size), e.Path)
+			fmt.Fprintf(w, "  %10s  %s\n", output.Bytes(e.Size), safetext.Name(e.Path))
 		}
 	}
 	if len(r.Findings) > 0 {
 		fmt.Fprintf(w, "\nfindings:\n")
 		for _, fd := range r.Findings {
-			fmt.Fprintf(w, "  %s\n", fd)
+			fmt.Fprintf(w, "  %s\n", safetext.Text(fd.String()))
 		}
 	} else {
 		fmt.Fprintf(w, "\nfindings: none\n")

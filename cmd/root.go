@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/internal/safetext"
 )
 
 // Execute runs layerctl with args and returns the process exit code. A
@@ -54,7 +55,9 @@ func Execute(ctx context.Context, args []string, f *Factory) (code int) {
 		// cobra refused the command line before any command ran.
 		err = &usageError{err}
 	}
-	fmt.Fprintf(f.Err, "layerctl: %v\n", indentLines(err.Error()))
+	// An error may quote a name from a file or an archive: its control
+	// characters are escaped, never sent to the terminal.
+	fmt.Fprintf(f.Err, "layerctl: %v\n", indentLines(safetext.Text(err.Error())))
 	if errors.As(err, &ue) {
 		fmt.Fprintf(f.Err, "Run '%s --help' for usage.\n", c.CommandPath())
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/internal/safetext"
 )
 
 // Lambda limits that a layer alone can already break.
@@ -182,7 +183,7 @@ func (l *layout) place(name string) (family, group, why string) {
 		}
 		return "", "ruby/" + dirOrFile(parts[1:]), "Ruby reads only ruby/gems/X.Y.0/ and ruby/lib/"
 	}
-	return "", top + "/", top + "/ is not a folder any Lambda runtime reads"
+	return "", top + "/", safetext.Name(top+"/") + " is not a folder any Lambda runtime reads"
 }
 
 func dirOrFile(rest []string) string {
@@ -230,7 +231,7 @@ func checkLayout(files []layoutFile, runtimes []string) []Finding {
 		}
 		seen[fam]++
 		if strings.HasPrefix(f.name, "extensions/") && strings.Count(f.name, "/") == 1 && !f.exec {
-			out = append(out, Finding{SevError, f.name, fmt.Sprintf("%s is not executable, but Lambda starts every file in extensions/ as an extension: make it executable (chmod +x) or move it", f.name)})
+			out = append(out, Finding{SevError, f.name, fmt.Sprintf("%s is not executable, but Lambda starts every file in extensions/ as an extension: make it executable (chmod +x) or move it", safetext.Name(f.name))})
 		}
 	}
 
@@ -245,13 +246,13 @@ func checkLayout(files []layoutFile, runtimes []string) []Finding {
 	sort.Strings(names)
 	fams := l.families()
 	for _, g := range names {
-		what := g
+		what := safetext.Name(g)
 		if n := groups[g].count; strings.HasSuffix(g, "/") {
-			what = fmt.Sprintf("%s (%d %s)", g, n, plural(n, "file"))
+			what = fmt.Sprintf("%s (%d %s)", what, n, plural(n, "file"))
 		}
 		msg := fmt.Sprintf("%s will not be seen by %s: %s", what, l.who(), groups[g].why)
 		if len(fams) > 0 && !strings.Contains(g, "/lib/python") {
-			msg += fmt.Sprintf("; map it with to: %s%s", familyHome[fams[0]], strings.TrimSuffix(lastPart(g), "/"))
+			msg += fmt.Sprintf("; map it with to: %s%s", familyHome[fams[0]], safetext.Name(strings.TrimSuffix(lastPart(g), "/")))
 		}
 		out = append(out, Finding{sev, g, msg})
 	}
@@ -324,9 +325,9 @@ func checkELF(machines map[string]uint16, archs []string) []Finding {
 		found[arch]++
 		switch {
 		case arch == "":
-			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, which Lambda does not run (it runs x86_64 and arm64): rebuild it or remove it", n, machineName(m))})
+			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, which Lambda does not run (it runs x86_64 and arm64): rebuild it or remove it", safetext.Name(n), machineName(m))})
 		case len(archs) > 0 && !want[arch]:
-			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, but the layer is for %s: build it for %s (pip --platform manylinux2014_%s, GOARCH=%s, npm --cpu=%s) or remove it", n, machineName(m), strings.Join(archs, " and "), archs[0], uname(archs[0]), goarch(archs[0]), npmCPU(archs[0]))})
+			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, but the layer is for %s: build it for %s (pip --platform manylinux2014_%s, GOARCH=%s, npm --cpu=%s) or remove it", safetext.Name(n), machineName(m), strings.Join(archs, " and "), archs[0], uname(archs[0]), goarch(archs[0]), npmCPU(archs[0]))})
 		}
 	}
 	if len(archs) == 0 && found["x86_64"] > 0 && found["arm64"] > 0 {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerctl/layerctl/internal/safetext"
 )
 
 // zipOf writes entries (name, content) in the order given; a name ending
@@ -117,5 +119,36 @@ func TestInspectUnknownCompressionMethod(t *testing.T) {
 	got := findingsOf(t, path)
 	if want := `error: entry "python/a.py" is compressed with method 12, which layerctl does not read (it reads stored and deflate, which every unzipper reads)`; !strings.Contains(got, want) {
 		t.Errorf("findings do not say %q:\n%s", want, got)
+	}
+}
+
+// Every finding's message names entries escaped, whichever check made it;
+// its path is the name exact.
+func TestInspectFindingsEscapeNames(t *testing.T) {
+	elf := make([]byte, 64)
+	copy(elf, "\x7fELF\x02\x01\x01")
+	elf[18] = 8 // MIPS: Lambda runs no such code
+	path := zipOf(t,
+		[2]string{"\x1b[31mtop/x.py", "x"},
+		[2]string{"lib/\x1b[2Jevil.so", string(elf)},
+		[2]string{"extensions/\x1b[1mext", "x"},
+		[2]string{"python/\x1b[31mred.py", "x"},
+		[2]string{"python/./\x1b[31mred.py", "x"},
+	)
+	r, err := Inspect(context.Background(), path, InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := map[string]bool{}
+	for _, f := range r.Findings {
+		if c, ok := safetext.Control(f.Message); ok {
+			t.Errorf("finding holds %s raw: %q", c, f.Message)
+		}
+		paths[f.Path] = true
+	}
+	for _, want := range []string{"\x1b[31mtop/", "lib/\x1b[2Jevil.so", "extensions/\x1b[1mext", "python/\x1b[31mred.py"} {
+		if !paths[want] {
+			t.Errorf("no finding has the path %q; findings: %v", want, r.Findings)
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/layerctl/layerctl/internal/safetext"
 )
 
 // TreeEntry is one path of a ZIP with its unzipped size.
@@ -70,13 +72,14 @@ func printNode(w io.Writer, n *node, indent string, level, depth int) {
 		if i == len(names)-1 {
 			branch, next = "└── ", "    "
 		}
-		label := c.name
+		// Names come from the ZIP: escaped, they cannot act on the terminal.
+		label := safetext.Name(c.name)
 		if c.isDir {
 			label += "/"
 		}
 		extra := ""
 		if c.note != "" {
-			extra = "  [" + c.note + "]"
+			extra = "  [" + safetext.Text(c.note) + "]"
 		}
 		if c.isDir && depth > 0 && level >= depth && len(c.children) > 0 {
 			fmt.Fprintf(w, "%s%s%s  %s in %d files%s\n", indent, branch, label, Bytes(c.size), c.files, extra)
