@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -289,6 +290,7 @@ func TestBuildRefuses(t *testing.T) {
 		name    string
 		files   map[string]string
 		layer   *manifest.Layer
+		link    [2]string // a symlink to make: path, target
 		wantErr []string
 	}{
 		{
@@ -327,11 +329,41 @@ func TestBuildRefuses(t *testing.T) {
 			layer:   pyLayer("l", manifest.FileMap{From: "a", To: "python"}, manifest.FileMap{From: "b", To: "python"}),
 			wantErr: []string{"python/x.py comes from both a/x.py and b/x.py"},
 		},
+		{
+			name:    "a file named with an escape sequence",
+			files:   map[string]string{"src/\x1b[31mred.py": "x", "src/ok.py": "y"},
+			layer:   pyLayer("l", manifest.FileMap{From: "src", To: "python"}),
+			wantErr: []string{`"src/\x1b[31mred.py" has a control character (\x1b) in its name: unzippers disagree on such names`, "rename it, or exclude it"},
+		},
+		{
+			name:    "a file named with a newline",
+			files:   map[string]string{"src/pkg/new\nline.py": "x"},
+			layer:   pyLayer("l", manifest.FileMap{From: "src", To: "python"}),
+			wantErr: []string{`"src/pkg/new\nline.py" has a control character (\n) in its name`},
+		},
+		{
+			name:    "a symlink whose target holds an escape sequence",
+			files:   map[string]string{"src/ok.py": "y"},
+			layer:   pyLayer("l", manifest.FileMap{From: "src", To: "python"}),
+			link:    [2]string{"src/link", "\x1b[2Jgone.py"},
+			wantErr: []string{`symlink src/link -> "\x1b[2Jgone.py" points to "python/\x1b[2Jgone.py", which is not in the layer`},
+		},
+		{
+			name:    "a single file named with a control character",
+			files:   map[string]string{"src/bell\a.py": "x"},
+			layer:   pyLayer("l", manifest.FileMap{From: "src/bell\a.py", To: ""}),
+			wantErr: []string{`"src/bell\a.py" has a control character (\a) in its name`},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			tree(t, dir, tc.files)
+			if tc.link[0] != "" {
+				if err := os.Symlink(tc.link[1], filepath.Join(dir, tc.link[0])); err != nil {
+					t.Fatal(err)
+				}
+			}
 			out := filepath.Join(t.TempDir(), "dist")
 			_, err := build(t, dir, tc.layer, BuildOptions{OutDir: out})
 			if err == nil {
@@ -341,6 +373,9 @@ func TestBuildRefuses(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error does not say %q:\n%v", w, err)
 				}
+			}
+			if c, ok := safetext.Control(strings.ReplaceAll(err.Error(), "\n", "")); ok {
+				t.Errorf("error holds %s raw: %q", c, err)
 			}
 			assertEmptyDir(t, out)
 		})

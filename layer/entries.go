@@ -13,6 +13,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -155,7 +156,7 @@ func checkLinks(layer string, byName map[string]*entry) error {
 		hint = "add what it points to, or exclude the link"
 	}
 	// Named where the user can fix it; the explanation speaks of /opt.
-	msg := fmt.Sprintf("symlink %s -> %s %s: %s", e.origin, p.target, p.explain(layerScope), hint)
+	msg := fmt.Sprintf("symlink %s -> %s %s: %s", e.origin, safetext.Name(p.target), p.explain(layerScope), hint)
 	if n := len(problems) - 1; n > 0 {
 		msg += fmt.Sprintf(" (and %d more %s like it)", n, plural(n, "symlink"))
 	}
@@ -207,6 +208,9 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 			if excluded(name) {
 				continue
 			}
+			if err := controlInName(layer, src.label); err != nil {
+				return nil, err
+			}
 			if !info.Mode().IsRegular() {
 				return nil, cerr("%s is not a regular file or folder", src.label)
 			}
@@ -247,9 +251,14 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 				}
 				return nil
 			}
-			switch t := d.Type(); {
-			case t.IsDir():
+			t := d.Type()
+			if t.IsDir() {
 				return nil // folders are recorded as parents of what they hold
+			}
+			if err := controlInName(layer, origin); err != nil {
+				return err
+			}
+			switch {
 			case t&fs.ModeSymlink != 0:
 				target, err := os.Readlink(p)
 				if err != nil {
@@ -281,6 +290,17 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 		}
 	}
 	return byName, nil
+}
+
+// controlInName refuses a source file whose name holds a control
+// character: it would go into the ZIP as it is, where unzippers disagree on
+// it (unzip drops it, Python's zipfile keeps it, a NUL cuts the name) and
+// where listing the layer would send it to a terminal.
+func controlInName(layer, origin string) error {
+	if c, ok := safetext.Control(origin); ok {
+		return &ContentError{Layer: layer, Msg: fmt.Sprintf("%s has a control character (%s) in its name: unzippers disagree on such names and listing them can act on a terminal; rename it, or exclude it", safetext.Name(origin), c)}
+	}
+	return nil
 }
 
 func typeName(t fs.FileMode) string {

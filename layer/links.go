@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/layerctl/layerctl/internal/safetext"
 )
 
 // Symlinks are checked the way the Linux kernel will follow them once the
@@ -128,37 +130,39 @@ var (
 // example "points outside the layer: d/e/s is a link to .., so x resolves
 // above /opt".
 func (p *linkProblem) explain(s linkScope) string {
+	// Names come from the user's tree or an archive: escaped for terminals.
+	via, viaTarget, link, at := safetext.Name(p.via), safetext.Name(p.viaTarget), safetext.Name(p.link), safetext.Name(p.at)
 	through := ""
 	if p.via != "" {
-		through = fmt.Sprintf(" (after following %s -> %s)", p.via, p.viaTarget)
+		through = fmt.Sprintf(" (after following %s -> %s)", via, viaTarget)
 	}
 	switch p.kind {
 	case linkAbsolute:
 		if p.via != "" {
-			return fmt.Sprintf("%s: %s is a link to the absolute path %s", s.outside, p.via, p.viaTarget)
+			return fmt.Sprintf("%s: %s is a link to the absolute path %s", s.outside, via, viaTarget)
 		}
 		return "is absolute, so it " + s.outside
 	case linkLeaves:
 		if p.via != "" {
-			return fmt.Sprintf("%s: %s is a link to %s, so %s resolves above %s", s.outside, p.via, p.viaTarget, p.link, s.top)
+			return fmt.Sprintf("%s: %s is a link to %s, so %s resolves above %s", s.outside, via, viaTarget, link, s.top)
 		}
 		return fmt.Sprintf("%s: it resolves above %s", s.outside, s.top)
 	case linkLoops:
-		return fmt.Sprintf("never resolves: it loops or goes through more than %d links (%s)", maxLinkHops, strings.Join(p.chain, " -> "))
+		return fmt.Sprintf("never resolves: it loops or goes through more than %d links (%s)", maxLinkHops, safetext.Name(strings.Join(p.chain, " -> ")))
 	case linkTooLong:
 		return fmt.Sprintf("has a target longer than the %d bytes Linux allows", maxLinkTarget)
 	case linkNotDir:
-		return fmt.Sprintf("goes through %s, which is a file, not a folder%s", p.at, through)
+		return fmt.Sprintf("goes through %s, which is a file, not a folder%s", at, through)
 	case linkInside:
-		return fmt.Sprintf("is inside %s, which is not a folder: where it lands depends on the order links are made", p.at)
+		return fmt.Sprintf("is inside %s, which is not a folder: where it lands depends on the order links are made", at)
 	}
 	if p.at == "" && p.via != "" {
-		return fmt.Sprintf("points to nothing: %s is a link with an empty target", p.via)
+		return fmt.Sprintf("points to nothing: %s is a link with an empty target", via)
 	}
 	if p.at == "" {
 		return "points to nothing: its target is empty"
 	}
-	return fmt.Sprintf("points to %s, which is not in %s%s", p.at, s.within, through)
+	return fmt.Sprintf("points to %s, which is not in %s%s", at, s.within, through)
 }
 
 // resolver follows links as the kernel does, remembering where each link
