@@ -179,7 +179,7 @@ func TestBuilderProblems(t *testing.T) {
 				`layerctl.yaml:5:20: layers.a.go[0].package: "-toolexec=./pwn.sh" starts with "-", so go build would read it as a flag, not a package: give the main package as go build takes it, e.g. ./cmd/ext or example.com/mod/cmd/ext`,
 				`layerctl.yaml:5:62: layers.a.go[1].package: "--toolexec=./pwn.sh" starts with "-", so go build would read it as a flag, not a package: give the main package as go build takes it, e.g. ./cmd/ext or example.com/mod/cmd/ext`,
 				`layerctl.yaml:5:105: layers.a.go[2].package: "-n" starts with "-", so go build would read it as a flag, not a package: give the main package as go build takes it, e.g. ./cmd/ext or example.com/mod/cmd/ext`,
-				`layerctl.yaml:5:133: layers.a.go[3].package: "./cmd/x\n-a" holds a control character or a backslash: give the main package as go build takes it, e.g. ./cmd/ext`,
+				`layerctl.yaml:5:133: layers.a.go[3].package: "./cmd/x\n-a" has a control character (\n), which no path, name or pattern may hold; remove it`,
 				`layerctl.yaml:8:28: layers.p.python.requirements: "--no-binary=:all:" starts with "-", so pip would read it as an option: give a file, e.g. requirements.txt (a path that starts with - can be written ./--no-binary=:all:)`,
 				`layerctl.yaml:8:58: layers.p.python.index_url: "-i" starts with "-", so pip would read it as an option: give a URL, e.g. https://pypi.example.com/simple (a path that starts with - can be written ./-i)`,
 				`layerctl.yaml:8:81: layers.p.python.extra_index_urls[0]: "--pre" starts with "-", so pip would read it as an option: give a URL or a folder, e.g. https://example.com/links or ./wheels (a path that starts with - can be written ./--pre)`,

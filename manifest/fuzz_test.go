@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/layerctl/layerctl/internal/safetext"
 )
 
 func FuzzParse(f *testing.F) {
@@ -18,6 +20,7 @@ func FuzzParse(f *testing.F) {
 		"version: 1\nlayers: {a: {runtimes: [Python3.12, python3.12, python3.12], files: [src, {to: '..'}]}}\n---\nx: 1\n",
 		"version: '1'\nlayers: [a]\n[x]: {}\n",
 		"version: 1\nlayers: {'a b': {runtimes: [python3.12], files: [{from: a}], exclude: ['[', '/x', '']}}\n",
+		"version: 1\nlayers: {a: {runtimes: [python3.12], files: [{from: \"a\\e\", to: \"python/a\\0b\"}], exclude: [\"\\x85\"]}}\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -68,6 +71,14 @@ func FuzzParse(f *testing.F) {
 				if path.IsAbs(fm.To) || fm.To == ".." || strings.HasPrefix(fm.To, "../") || strings.Contains(fm.To, `\`) || fm.To == "." ||
 					(fm.To != "" && path.Clean(fm.To) != fm.To) {
 					t.Errorf("layer %s has to %q", l.Name, fm.To)
+				}
+				if _, bad := safetext.Control(fm.From + fm.To); bad {
+					t.Errorf("layer %s has a control character in from %q or to %q", l.Name, fm.From, fm.To)
+				}
+			}
+			for _, x := range l.Exclude {
+				if _, bad := safetext.Control(x); bad {
+					t.Errorf("layer %s excludes %q", l.Name, x)
 				}
 			}
 		}

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/layerctl/layerctl/internal/safetext"
 )
 
 // Parse parses and validates a manifest read from path. Every error is an
@@ -244,6 +246,26 @@ func (w *walker) str(n *yaml.Node, field string) (string, bool) {
 		} else {
 			w.fail(n, field, "must be a string, got %s", describe(n))
 		}
+		return "", false
+	}
+	// Paths, names, patterns and URLs never hold a control character: in a
+	// path it would reach the ZIP, where unzippers disagree on it (a NUL
+	// cuts the name short), and in any of them it would reach a terminal.
+	if c, ok := safetext.Control(n.Value); ok {
+		w.fail(n, field, "%q has a control character (%s), which no path, name or pattern may hold; remove it", n.Value, c)
+		return "", false
+	}
+	return n.Value, true
+}
+
+// text is str for free text (description, license), which may also run
+// over several lines and hold tabs.
+func (w *walker) text(n *yaml.Node, field string) (string, bool) {
+	if !isString(n) {
+		return w.str(n, field)
+	}
+	if c, ok := safetext.Control(strings.NewReplacer("\n", "", "\t", "").Replace(n.Value)); ok {
+		w.fail(n, field, "%q has a control character (%s); only newlines and tabs may be in text", n.Value, c)
 		return "", false
 	}
 	return n.Value, true

@@ -171,6 +171,25 @@ func TestParseProblems(t *testing.T) {
 			want: []string{`layerctl.yaml:6:18: layers.a.description: must not contain "layerctl-sha256:"; layerctl appends it with the content digest`},
 		},
 		{
+			name: "control characters in paths, patterns and text",
+			src: "version: 1\nlayers:\n  a:\n    runtimes: [python3.12]\n" +
+				"    files: [{from: \"src\\e[31m\", to: \"python/a\\0b\"}, {from: b, to: \"python/new\\nline\"}]\n" +
+				"    exclude: [\"**/\\x9b*\"]\n" +
+				"    description: \"bell\\a\"\n",
+			want: []string{
+				`layerctl.yaml:5:20: layers.a.files[0].from: "src\x1b[31m" has a control character (\x1b), which no path, name or pattern may hold; remove it`,
+				`layerctl.yaml:5:37: layers.a.files[0].to: "python/a\x00b" has a control character (\x00), which no path, name or pattern may hold; remove it`,
+				`layerctl.yaml:5:67: layers.a.files[1].to: "python/new\nline" has a control character (\n), which no path, name or pattern may hold; remove it`,
+				`layerctl.yaml:6:15: layers.a.exclude[0]: "**/\u009b*" has a control character (\u009b), which no path, name or pattern may hold; remove it`,
+				`layerctl.yaml:7:18: layers.a.description: "bell\a" has a control character (\a); only newlines and tabs may be in text`,
+			},
+		},
+		{
+			name: "control characters in builder inputs",
+			src:  "version: 1\nlayers:\n  a:\n    runtimes: [python3.12]\n    python: {requirements: \"req\\x1b.txt\"}\n",
+			want: []string{`layerctl.yaml:5:28: layers.a.python.requirements: "req\x1b.txt" has a control character (\x1b), which no path, name or pattern may hold; remove it`},
+		},
+		{
 			name: "license too long",
 			src:  "version: 1\ndefaults: {license: " + strings.Repeat("x", MaxLicense+1) + "}\nlayers: {a: " + okLayer + "}\n",
 			want: []string{"layerctl.yaml:2:21: defaults.license: is 513 characters; Lambda allows at most 512 (give an SPDX identifier or a URL)"},
@@ -348,4 +367,17 @@ func supported(prefix string) string {
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// Free text may run over lines and hold tabs; only paths, names and
+// patterns refuse every control character.
+func TestParseAcceptsMultiLineText(t *testing.T) {
+	src := "version: 1\nlayers:\n  a:\n    runtimes: [python3.12]\n    files: [{from: a, to: python/a}]\n    description: |\n      Shared code\n      \tfor payments\n"
+	m, err := Parse("layerctl.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Layers[0].Description, "Shared code\n\tfor payments\n"; got != want {
+		t.Errorf("description %q, want %q", got, want)
+	}
 }

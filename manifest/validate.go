@@ -187,7 +187,7 @@ func (w *walker) layer(e entry, d shared) *Layer {
 }
 
 func (w *walker) description(n *yaml.Node, field string) string {
-	s, ok := w.str(n, field)
+	s, ok := w.text(n, field)
 	if !ok {
 		return ""
 	}
@@ -202,7 +202,7 @@ func (w *walker) description(n *yaml.Node, field string) string {
 }
 
 func (w *walker) license(n *yaml.Node, field string) string {
-	s, ok := w.str(n, field)
+	s, ok := w.text(n, field)
 	if !ok {
 		return ""
 	}
