@@ -64,7 +64,7 @@ func Inspect(ctx context.Context, zipPath string, opts InspectOptions) (*Report,
 	r, err := inspectReader(ctx, f, size, opts)
 	switch {
 	case ctx.Err() != nil:
-		return nil, ctx.Err()
+		return nil, fmt.Errorf("inspecting %s: stopped: %w", zipPath, ctx.Err())
 	case errors.Is(err, errTooManyEntries):
 		return nil, fmt.Errorf("%s has more than %d entries, more than a layer can usefully hold: not inspected", zipPath, maxEntries)
 	case err != nil:

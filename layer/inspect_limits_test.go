@@ -161,3 +161,14 @@ func writeTestZip(t *testing.T, path string, files map[string]string) {
 		t.Fatal(err)
 	}
 }
+
+func TestInspectSaysItWasStopped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "layer.zip")
+	writeTestZip(t, path, map[string]string{"python/a.py": "x"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Inspect(ctx, path, InspectOptions{})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "inspecting "+path+": stopped: context canceled") {
+		t.Fatalf("error %v", err)
+	}
+}
