@@ -10,6 +10,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -212,10 +213,10 @@ func regionsFor(f *Factory, l *manifest.Layer, configured string) ([]string, err
 		return nil, fmt.Errorf("no region for layer %q: set regions: in the manifest (layer or defaults), pass --region, or set AWS_REGION", l.Name)
 	}
 	for _, r := range regions {
-		if !manifest.ValidRegion(r) {
+		if !lambdafacts.ValidRegion(r) {
 			return nil, fmt.Errorf("%q is not an AWS region%s: regions look like us-east-1 or eu-west-2", r, manifest.RegionHint(r))
 		}
-		if !manifest.KnownRegion(r) {
+		if !lambdafacts.KnownRegion(r) {
 			fmt.Fprintf(f.Err, "warning: %s is not a region this layerctl knows%s; using it anyway\n", r, manifest.RegionHint(r))
 		}
 	}

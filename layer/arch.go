@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -150,7 +151,7 @@ func checkServesAll(machines map[string]uint16, archs []string) []Finding {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		a := archOfMachine(machines[n])
+		a := lambdafacts.ArchOfMachine(machines[n])
 		if count[a] == 0 {
 			example[a] = n
 		}

@@ -9,15 +9,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
-// Lambda's limits on a function's layers.
 const (
-	MaxFunctionLayers = 5
-	MaxUnzippedTotal  = 262_144_000 // function code and all its layers, unzipped
 	// nearUnzippedTotal is where a total that cannot be known exactly is
 	// worth a warning.
-	nearUnzippedTotal = MaxUnzippedTotal * 8 / 10
+	nearUnzippedTotal = lambdafacts.MaxUnzipped * 8 / 10
 )
 
 // attachWant is one manifest layer a function should use: the version to
@@ -126,8 +124,8 @@ func planAttach(f fnConfig, wants []*attachWant) attachPlan {
 		return attachPlan{to: to, status: StatusUnchanged}
 	}
 
-	if len(to) > MaxFunctionLayers {
-		refusals = append(refusals, fmt.Sprintf("it would use %d layers; Lambda allows %d", len(to), MaxFunctionLayers))
+	if len(to) > lambdafacts.MaxLayersPerFunction {
+		refusals = append(refusals, fmt.Sprintf("it would use %d layers; Lambda allows %d", len(to), lambdafacts.MaxLayersPerFunction))
 	}
 	for _, c := range chosen {
 		v := c.version
@@ -141,10 +139,10 @@ func planAttach(f fnConfig, wants []*attachWant) attachPlan {
 	total := f.unzippedAtLeast(to, chosen)
 	var warnings []string
 	switch {
-	case total > MaxUnzippedTotal:
-		refusals = append(refusals, fmt.Sprintf("function and layers would be at least %s unzipped; Lambda allows %s", output.Bytes(total), output.Bytes(MaxUnzippedTotal)))
+	case total > lambdafacts.MaxUnzipped:
+		refusals = append(refusals, fmt.Sprintf("function and layers would be at least %s unzipped; Lambda allows %s", output.Bytes(total), output.Bytes(lambdafacts.MaxUnzipped)))
 	case total > nearUnzippedTotal:
-		warnings = append(warnings, fmt.Sprintf("function and layers will be at least %s unzipped, near Lambda's %s; the exact total cannot be known (the function's code and other layers are counted at their zipped size), so Lambda may still refuse", output.Bytes(total), output.Bytes(MaxUnzippedTotal)))
+		warnings = append(warnings, fmt.Sprintf("function and layers will be at least %s unzipped, near Lambda's %s; the exact total cannot be known (the function's code and other layers are counted at their zipped size), so Lambda may still refuse", output.Bytes(total), output.Bytes(lambdafacts.MaxUnzipped)))
 	}
 	if len(refusals) > 0 {
 		return attachPlan{to: to, status: StatusRefused, reason: strings.Join(refusals, "; ")}

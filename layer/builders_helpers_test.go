@@ -19,6 +19,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -102,8 +103,8 @@ func wheelhouse(t *testing.T, dir string, natpkg map[string][]string) (pureHash 
 			if arch == "arm64" {
 				m = elf.EM_AARCH64
 			}
-			so := fmt.Sprintf("natpkg/_native.cpython-%s-%s-linux-gnu.so", strings.TrimPrefix(cp, "cp"), uname(arch))
-			writeWheel(t, dir, "natpkg", "1.0", fmt.Sprintf("%s-%s-manylinux2014_%s", cp, cp, uname(arch)), map[string][]byte{
+			so := fmt.Sprintf("natpkg/_native.cpython-%s-%s-linux-gnu.so", strings.TrimPrefix(cp, "cp"), lambdafacts.Uname(arch))
+			writeWheel(t, dir, "natpkg", "1.0", fmt.Sprintf("%s-%s-manylinux2014_%s", cp, cp, lambdafacts.Uname(arch)), map[string][]byte{
 				"natpkg/__init__.py": []byte("# the extension loads lazily\n"),
 				so:                   elfHeader(m),
 			})
@@ -149,7 +150,7 @@ func machines(t *testing.T, zipPath string) map[string]elf.Machine {
 	_, data, _ := readZip(t, zipPath)
 	out := map[string]elf.Machine{}
 	for name, content := range data {
-		if m, ok := elfMachine([]byte(content)); ok {
+		if m, ok := lambdafacts.ELFMachine([]byte(content)); ok {
 			out[name] = elf.Machine(m)
 		}
 	}

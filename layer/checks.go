@@ -3,20 +3,13 @@ package layer
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
-)
-
-// Lambda limits that a layer alone can already break.
-const (
-	// MaxUnzipped is the most a function and all its layers may hold unzipped.
-	MaxUnzipped = 262_144_000
-	// MaxInline is the largest ZIP PublishLayerVersion takes in the request;
-	// a bigger one must go through S3.
-	MaxInline = 50 << 20
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // Severity says whether a finding stops a build.
@@ -70,7 +63,6 @@ func errorsOf(fs []Finding) []Finding {
 var (
 	pyLibDir   = regexp.MustCompile(`^python[0-9]+\.[0-9]+$`)
 	nodeVerDir = regexp.MustCompile(`^node[0-9]+$`)
-	rtVersion  = regexp.MustCompile(`^([a-z]+)([0-9]+(?:\.[0-9]+)?)`)
 )
 
 // layout knows which paths of /opt the declared runtimes read.
@@ -83,7 +75,7 @@ type layout struct {
 func newLayout(runtimes []string) *layout {
 	l := &layout{any: len(runtimes) == 0, runtimes: map[string][]string{}, versions: map[string]bool{}}
 	for _, rt := range runtimes {
-		fam, ver := runtimeFamily(rt)
+		fam, ver := lambdafacts.PathFamily(rt)
 		l.runtimes[fam] = append(l.runtimes[fam], rt)
 		switch fam {
 		case "python":
@@ -95,23 +87,6 @@ func newLayout(runtimes []string) *layout {
 		}
 	}
 	return l
-}
-
-// runtimeFamily maps a Lambda runtime to the family whose layer paths it
-// reads: python, nodejs, java, ruby, or "" for runtimes that read only the
-// paths every runtime reads (bin/, lib/, extensions/).
-func runtimeFamily(rt string) (family, version string) {
-	m := rtVersion.FindStringSubmatch(rt)
-	if m == nil {
-		return "", ""
-	}
-	switch m[1] {
-	case "python", "java", "ruby":
-		return m[1], m[2]
-	case "nodejs":
-		return "nodejs", strings.SplitN(m[2], ".", 2)[0]
-	}
-	return "", ""
 }
 
 func (l *layout) reads(family string) bool { return l.any || len(l.runtimes[family]) > 0 }
@@ -126,9 +101,10 @@ func (l *layout) place(name string) (family, group, why string) {
 		return "", name, "files at the top of a layer are in /opt, which no runtime reads"
 	}
 	top := parts[0]
-	switch top {
-	case "bin", "lib", "extensions":
+	if slices.Contains(lambdafacts.GenericDirs, top) {
 		return "generic", "", ""
+	}
+	switch top {
 	case "python":
 		if !l.reads("python") {
 			return "", "python/", "python/ is read only by Python runtimes"
@@ -193,15 +169,6 @@ func dirOrFile(rest []string) string {
 	return rest[0] + "/"
 }
 
-// familyHome is where a family's content belongs, for messages.
-var familyHome = map[string]string{
-	"python": "python/",
-	"nodejs": "nodejs/node_modules/",
-	"java":   "java/lib/",
-	"ruby":   "ruby/lib/",
-	"":       "bin/",
-}
-
 // layoutFile is what the layout check needs to know of one file.
 type layoutFile struct {
 	name string
@@ -252,7 +219,7 @@ func checkLayout(files []layoutFile, runtimes []string) []Finding {
 		}
 		msg := fmt.Sprintf("%s will not be seen by %s: %s", what, l.who(), groups[g].why)
 		if len(fams) > 0 && !strings.Contains(g, "/lib/python") {
-			msg += fmt.Sprintf("; map it with to: %s%s", familyHome[fams[0]], safetext.Name(strings.TrimSuffix(lastPart(g), "/")))
+			msg += fmt.Sprintf("; map it with to: %s%s", lambdafacts.Home(fams[0]), safetext.Name(strings.TrimSuffix(lastPart(g), "/")))
 		}
 		out = append(out, Finding{sev, g, msg})
 	}
@@ -269,7 +236,7 @@ func checkLayout(files []layoutFile, runtimes []string) []Finding {
 			out = append(out, Finding{SevError, "", fmt.Sprintf("%s layer has nothing under bin/, lib/ or extensions/: map its content with to: bin/... or to: lib/...", rts)})
 			continue
 		}
-		out = append(out, Finding{SevError, "", fmt.Sprintf("%s layer has nothing under %s: map it with to: %s...", rts, familyHome[fam], familyHome[fam])})
+		out = append(out, Finding{SevError, "", fmt.Sprintf("%s layer has nothing under %s: map it with to: %s...", rts, lambdafacts.Home(fam), lambdafacts.Home(fam))})
 	}
 	return out
 }
@@ -277,7 +244,7 @@ func checkLayout(files []layoutFile, runtimes []string) []Finding {
 // families lists the declared families, "" (generic-only runtimes) last.
 func (l *layout) families() []string {
 	var out []string
-	for _, f := range []string{"python", "nodejs", "java", "ruby", ""} {
+	for _, f := range append(slices.Clone(lambdafacts.PathFamilies), "") {
 		if len(l.runtimes[f]) > 0 {
 			out = append(out, f)
 		}
@@ -321,13 +288,13 @@ func checkELF(machines map[string]uint16, archs []string) []Finding {
 	found := map[string]int{}
 	for _, n := range names {
 		m := machines[n]
-		arch := archOfMachine(m)
+		arch := lambdafacts.ArchOfMachine(m)
 		found[arch]++
 		switch {
 		case arch == "":
-			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, which Lambda does not run (it runs x86_64 and arm64): rebuild it or remove it", safetext.Name(n), machineName(m))})
+			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, which Lambda does not run (it runs x86_64 and arm64): rebuild it or remove it", safetext.Name(n), lambdafacts.MachineName(m))})
 		case len(archs) > 0 && !want[arch]:
-			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, but the layer is for %s: build it for %s (pip --platform manylinux2014_%s, GOARCH=%s, npm --cpu=%s) or remove it", safetext.Name(n), machineName(m), strings.Join(archs, " and "), archs[0], uname(archs[0]), goarch(archs[0]), npmCPU(archs[0]))})
+			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, but the layer is for %s: build it for %s (pip --platform manylinux2014_%s, GOARCH=%s, npm --cpu=%s) or remove it", safetext.Name(n), lambdafacts.MachineName(m), strings.Join(archs, " and "), archs[0], lambdafacts.Uname(archs[0]), lambdafacts.GOARCH(archs[0]), lambdafacts.NpmCPU(archs[0]))})
 		}
 	}
 	if len(archs) == 0 && found["x86_64"] > 0 && found["arm64"] > 0 {
@@ -336,35 +303,14 @@ func checkELF(machines map[string]uint16, archs []string) []Finding {
 	return out
 }
 
-func uname(arch string) string {
-	if arch == "arm64" {
-		return "aarch64"
-	}
-	return "x86_64"
-}
-
-func goarch(arch string) string {
-	if arch == "arm64" {
-		return "arm64"
-	}
-	return "amd64"
-}
-
-func npmCPU(arch string) string {
-	if arch == "arm64" {
-		return "arm64"
-	}
-	return "x64"
-}
-
 // checkSizes applies Lambda's size limits to one layer.
 func checkSizes(unzipped, zipped int64) []Finding {
 	var out []Finding
-	if unzipped > MaxUnzipped {
-		out = append(out, Finding{SevError, "", fmt.Sprintf("%s unzipped is over Lambda's limit of %s for a function and all its layers: split the layer or exclude what the functions do not need", output.Bytes(unzipped), output.Bytes(MaxUnzipped))})
+	if unzipped > lambdafacts.MaxUnzipped {
+		out = append(out, Finding{SevError, "", fmt.Sprintf("%s unzipped is over Lambda's limit of %s for a function and all its layers: split the layer or exclude what the functions do not need", output.Bytes(unzipped), output.Bytes(lambdafacts.MaxUnzipped))})
 	}
-	if zipped > MaxInline {
-		out = append(out, Finding{SevNote, "", fmt.Sprintf("the ZIP is %s, over the %s Lambda accepts inline: publishing it will need an S3 bucket in each region", output.Bytes(zipped), output.Bytes(MaxInline))})
+	if zipped > lambdafacts.MaxInline {
+		out = append(out, Finding{SevNote, "", fmt.Sprintf("the ZIP is %s, over the %s Lambda accepts inline: publishing it will need an S3 bucket in each region", output.Bytes(zipped), output.Bytes(lambdafacts.MaxInline))})
 	}
 	return out
 }

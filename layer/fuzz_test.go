@@ -17,6 +17,7 @@ import (
 	"github.com/mholt/archiver/v3"
 
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // The archive readers take bytes from anywhere: a ZIP passed to inspect or
@@ -153,7 +154,7 @@ func checkReport(t *testing.T, r *Report, size int64) {
 		if _, bad := safetext.Control(e.Path); bad && !errorsFor[e.Path] {
 			t.Errorf("entry %q has a control character and no error finding", e.Path)
 		}
-		if e.Size > MaxUnzipped && !errorsFor[e.Path] {
+		if e.Size > lambdafacts.MaxUnzipped && !errorsFor[e.Path] {
 			t.Errorf("entry %q claims %d bytes and has no error finding", e.Path, e.Size)
 		}
 		keys[entryKey(e.Path)]++
@@ -164,7 +165,7 @@ func checkReport(t *testing.T, r *Report, size int64) {
 	if sum != r.UnzippedSize {
 		t.Errorf("unzipped size %d, the files sum to %d", r.UnzippedSize, sum)
 	}
-	if r.UnzippedSize > MaxUnzipped && !r.HasErrors() {
+	if r.UnzippedSize > lambdafacts.MaxUnzipped && !r.HasErrors() {
 		t.Errorf("%d bytes unzipped without an error", r.UnzippedSize)
 	}
 	for k, n := range keys {

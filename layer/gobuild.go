@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -22,7 +23,7 @@ type goJob struct {
 // goEnv is the environment of every go command layerctl runs for arch:
 // static, for Linux on that architecture, on this machine's toolchain.
 func goEnv(t *Tools, arch string) []string {
-	return append(goToolchain(t), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch(arch))
+	return append(goToolchain(t), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+lambdafacts.GOARCH(arch))
 }
 
 // goToolchain keeps every go command on the toolchain this machine has.

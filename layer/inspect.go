@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zip"
 
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -126,8 +127,8 @@ func (s *inspection) add(zf *zip.File) error {
 	name := zf.Name
 	mode := zf.Mode()
 	e := ZipEntry{Path: name, Type: "file", Size: claimedSize(zf.UncompressedSize64), CompressedSize: claimedSize(zf.CompressedSize64), Mode: mode.String()}
-	if zf.UncompressedSize64 > MaxUnzipped {
-		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q claims %d bytes unzipped, more than Lambda's limit of %d bytes (250 MB) for a function and all its layers", name, zf.UncompressedSize64, MaxUnzipped)})
+	if zf.UncompressedSize64 > lambdafacts.MaxUnzipped {
+		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q claims %d bytes unzipped, more than Lambda's limit of %d bytes (250 MB) for a function and all its layers", name, zf.UncompressedSize64, lambdafacts.MaxUnzipped)})
 	}
 	dir := zipEntryKind(name, mode) == kindDir
 	r.Findings = append(r.Findings, nameFindings(name, dir)...)
@@ -158,9 +159,9 @@ func (s *inspection) add(zf *zip.File) error {
 			head := make([]byte, 20) // an ELF header's machine field ends at byte 20
 			n, _ := io.ReadFull(rc, head)
 			rc.Close()
-			if m, ok := elfMachine(head[:n]); ok {
+			if m, ok := lambdafacts.ELFMachine(head[:n]); ok {
 				s.machines[name] = m
-				e.Machine = machineName(m)
+				e.Machine = lambdafacts.MachineName(m)
 			}
 		}
 		r.Files++

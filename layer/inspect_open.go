@@ -8,19 +8,21 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // The limits of what inspect reads. A ZIP may come from anywhere, so it is
 // read only as far as a layer could usefully go, and no further.
 const (
 	// maxZipSize is the largest ZIP inspect reads. A layer unpacks to at
-	// most MaxUnzipped bytes (250 MB); its ZIP holds them stored or
+	// most lambdafacts.MaxUnzipped bytes (250 MB); its ZIP holds them stored or
 	// deflated (deflate adds at most 5 bytes per 64 KB of incompressible
 	// data) plus, per entry, a local and a central header (30 + 46 bytes,
 	// more with zip64 and time extras), a data descriptor and the name
 	// twice. 64 MB over the limit leaves room for maxEntries entries with
 	// names of 100 bytes or more; a bigger ZIP could not be a working layer.
-	maxZipSize = MaxUnzipped + 64<<20
+	maxZipSize = lambdafacts.MaxUnzipped + 64<<20
 	// maxEntries is the most entries inspect reads from one ZIP: 250 MB over
 	// 200,000 files is 1.3 KB a file on average, and the bound keeps the
 	// memory of the entry lists (read before any check) near 130 MB

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // nodeFiles are what npm ci reads from the package folder; they are copied
@@ -25,7 +27,7 @@ type nodeJob struct {
 }
 
 func (j *nodeJob) command() command {
-	args := []string{"npm", "ci", "--omit=dev", "--os=linux", "--cpu=" + npmCPU(j.arch), "--libc=glibc",
+	args := []string{"npm", "ci", "--omit=dev", "--os=linux", "--cpu=" + lambdafacts.NpmCPU(j.arch), "--libc=glibc",
 		"--no-audit", "--no-fund", "--update-notifier=false"}
 	if !j.scripts {
 		// Install scripts run on the build machine, for the build machine's

@@ -50,7 +50,7 @@ type PublishOptions struct {
 	// Sleep waits between attempts; tests make it instant.
 	Sleep func(context.Context, time.Duration) error
 	// InlineLimit is the largest ZIP sent inline, larger ones go through
-	// S3; 0 means MaxInline. Tests lower it to take S3 with small ZIPs.
+	// S3; 0 means lambdafacts.MaxInline. Tests lower it to take S3 with small ZIPs.
 	InlineLimit int64
 }
 

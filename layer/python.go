@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -34,7 +35,7 @@ func glibcFor(pyVersion string) int {
 // manylinux tag the runtime's glibc can load, newest first (pip prefers
 // earlier platforms), then the legacy aliases.
 func pythonPlatforms(arch, pyVersion string) []string {
-	m := uname(arch)
+	m := lambdafacts.Uname(arch)
 	lowest := 17 // manylinux on aarch64 starts at glibc 2.17
 	if arch == "x86_64" {
 		lowest = 5
@@ -56,14 +57,14 @@ func pythonPlatforms(arch, pyVersion string) []string {
 
 // uvPlatform is uv's --python-platform for a Lambda runtime.
 func uvPlatform(arch, pyVersion string) string {
-	return fmt.Sprintf("%s-manylinux_2_%d", uname(arch), glibcFor(pyVersion))
+	return fmt.Sprintf("%s-manylinux_2_%d", lambdafacts.Uname(arch), glibcFor(pyVersion))
 }
 
 // pythonVersions are the distinct Python versions of the runtimes, in order.
 func pythonVersions(runtimes []string) []string {
 	var out []string
 	for _, r := range runtimes {
-		if v := manifest.PythonVersion(r); v != "" && !slices.Contains(out, v) {
+		if v := lambdafacts.PythonVersion(r); v != "" && !slices.Contains(out, v) {
 			out = append(out, v)
 		}
 	}

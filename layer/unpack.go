@@ -15,6 +15,8 @@ import (
 
 	"github.com/klauspost/compress/zip"
 	"github.com/mholt/archiver/v3"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // Archives are read entry by entry with archiver's Walk and written here,
@@ -27,7 +29,7 @@ import (
 // maxUnpacked bounds what one archive may unpack to: more could never fit
 // in a layer, and the bound stops a decompression bomb early. (A variable
 // so that a test can check it without writing 250 MB.)
-var maxUnpacked int64 = MaxUnzipped + 1
+var maxUnpacked int64 = lambdafacts.MaxUnzipped + 1
 
 // UnpackError is an archive that layerctl refuses to unpack.
 type UnpackError struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // shaMetadata is the S3 object metadata key holding the ZIP's hex SHA-256:
@@ -135,7 +136,7 @@ func (p *regionPublisher) inlineLimit() int64 {
 	if p.opts.InlineLimit > 0 {
 		return p.opts.InlineLimit
 	}
-	return MaxInline
+	return lambdafacts.MaxInline
 }
 
 func isS3NotFound(err error) bool {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/mholt/archiver/v3"
 
-	"github.com/layerctl/layerctl/manifest"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // VerifyOptions says what a ZIP is for and how to run the local runtimes.
@@ -42,7 +42,7 @@ type VerifyCheck struct {
 
 func (c VerifyCheck) String() string {
 	verb := "import"
-	if manifest.NodeMajor(c.Runtime) != "" {
+	if lambdafacts.NodeMajor(c.Runtime) != "" {
 		verb = "require"
 	}
 	s := fmt.Sprintf("%-8s %s: %s %s", c.Status, c.Runtime, verb, c.Package)
@@ -81,15 +81,7 @@ func (r *VerifyReport) Count(status string) int {
 }
 
 // hostArch is this machine's architecture in Lambda's words.
-func hostArch() string {
-	switch runtime.GOARCH {
-	case "amd64":
-		return "x86_64"
-	case "arm64":
-		return "arm64"
-	}
-	return runtime.GOARCH
-}
+func hostArch() string { return lambdafacts.ArchOfGOARCH(runtime.GOARCH) }
 
 // Verify unpacks the ZIP into a temporary folder laid out as Lambda lays
 // out /opt and, for each runtime, imports every top-level Python module
@@ -133,9 +125,9 @@ func Verify(ctx context.Context, zipPath string, opts VerifyOptions) (*VerifyRep
 	for _, rt := range opts.Runtimes {
 		var checks []VerifyCheck
 		switch {
-		case manifest.PythonVersion(rt) != "":
+		case lambdafacts.PythonVersion(rt) != "":
 			checks, err = v.python(ctx, rt)
-		case manifest.NodeMajor(rt) != "":
+		case lambdafacts.NodeMajor(rt) != "":
 			checks, err = v.node(ctx, rt)
 		default:
 			r.Findings = append(r.Findings, Finding{SevNote, "", fmt.Sprintf("%s: verify imports Python modules and requires Node.js packages; for %s only the layout and ELF checks apply", rt, rt)})
@@ -188,13 +180,13 @@ func (v *verifier) nativeProblem(files []string) string {
 		}
 		n, _ := fh.Read(head)
 		fh.Close()
-		m, ok := elfMachine(head[:n])
+		m, ok := lambdafacts.ELFMachine(head[:n])
 		if !ok {
 			continue
 		}
-		if a := archOfMachine(m); a != v.host {
+		if a := lambdafacts.ArchOfMachine(m); a != v.host {
 			rel, _ := filepath.Rel(v.opt, f)
-			return fmt.Sprintf("holds %s native code (%s) that this %s machine cannot load; its ELF header was checked instead", machineName(m), filepath.ToSlash(rel), v.host)
+			return fmt.Sprintf("holds %s native code (%s) that this %s machine cannot load; its ELF header was checked instead", lambdafacts.MachineName(m), filepath.ToSlash(rel), v.host)
 		}
 	}
 	return ""

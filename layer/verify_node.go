@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/layerctl/layerctl/manifest"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // nodeRequireScript requires each package named on its command line, as a
@@ -92,7 +92,7 @@ func nativeFiles(dir string) []string {
 		head := make([]byte, 20)
 		n, _ := f.Read(head)
 		f.Close()
-		if _, ok := elfMachine(head[:n]); ok {
+		if _, ok := lambdafacts.ELFMachine(head[:n]); ok {
 			out = append(out, p)
 		}
 		return nil
@@ -101,7 +101,7 @@ func nativeFiles(dir string) []string {
 }
 
 func (v *verifier) node(ctx context.Context, rt string) ([]VerifyCheck, error) {
-	major := manifest.NodeMajor(rt)
+	major := lambdafacts.NodeMajor(rt)
 	dirs := []string{
 		filepath.Join(v.opt, "nodejs", "node"+major, "node_modules"),
 		filepath.Join(v.opt, "nodejs", "node_modules"),

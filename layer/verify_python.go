@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/layerctl/layerctl/manifest"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // pythonImportScript imports each module named on its command line and
@@ -109,7 +109,7 @@ func hasPyLib(dir string) bool {
 }
 
 func (v *verifier) python(ctx context.Context, rt string) ([]VerifyCheck, error) {
-	want := manifest.PythonVersion(rt)
+	want := lambdafacts.PythonVersion(rt)
 	site := filepath.Join(v.opt, "python", "lib", "python"+want, "site-packages")
 	base := filepath.Join(v.opt, "python")
 	var checks []VerifyCheck

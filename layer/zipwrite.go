@@ -14,6 +14,8 @@ import (
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zip"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 const (
@@ -142,7 +144,7 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 				} else {
 					fh.SetMode(0o644)
 				}
-				if m, ok := elfMachine(ch.raw); ok {
+				if m, ok := lambdafacts.ELFMachine(ch.raw); ok {
 					stats.elf[e.name] = m
 				}
 				if ch.last {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // Python installs a requirements file with pip or uv into python/, for the
@@ -391,12 +393,12 @@ func (w *walker) fileExtras(keys map[string]entry, field string, f *FileMap) boo
 		switch {
 		case !isStr:
 			ok = false
-		case !slices.Contains(Architectures, a):
-			hint := didYouMean(a, Architectures)
-			if alias, known := architectureAliases[strings.ToLower(a)]; known {
+		case !slices.Contains(lambdafacts.Architectures, a):
+			hint := didYouMean(a, lambdafacts.Architectures)
+			if alias, known := lambdafacts.ArchitectureAlias(a); known {
 				hint = fmt.Sprintf(" (did you mean %q?)", alias)
 			}
-			w.fail(e.value, field+".architecture", "%q is not a Lambda architecture; valid: %s%s", a, strings.Join(Architectures, ", "), hint)
+			w.fail(e.value, field+".architecture", "%q is not a Lambda architecture; valid: %s%s", a, strings.Join(lambdafacts.Architectures, ", "), hint)
 			ok = false
 		default:
 			f.Architecture = a
@@ -427,7 +429,7 @@ func (w *walker) splitArchitectures(n *yaml.Node, field string, l *Layer) {
 	names := map[string]bool{}
 	var mine []splitName
 	bad := false
-	for _, e := range w.entries(n, field, Architectures) {
+	for _, e := range w.entries(n, field, lambdafacts.Architectures) {
 		arch := e.key.Value
 		f := field + "." + arch
 		if !slices.Contains(l.Architectures, arch) {
@@ -438,7 +440,7 @@ func (w *walker) splitArchitectures(n *yaml.Node, field string, l *Layer) {
 		name, ok := w.str(e.value, f)
 		switch {
 		case !ok:
-		case !layerName.MatchString(name):
+		case !lambdafacts.ValidLayerName(name):
 			w.fail(e.value, f, "layer name %q is invalid: use 1 to 140 letters, digits, hyphens (-) or underscores (_)", name)
 		case names[name]:
 			w.fail(e.value, f, "%q names two architectures: give each its own layer name", name)
@@ -508,27 +510,9 @@ func (w *walker) expandSplits(layers []*Layer) []*Layer {
 
 func hasFamily(runtimes []string, family string) bool {
 	for _, r := range runtimes {
-		if runtimeFamily(r) == family {
+		if lambdafacts.RuntimeFamily(r) == family {
 			return true
 		}
 	}
 	return false
-}
-
-// PythonVersion returns "3.12" for python3.12, or "" for other runtimes.
-func PythonVersion(runtime string) string {
-	if runtimeFamily(runtime) != "python" {
-		return ""
-	}
-	return strings.TrimPrefix(runtime, "python")
-}
-
-// NodeMajor returns "22" for nodejs22.x, or "" for other runtimes.
-func NodeMajor(runtime string) string {
-	if runtimeFamily(runtime) != "nodejs" {
-		return ""
-	}
-	v := strings.TrimPrefix(runtime, "nodejs")
-	v, _, _ = strings.Cut(v, ".")
-	return v
 }

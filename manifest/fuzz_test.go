@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 func FuzzParse(f *testing.F) {
@@ -42,22 +43,22 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("valid manifest without layers")
 		}
 		for _, l := range m.Layers {
-			if !layerName.MatchString(l.Name) {
+			if !lambdafacts.ValidLayerName(l.Name) {
 				t.Errorf("layer name %q is invalid", l.Name)
 			}
 			if n := len(l.Runtimes); n < 1 || n > maxRuntimes {
 				t.Errorf("layer %s has %d runtimes", l.Name, n)
 			}
 			for _, r := range l.Runtimes {
-				if !validRuntime(r) {
+				if !lambdafacts.ValidRuntime(r) {
 					t.Errorf("layer %s has runtime %q", l.Name, r)
 				}
 			}
-			if n := len(l.Architectures); n < 1 || n > len(Architectures) {
+			if n := len(l.Architectures); n < 1 || n > len(lambdafacts.Architectures) {
 				t.Errorf("layer %s has %d architectures", l.Name, n)
 			}
 			for _, a := range l.Architectures {
-				if !slices.Contains(Architectures, a) {
+				if !slices.Contains(lambdafacts.Architectures, a) {
 					t.Errorf("layer %s has architecture %q", l.Name, a)
 				}
 			}

@@ -3,6 +3,8 @@ package manifest
 import (
 	"errors"
 	"io/fs"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // Manifest is a parsed and validated layerctl.yaml.
@@ -50,10 +52,7 @@ const DigestTagPrefix = " layerctl-sha256:"
 
 // MaxDescription is the longest description a manifest may give: Lambda's
 // 256 characters less the digest tag.
-const MaxDescription = 256 - len(DigestTagPrefix) - 64
-
-// MaxLicense is Lambda's limit on a layer's license info.
-const MaxLicense = 512
+const MaxDescription = lambdafacts.MaxDescription - len(DigestTagPrefix) - 64
 
 // DigestTag is the suffix layerctl appends to a description for a layer whose
 // content has the given SHA-256 (64 hex characters).

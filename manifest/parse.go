@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // Parse parses and validates a manifest read from path. Every error is an
@@ -305,7 +306,7 @@ func (w *walker) strList(n *yaml.Node, field string) (items []item, set bool) {
 // layerField is the field path of layer name, quoted if the name would make
 // the path ambiguous.
 func layerField(name string) string {
-	if layerName.MatchString(name) {
+	if lambdafacts.ValidLayerName(name) {
 		return "layers." + name
 	}
 	return fmt.Sprintf("layers[%q]", name)

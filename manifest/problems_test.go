@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // okLayer is a valid layer, for cases about something else.
@@ -191,7 +193,7 @@ func TestParseProblems(t *testing.T) {
 		},
 		{
 			name: "license too long",
-			src:  "version: 1\ndefaults: {license: " + strings.Repeat("x", MaxLicense+1) + "}\nlayers: {a: " + okLayer + "}\n",
+			src:  "version: 1\ndefaults: {license: " + strings.Repeat("x", lambdafacts.MaxLicense+1) + "}\nlayers: {a: " + okLayer + "}\n",
 			want: []string{"layerctl.yaml:2:21: defaults.license: is 513 characters; Lambda allows at most 512 (give an SPDX identifier or a URL)"},
 		},
 		{
@@ -361,8 +363,8 @@ func parseProblems(t *testing.T, src string) []string {
 // problems suggest them.
 func supported(prefix string) string {
 	var out []string
-	for _, r := range Runtimes() {
-		if strings.HasPrefix(r, prefix) && !Deprecated(r) {
+	for _, r := range lambdafacts.Runtimes() {
+		if strings.HasPrefix(r, prefix) && !lambdafacts.Deprecated(r) {
 			out = append(out, r)
 		}
 	}

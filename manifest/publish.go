@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // Publishing is where and how a layer is published: inherited from defaults
@@ -54,14 +56,10 @@ var (
 	s3Keys      = []string{"bucket", "buckets", "prefix"}
 	shareKeys   = []string{"accounts", "organizations", "public"}
 
-	regionFormat = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 	bucketFormat = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	accountID    = regexp.MustCompile(`^[0-9]{12}$`)
 	orgID        = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 )
-
-// ValidRegion reports whether r is shaped like an AWS region name.
-func ValidRegion(r string) bool { return regionFormat.MatchString(r) }
 
 // publishing holds the publishing keys given in one mapping.
 type publishing struct {
@@ -109,8 +107,8 @@ func (w *walker) regions(n *yaml.Node, field string) []string {
 	var out []string
 	for _, it := range items {
 		switch {
-		case !ValidRegion(it.s):
-			w.fail(it.node, it.field, "%q is not an AWS region name; regions look like us-east-1 or eu-west-2%s", it.s, didYouMean(it.s, KnownRegions))
+		case !lambdafacts.ValidRegion(it.s):
+			w.fail(it.node, it.field, "%q is not an AWS region name; regions look like us-east-1 or eu-west-2%s", it.s, didYouMean(it.s, lambdafacts.KnownRegions))
 		case slices.Contains(out, it.s):
 			w.fail(it.node, it.field, "%q is listed twice", it.s)
 		default:
@@ -172,8 +170,8 @@ func (w *walker) buckets(n *yaml.Node, field string) map[string]string {
 	for _, e := range w.entries(n, field, nil) {
 		region := e.key.Value
 		f := field + "." + region
-		if !ValidRegion(region) {
-			w.fail(e.key, field, "%q is not an AWS region name%s", region, didYouMean(region, KnownRegions))
+		if !lambdafacts.ValidRegion(region) {
+			w.fail(e.key, field, "%q is not an AWS region name%s", region, didYouMean(region, lambdafacts.KnownRegions))
 			continue
 		}
 		if b := w.bucket(e.value, f); b != "" {
@@ -221,21 +219,5 @@ func (w *walker) ids(n *yaml.Node, field string, format *regexp.Regexp, what str
 	return out
 }
 
-// KnownRegions are the AWS regions this layerctl knows of (2026-11), for
-// suggestions only: a region missing here is still used, with a warning.
-var KnownRegions = []string{
-	"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-	"ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-	"ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-	"ca-central-1", "ca-west-1", "cn-north-1", "cn-northwest-1",
-	"eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
-	"eu-west-1", "eu-west-2", "eu-west-3", "eusc-de-east-1", "il-central-1",
-	"me-central-1", "me-south-1", "mx-central-1", "sa-east-1",
-	"us-east-1", "us-east-2", "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
-}
-
-// KnownRegion reports whether r is in KnownRegions.
-func KnownRegion(r string) bool { return slices.Contains(KnownRegions, r) }
-
 // RegionHint suggests a known region close to r, for messages.
-func RegionHint(r string) string { return didYouMean(r, KnownRegions) }
+func RegionHint(r string) string { return didYouMean(r, lambdafacts.KnownRegions) }

@@ -2,7 +2,10 @@ package manifest
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // didYouMean returns ` (did you mean "x"?)` for the candidate closest to name
@@ -55,4 +58,29 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// runtimeHint lists the supported runtimes worth suggesting in place of the
+// unknown runtime r: those of its family (python, nodejs, ...) if there are
+// any, else all. Deprecated runtimes are valid but never suggested.
+func runtimeHint(r string) string {
+	family := lambdafacts.RuntimeFamily(r)
+	var same, all []string
+	for _, v := range lambdafacts.Runtimes() {
+		if lambdafacts.Deprecated(v) {
+			continue
+		}
+		all = append(all, v)
+		if lambdafacts.RuntimeFamily(v) == family {
+			same = append(same, v)
+		}
+	}
+	if len(same) == 0 {
+		same = all
+	}
+	hint := "valid: " + strings.Join(same, ", ")
+	if lower := strings.ToLower(r); lower != r && lambdafacts.ValidRuntime(lower) {
+		return hint + fmt.Sprintf(" (did you mean %q?)", lower)
+	}
+	return hint + didYouMean(r, all)
 }

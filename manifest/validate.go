@@ -10,6 +10,8 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // The keys each mapping accepts, sorted as they are listed in problems.
@@ -128,7 +130,7 @@ func (w *walker) layers(n *yaml.Node, d shared) []*Layer {
 func (w *walker) layer(e entry, d shared) *Layer {
 	name := e.key.Value
 	field := layerField(name)
-	if !layerName.MatchString(name) {
+	if !lambdafacts.ValidLayerName(name) {
 		w.fail(e.key, "layers", "layer name %q is invalid: use 1 to 140 letters, digits, hyphens (-) or underscores (_)", name)
 	}
 	l := &Layer{Name: name, Pos: w.at(e.key), DefaultExcludes: true}
@@ -206,8 +208,8 @@ func (w *walker) license(n *yaml.Node, field string) string {
 	if !ok {
 		return ""
 	}
-	if c := utf8.RuneCountInString(s); c > MaxLicense {
-		w.fail(n, field, "is %d characters; Lambda allows at most %d (give an SPDX identifier or a URL)", c, MaxLicense)
+	if c := utf8.RuneCountInString(s); c > lambdafacts.MaxLicense {
+		w.fail(n, field, "is %d characters; Lambda allows at most %d (give an SPDX identifier or a URL)", c, lambdafacts.MaxLicense)
 	}
 	return s
 }
@@ -236,13 +238,13 @@ func (w *walker) runtimes(n *yaml.Node, field string) ([]string, bool) {
 	var out []string
 	for _, it := range items {
 		switch {
-		case !validRuntime(it.s):
+		case !lambdafacts.ValidRuntime(it.s):
 			w.fail(it.node, it.field, "%q is not a Lambda runtime; %s", it.s, runtimeHint(it.s))
 		case slices.Contains(out, it.s):
 			w.fail(it.node, it.field, "%q is listed twice", it.s)
 		default:
 			out = append(out, it.s)
-			if Deprecated(it.s) {
+			if lambdafacts.Deprecated(it.s) {
 				w.warn(it.node, it.field, "%s is deprecated by AWS Lambda; new functions cannot use it, so this layer serves only existing ones", it.s)
 			}
 		}
@@ -255,16 +257,16 @@ func (w *walker) architectures(n *yaml.Node, field string) ([]string, bool) {
 	if !set {
 		return nil, false
 	}
-	valid := strings.Join(Architectures, ", ")
+	valid := strings.Join(lambdafacts.Architectures, ", ")
 	if n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
 		w.fail(n, field, "must list at least one architecture; valid: %s", valid)
 	}
 	var out []string
 	for _, it := range items {
 		switch {
-		case !slices.Contains(Architectures, it.s):
-			hint := didYouMean(it.s, Architectures)
-			if a, ok := architectureAliases[strings.ToLower(it.s)]; ok {
+		case !slices.Contains(lambdafacts.Architectures, it.s):
+			hint := didYouMean(it.s, lambdafacts.Architectures)
+			if a, ok := lambdafacts.ArchitectureAlias(it.s); ok {
 				hint = fmt.Sprintf(" (did you mean %q?)", a)
 			}
 			w.fail(it.node, it.field, "%q is not a Lambda architecture; valid: %s%s", it.s, valid, hint)

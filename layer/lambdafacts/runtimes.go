@@ -1,8 +1,8 @@
-package manifest
+package lambdafacts
 
 import (
 	"cmp"
-	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -10,25 +10,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
 
-// Architectures are the instruction set architectures a Lambda layer can declare.
-var Architectures = []string{"arm64", "x86_64"}
-
-// architectureAliases maps names people often write to Lambda's spelling.
-var architectureAliases = map[string]string{
-	"aarch64": "arm64",
-	"arm":     "arm64",
-	"amd64":   "x86_64",
-	"x64":     "x86_64",
-	"x86-64":  "x86_64",
-	"x86":     "x86_64",
-}
-
 var runtimes = sync.OnceValue(func() []string {
 	var out []string
 	for _, r := range types.Runtime("").Values() {
 		out = append(out, string(r))
 	}
-	slices.SortFunc(out, compareNatural)
+	slices.SortFunc(out, CompareNatural)
 	return out
 })
 
@@ -38,7 +25,8 @@ func Runtimes() []string {
 	return slices.Clone(runtimes())
 }
 
-func validRuntime(r string) bool {
+// ValidRuntime reports whether r is a runtime identifier the SDK knows.
+func ValidRuntime(r string) bool {
 	return slices.Contains(runtimes(), r)
 }
 
@@ -61,34 +49,18 @@ func Deprecated(runtime string) bool {
 	return slices.Contains(deprecatedRuntimes, runtime)
 }
 
-// runtimeHint lists the supported runtimes worth suggesting in place of the
-// unknown runtime r: those of its family (python, nodejs, ...) if there are
-// any, else all. Deprecated runtimes are valid but never suggested.
-func runtimeHint(r string) string {
-	family := runtimeFamily(r)
-	var same, all []string
-	for _, v := range runtimes() {
-		if Deprecated(v) {
-			continue
-		}
-		all = append(all, v)
-		if runtimeFamily(v) == family {
-			same = append(same, v)
-		}
-	}
-	if len(same) == 0 {
-		same = all
-	}
-	hint := "valid: " + strings.Join(same, ", ")
-	if lower := strings.ToLower(r); lower != r && validRuntime(lower) {
-		return hint + fmt.Sprintf(" (did you mean %q?)", lower)
-	}
-	return hint + didYouMean(r, all)
-}
+// Runtime families with layer paths of their own (see PathFamily).
+const (
+	Python = "python"
+	NodeJS = "nodejs"
+	Java   = "java"
+	Ruby   = "ruby"
+)
 
-// runtimeFamily is the lower-cased letters before the first digit or dot:
-// "python" for python3.12, "provided" for provided.al2023.
-func runtimeFamily(r string) string {
+// RuntimeFamily is the lower-cased letters before the first digit or dot:
+// "python" for python3.12, "nodejs" for nodejs22.x, "provided" for
+// provided.al2023.
+func RuntimeFamily(r string) string {
 	r = strings.ToLower(r)
 	if i := strings.IndexFunc(r, func(c rune) bool { return c < 'a' || c > 'z' }); i >= 0 {
 		return r[:i]
@@ -96,9 +68,52 @@ func runtimeFamily(r string) string {
 	return r
 }
 
-// compareNatural orders strings by runs of digits numerically and by
+// runtimeVersion is the version right after a runtime's family: "3.12" of
+// python3.12, "22.x"'s "22" is taken by NodeMajor.
+var runtimeVersion = regexp.MustCompile(`^[0-9]+(?:\.[0-9]+)?`)
+
+// PathFamily is the family whose layer paths (see Home) the runtime rt
+// reads, with the version those paths name: python and "3.12", nodejs and
+// "22", java and "21", ruby and "3.3"; or "" for runtimes that read only
+// the paths every runtime reads (bin/, lib/, extensions/), and for names
+// with no version.
+func PathFamily(rt string) (family, version string) {
+	lower := strings.ToLower(rt) // RuntimeFamily's length is the lower-cased one's
+	family = RuntimeFamily(lower)
+	version = runtimeVersion.FindString(lower[len(family):])
+	if version == "" {
+		return "", ""
+	}
+	switch family {
+	case Python, Java, Ruby:
+		return family, version
+	case NodeJS:
+		return family, strings.SplitN(version, ".", 2)[0]
+	}
+	return "", ""
+}
+
+// PythonVersion returns "3.12" for python3.12, or "" for other runtimes.
+func PythonVersion(runtime string) string {
+	if RuntimeFamily(runtime) != Python {
+		return ""
+	}
+	return strings.TrimPrefix(runtime, "python")
+}
+
+// NodeMajor returns "22" for nodejs22.x, or "" for other runtimes.
+func NodeMajor(runtime string) string {
+	if RuntimeFamily(runtime) != NodeJS {
+		return ""
+	}
+	v := strings.TrimPrefix(runtime, "nodejs")
+	v, _, _ = strings.Cut(v, ".")
+	return v
+}
+
+// CompareNatural orders strings by runs of digits numerically and by
 // everything else bytewise, falling back to bytewise for ties like "01"/"1".
-func compareNatural(a, b string) int {
+func CompareNatural(a, b string) int {
 	return cmp.Or(naturalOrder(a, b), strings.Compare(a, b))
 }
 

@@ -1,4 +1,4 @@
-package manifest
+package lambdafacts
 
 import (
 	"slices"
@@ -15,7 +15,7 @@ func TestRuntimes(t *testing.T) {
 	if i, j := slices.Index(rs, "python3.9"), slices.Index(rs, "python3.10"); i < 0 || j < 0 || i > j {
 		t.Errorf("Runtimes() puts python3.9 at %d and python3.10 at %d; want numeric order", i, j)
 	}
-	if !slices.IsSortedFunc(rs, compareNatural) {
+	if !slices.IsSortedFunc(rs, CompareNatural) {
 		t.Errorf("Runtimes() is not sorted: %v", rs)
 	}
 	rs[0] = "changed"
@@ -61,8 +61,8 @@ func TestCompareNatural(t *testing.T) {
 		{"x", "x", 0},
 	}
 	for _, tt := range tests {
-		if got := compareNatural(tt.a, tt.b); sign(got) != tt.want {
-			t.Errorf("compareNatural(%q, %q) = %d, want sign %d", tt.a, tt.b, got, tt.want)
+		if got := CompareNatural(tt.a, tt.b); sign(got) != tt.want {
+			t.Errorf("CompareNatural(%q, %q) = %d, want sign %d", tt.a, tt.b, got, tt.want)
 		}
 	}
 }
