@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/layerctl/layerctl/internal/awsretry"
 )
 
 // How often one function may be found changed by someone else, or busy,
@@ -207,17 +209,17 @@ func (r *attachRun) converge(ctx context.Context, j *attachJob, plan func(fnConf
 			cfg = nil
 		case errors.As(err, &conflict):
 			if conflicts++; conflicts > maxConflicts {
-				return converged{}, fmt.Errorf("still busy after %d tries: %s", conflicts, shortErr(err))
+				return converged{}, fmt.Errorf("still busy after %d tries: %s", conflicts, awsretry.Short(err))
 			}
 			r.logf(j, "an update is in progress; waiting for it to end")
-			if err := sleep(ctx, r.limiter.backoff(min(conflicts, 5), err)); err != nil {
+			if err := awsretry.Sleep(ctx, r.limiter.backoff(min(conflicts, 5), err)); err != nil {
 				return converged{}, err
 			}
 			if cfg, err = r.waitIdle(ctx, j); err != nil {
 				return converged{}, err
 			}
 		default:
-			return converged{}, fmt.Errorf("updating its configuration: %w", explainAWS(err, j.region, attachNeeds))
+			return converged{}, fmt.Errorf("updating its configuration: %w", awsretry.Explain(err, j.region, attachNeeds))
 		}
 	}
 }
@@ -225,11 +227,11 @@ func (r *attachRun) converge(ctx context.Context, j *attachJob, plan func(fnConf
 // read returns the function's configuration.
 func (r *attachRun) read(ctx context.Context, j *attachJob) (*types.FunctionConfiguration, error) {
 	out, err := r.api(j.region).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(j.id)})
-	if isNotFound(err) {
+	if awsretry.IsNotFound(err) {
 		return nil, fmt.Errorf("no function %s in %s", j.id, j.region)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading its configuration: %w", explainAWS(err, j.region, attachNeeds))
+		return nil, fmt.Errorf("reading its configuration: %w", awsretry.Explain(err, j.region, attachNeeds))
 	}
 	if out.Configuration == nil {
 		return nil, fmt.Errorf("reading its configuration: GetFunction answered without one")
@@ -247,7 +249,7 @@ func (r *attachRun) waitIdle(ctx context.Context, j *attachJob) (*types.Function
 	deadline := time.Now().Add(r.opts.UpdateTimeout)
 	delay := r.opts.PollInterval
 	for {
-		if err := sleep(ctx, delay); err != nil {
+		if err := awsretry.Sleep(ctx, delay); err != nil {
 			return nil, err
 		}
 		cfg, err := r.read(ctx, j)
@@ -290,7 +292,7 @@ func (r *attachRun) publish(ctx context.Context, j *attachJob, cfg *types.Functi
 			}
 			continue
 		default:
-			return fmt.Errorf("the layers were attached, but publishing a version failed: %w", explainAWS(err, j.region, attachNeeds))
+			return fmt.Errorf("the layers were attached, but publishing a version failed: %w", awsretry.Explain(err, j.region, attachNeeds))
 		}
 		break
 	}
@@ -305,11 +307,11 @@ func (r *attachRun) publish(ctx context.Context, j *attachJob, cfg *types.Functi
 // alias reads the function's alias.
 func (r *attachRun) alias(ctx context.Context, j *attachJob) (*lambda.GetAliasOutput, error) {
 	a, err := r.api(j.region).GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(j.id), Name: aws.String(r.opts.Alias)})
-	if isNotFound(err) {
+	if awsretry.IsNotFound(err) {
 		return nil, fmt.Errorf("it has no alias %q: create it first (aws lambda create-alias), or leave --alias out", r.opts.Alias)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading alias %s: %w", r.opts.Alias, explainAWS(err, j.region, attachNeeds))
+		return nil, fmt.Errorf("reading alias %s: %w", r.opts.Alias, awsretry.Explain(err, j.region, attachNeeds))
 	}
 	return a, nil
 }
@@ -335,7 +337,7 @@ func (r *attachRun) moveAlias(ctx context.Context, j *attachJob, version string)
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("published version %s, but moving alias %s failed: %w", version, r.opts.Alias, explainAWS(err, j.region, attachNeeds))
+			return fmt.Errorf("published version %s, but moving alias %s failed: %w", version, r.opts.Alias, awsretry.Explain(err, j.region, attachNeeds))
 		}
 		j.res.AliasFrom, j.moved = aws.ToString(a.FunctionVersion), true
 		r.logf(j, "published version %s; alias %s: %s -> %s", version, r.opts.Alias, j.res.AliasFrom, version)

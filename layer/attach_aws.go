@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/layerctl/layerctl/internal/awsretry"
 )
 
 // FunctionsAPI is what attach calls on Lambda functions, with the SDK's
@@ -90,7 +92,7 @@ func (p *pacer) wait(ctx context.Context) error {
 	p.next = p.next.Add(p.interval)
 	p.mu.Unlock()
 	if d := time.Until(at); d > 0 {
-		return sleep(ctx, d)
+		return awsretry.Sleep(ctx, d)
 	}
 	return nil
 }
@@ -144,16 +146,16 @@ func callUnless[T any](ctx, start context.Context, l *callLimiter, p *pacer, f f
 		}
 		out, err := f(ctx)
 		<-l.sem
-		if err == nil || ctx.Err() != nil || attempt == callAttempts || !retryableCall(err) {
+		if err == nil || ctx.Err() != nil || attempt == callAttempts || !awsretry.Retryable(err) {
 			return out, err
 		}
 		d := l.backoff(attempt, err)
-		if isThrottle(err) {
+		if awsretry.IsThrottle(err) {
 			l.pause(d)
 		} else {
 			wait = ctx // it may have been applied: see it through
 		}
-		if err := sleep(wait, d); err != nil {
+		if err := awsretry.Sleep(wait, d); err != nil {
 			return zero, stopped(err)
 		}
 	}
@@ -162,7 +164,7 @@ func callUnless[T any](ctx, start context.Context, l *callLimiter, p *pacer, f f
 // backoff is exponential from l.base, capped at 10s, or the Retry-After
 // the answer gave.
 func (l *callLimiter) backoff(attempt int, err error) time.Duration {
-	return backoff(attempt, err, l.base, 10*time.Second)
+	return awsretry.Backoff(attempt, err, l.base, 10*time.Second)
 }
 
 // pause holds new calls back for d.
@@ -184,7 +186,7 @@ func (l *callLimiter) waitPause(ctx context.Context) error {
 	if d <= 0 {
 		return nil
 	}
-	return sleep(ctx, d+rand.N(l.base+1))
+	return awsretry.Sleep(ctx, d+rand.N(l.base+1))
 }
 
 // noRetry turns the SDK's retries off for one call: callLimiter retries.

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/layerctl/layerctl/internal/awsretry"
 )
 
 // family is the layer's name in the manifest: both halves of a split layer
@@ -72,7 +74,7 @@ func (r *attachRun) resolveAll(ctx context.Context, targets []AttachTarget) (can
 func (r *attachRun) resolve(ctx context.Context, t *AttachTarget, region string) (*attachCandidate, error) {
 	api, name := r.api(region), t.Layer.Name
 	fail := func(err error) (*attachCandidate, error) {
-		return nil, fmt.Errorf("layer %q in %s: %w", name, region, explainAWS(err, region, attachNeeds))
+		return nil, fmt.Errorf("layer %q in %s: %w", name, region, awsretry.Explain(err, region, attachNeeds))
 	}
 	var lr *struct {
 		version  int64
@@ -230,7 +232,7 @@ func (r *attachRun) listFunctions(ctx context.Context, region string) ([]types.F
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("listing the functions in %s: %w", region, explainAWS(err, region, attachNeeds))
+			return nil, fmt.Errorf("listing the functions in %s: %w", region, awsretry.Explain(err, region, attachNeeds))
 		}
 		out = append(out, page.Functions...)
 	}
@@ -259,9 +261,9 @@ func (r *attachRun) listTags(ctx context.Context, region string, fns []types.Fun
 			})
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil && !isNotFound(err) {
+			if err != nil && !awsretry.IsNotFound(err) {
 				if firstErr == nil {
-					firstErr = fmt.Errorf("reading the tags of %s: %w", arn, explainAWS(err, region, attachNeeds))
+					firstErr = fmt.Errorf("reading the tags of %s: %w", arn, awsretry.Explain(err, region, attachNeeds))
 				}
 				return
 			}

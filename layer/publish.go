@@ -2,22 +2,18 @@ package layer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/smithy-go"
 
+	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -80,7 +76,7 @@ func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, 
 		opts.Log = io.Discard
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = awsretry.Sleep
 	}
 	var results []PublishResult
 	type job struct {
@@ -117,7 +113,7 @@ func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, 
 			res := &results[j.i]
 			v, status, err := p.run(ctx)
 			if err != nil {
-				res.Status, res.Err = StatusFailed, fmt.Errorf("publishing layer %q in %s: %w", j.t.Layer.Name, j.region, explainAWS(err, j.region, publishNeeds))
+				res.Status, res.Err = StatusFailed, fmt.Errorf("publishing layer %q in %s: %w", j.t.Layer.Name, j.region, awsretry.Explain(err, j.region, publishNeeds))
 				return
 			}
 			if v != nil {
@@ -221,19 +217,19 @@ func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVe
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if !retryableCall(err) {
+		if !awsretry.Retryable(err) {
 			return nil, err
 		}
 		// The request may have created the version before its answer was lost.
 		if v, ferr := p.find(ctx); ferr == nil && v != nil {
-			p.logf("%s %s: the publish answer was lost (%v), but version %d holds the content", p.t.Layer.Name, p.region, shortErr(err), v.version)
+			p.logf("%s %s: the publish answer was lost (%v), but version %d holds the content", p.t.Layer.Name, p.region, awsretry.Short(err), v.version)
 			return v, nil
 		}
 		if attempt == publishAttempts {
 			return nil, fmt.Errorf("gave up after %d attempts: %w", attempt, err)
 		}
-		wait := backoff(attempt, err, 200*time.Millisecond, 20*time.Second)
-		p.logf("%s %s: publish failed (%v); retrying in %s", p.t.Layer.Name, p.region, shortErr(err), wait.Round(time.Millisecond))
+		wait := awsretry.Backoff(attempt, err, 200*time.Millisecond, 20*time.Second)
+		p.logf("%s %s: publish failed (%v); retrying in %s", p.t.Layer.Name, p.region, awsretry.Short(err), wait.Round(time.Millisecond))
 		if err := p.opts.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
@@ -253,7 +249,7 @@ func (p *regionPublisher) discard(ctx context.Context, n int64, got string) erro
 	if err != nil {
 		// Not wrapped: the access-error hint would replace what to do here.
 		return fmt.Errorf("%s; deleting version %d failed too (%s): delete it by hand (it needs lambda:DeleteLayerVersion): aws lambda delete-layer-version --region %s --layer-name %s --version-number %d",
-			what, n, shortErr(err), p.region, name, n)
+			what, n, awsretry.Short(err), p.region, name, n)
 	}
 	p.logf("%s %s: deleted version %d: it holds other bytes than the ZIP", name, p.region, n)
 	return fmt.Errorf("%s; version %d was deleted, nothing was published", what, n)
@@ -292,69 +288,6 @@ func archsOf(as []string) []types.Architecture {
 		out[i] = types.Architecture(a)
 	}
 	return out
-}
-
-// backoff waits exponentially longer from base, capped at most, with jitter
-// over the upper half of each step; a throttle's Retry-After wins.
-func backoff(attempt int, err error, base, most time.Duration) time.Duration {
-	var tm *types.TooManyRequestsException
-	if errors.As(err, &tm) && tm.RetryAfterSeconds != nil {
-		if s, perr := strconv.Atoi(aws.ToString(tm.RetryAfterSeconds)); perr == nil && s > 0 {
-			return time.Duration(s) * time.Second
-		}
-	}
-	ceiling := min(most, base<<attempt)
-	return ceiling/2 + rand.N(ceiling/2+1)
-}
-
-// retryableCall reports whether a failed call may succeed if made again:
-// throttles, server errors, connections lost.
-func retryableCall(err error) bool {
-	return isThrottle(err) || retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func isNotFound(err error) bool {
-	var nf *types.ResourceNotFoundException
-	return errors.As(err, &nf)
-}
-
-func isThrottle(err error) bool {
-	var tm *types.TooManyRequestsException
-	return errors.As(err, &tm)
-}
-
-// shortErr is an AWS error's code and message without the SDK's request
-// details, for one-line logs.
-func shortErr(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode() + ": " + ae.ErrorMessage()
-	}
-	return err.Error()
-}
-
-// explainAWS adds to an access error which permissions the command needs.
-func explainAWS(err error, region, needs string) error {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return err
-	}
-	switch ae.ErrorCode() {
-	case "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException":
-		return fmt.Errorf("%s: %s; %s in %s", ae.ErrorCode(), ae.ErrorMessage(), needs, region)
-	}
-	return err
 }
 
 // publishNeeds is what publish must be allowed to do.

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -78,7 +79,7 @@ func (p *regionPublisher) share(ctx context.Context, v *foundVersion) error {
 // statements returns the statement IDs of version n's policy.
 func (p *regionPublisher) statements(ctx context.Context, n int64) (map[string]bool, error) {
 	out, err := p.lc.GetLayerVersionPolicy(ctx, &lambda.GetLayerVersionPolicyInput{LayerName: aws.String(p.t.Layer.Name), VersionNumber: aws.Int64(n)})
-	if isNotFound(err) {
+	if awsretry.IsNotFound(err) {
 		return map[string]bool{}, nil
 	}
 	if err != nil {

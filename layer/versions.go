@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -56,7 +57,7 @@ func FindVersion(ctx context.Context, lc LayerVersionsAPI, layer, sha256Hex, cod
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			if isNotFound(err) {
+			if awsretry.IsNotFound(err) {
 				return nil, nil
 			}
 			return nil, fmt.Errorf("listing versions: %w", err)
@@ -83,7 +84,7 @@ func FindVersion(ctx context.Context, lc LayerVersionsAPI, layer, sha256Hex, cod
 // GetVersion reads version n of layer; nil when it does not exist.
 func GetVersion(ctx context.Context, lc LayerVersionsAPI, layer string, n int64) (*LayerVersion, error) {
 	out, err := lc.GetLayerVersion(ctx, &lambda.GetLayerVersionInput{LayerName: aws.String(layer), VersionNumber: aws.Int64(n)})
-	if isNotFound(err) {
+	if awsretry.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
