@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -280,7 +281,7 @@ func (r *attachRun) each(jobs []*attachJob, selected func(*attachJob) bool, stop
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := guard("attach", func() error { fn(j); return nil }); err != nil {
+			if err := crash.Guard("attach", func() error { fn(j); return nil }); err != nil {
 				r.crashedOn(j, err)
 			}
 		}()

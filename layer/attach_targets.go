@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/layerctl/layerctl/internal/awsretry"
+	"github.com/layerctl/layerctl/internal/crash"
 )
 
 // family is the layer's name in the manifest: both halves of a split layer
@@ -38,7 +39,7 @@ func (r *attachRun) resolveAll(ctx context.Context, targets []AttachTarget) (can
 			go func() {
 				defer wg.Done()
 				var c *attachCandidate
-				err := guard("attach", func() (err error) {
+				err := crash.Guard("attach", func() (err error) {
 					c, err = r.resolve(ctx, t, region)
 					return err
 				})
@@ -255,7 +256,7 @@ func (r *attachRun) listTags(ctx context.Context, region string, fns []types.Fun
 			defer wg.Done()
 			defer func() { <-sem }()
 			var res *lambda.GetFunctionOutput
-			err := guard("attach", func() (err error) {
+			err := crash.Guard("attach", func() (err error) {
 				res, err = r.api(region).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(arn)})
 				return err
 			})

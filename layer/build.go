@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/inuse"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -192,7 +193,7 @@ func (p *plan) build(ctx context.Context) (a *Artifact, written map[string][32]b
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = guard("content", func() (err error) {
+			errs[i] = crash.Guard("content", func() (err error) {
 				entries[i], err = p.content(ctx, work, arch, archives)
 				return err
 			})
@@ -201,7 +202,7 @@ func (p *plan) build(ctx context.Context) (a *Artifact, written map[string][32]b
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			if ctx.Err() != nil && !isCrash(err) {
+			if ctx.Err() != nil && !crash.Is(err) {
 				return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, ctx.Err())
 			}
 			return nil, nil, err
@@ -390,7 +391,7 @@ func (p *plan) writeArtifact(ctx context.Context, entries []entry) (*Artifact, m
 	cw := &countingWriter{w: io.MultiWriter(bw, h)}
 	stats, err := writeZip(ctx, cw, entries, opts.Modified, opts.Workers)
 	if err != nil {
-		if ctx.Err() != nil && !isCrash(err) {
+		if ctx.Err() != nil && !crash.Is(err) {
 			return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, ctx.Err())
 		}
 		return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, err)

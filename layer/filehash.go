@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/layerctl/layerctl/internal/atomicfile"
+	"github.com/layerctl/layerctl/internal/crash"
 )
 
 // fileStat is what one stat says about one version of a file. Any write to
@@ -334,11 +335,11 @@ func (h *hashMemo) sumEntries(ctx context.Context, entries []entry) ([][32]byte,
 			defer wg.Done()
 			for i := range work {
 				var s [32]byte
-				err := guard("hash", func() (err error) {
+				err := crash.Guard("hash", func() (err error) {
 					s, err = h.sum(entries[i].src, entries[i].stamp)
 					return err
 				})
-				if isCrash(err) {
+				if crash.Is(err) {
 					select {
 					case errs <- err:
 					default:

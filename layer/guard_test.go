@@ -9,25 +9,26 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/layerctl/layerctl/internal/crash"
 )
 
 // panicIn makes the named worker panic on its n-th unit of work (from 1),
 // for the rest of the test. Not for parallel tests.
 func panicIn(t *testing.T, worker string, n int64) {
 	var count atomic.Int64
-	workerPanicHook = func(w string) {
+	t.Cleanup(crash.InjectPanics(func(w string) {
 		if w == worker && count.Add(1) == n {
 			panic(fmt.Sprintf("injected into %s\nsecond line", w))
 		}
-	}
-	t.Cleanup(func() { workerPanicHook = nil })
+	}))
 }
 
 // wantCrash checks that err is the worker's panic, carried back as an error
 // that says it is a bug.
 func wantCrash(t *testing.T, err error, worker string) {
 	t.Helper()
-	if !isCrash(err) {
+	if !crash.Is(err) {
 		t.Fatalf("error %v (%T), want a *crash.Error", err, err)
 	}
 	if want := "internal error: injected into " + worker + " second line"; !strings.Contains(err.Error(), want) {
@@ -95,7 +96,7 @@ func TestAttachWorkerPanicIsAnError(t *testing.T) {
 	for _, f := range r.Functions {
 		if f.Status == StatusFailed {
 			failed++
-			if !isCrash(f.Err) {
+			if !crash.Is(f.Err) {
 				t.Errorf("%s failed with %v", f.Function, f.Err)
 			}
 		}
@@ -118,7 +119,7 @@ func TestPublishRegionPanicIsAnError(t *testing.T) {
 		Log:    panicWriter{},
 		Sleep:  func(context.Context, time.Duration) error { return nil },
 	})
-	if len(res) != 1 || !isCrash(res[0].Err) || !strings.Contains(res[0].Err.Error(), "internal error: a log line") {
+	if len(res) != 1 || !crash.Is(res[0].Err) || !strings.Contains(res[0].Err.Error(), "internal error: a log line") {
 		t.Fatalf("results %+v", res)
 	}
 	if changed, _ := Record(e.lock, targets, res); changed {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/layerctl/layerctl/internal/awsretry"
+	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -106,7 +107,7 @@ func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer recovered(&results[j.i].Err) // a bug: the region fails, the command says so
+			defer crash.Recovered(&results[j.i].Err) // a bug: the region fails, the command says so
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			p := &regionPublisher{opts: opts, t: j.t, region: j.region, lc: opts.Lambda(j.region), logf: logf, lock: lockRegion(lock, j.t)}

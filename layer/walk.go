@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+
+	"github.com/layerctl/layerctl/internal/crash"
 )
 
 // walkDirParallel is filepath.WalkDir with folders read concurrently: a
@@ -73,7 +75,7 @@ func walkDirParallel(root string, fn fs.WalkDirFunc) error {
 				go func() {
 					defer wg.Done()
 					defer func() { <-slots }()
-					if err := guard("walk", func() error { walk(p); return nil }); err != nil {
+					if err := crash.Guard("walk", func() error { walk(p); return nil }); err != nil {
 						fail(err)
 					}
 				}()

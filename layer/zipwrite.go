@@ -15,6 +15,7 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zip"
 
+	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -80,7 +81,7 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 			defer wg.Done()
 			c := &compressor{pool: &pool}
 			for ch := range work {
-				ch.err = guard("zip", func() error { return c.run(ch) })
+				ch.err = crash.Guard("zip", func() error { return c.run(ch) })
 				close(ch.done)
 			}
 		}()
@@ -94,7 +95,7 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 	go func() {
 		defer close(ordered)
 		defer close(work)
-		prodErr = guard("zip producer", func() error { produce(ctx, entries, sem, ordered, work); return nil })
+		prodErr = crash.Guard("zip producer", func() error { produce(ctx, entries, sem, ordered, work); return nil })
 	}()
 	defer func() {
 		cancel()
