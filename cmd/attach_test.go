@@ -19,6 +19,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/fakelambda"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -63,7 +64,7 @@ func TestAttachInterruptedReports(t *testing.T) {
 		fake.PutFunction(fakelambda.Function{Name: fmt.Sprintf("f%02d", i), Runtime: "python3.12", Layers: []string{other, v1}})
 	}
 	lc := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(fake.URL), Credentials: credentials.NewStaticCredentialsProvider("t", "t", "")})
-	v, err := layer.GetVersion(context.Background(), lc, "shared", 2)
+	v, err := versions.Get(context.Background(), lc, "shared", 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/layerctl/layerctl/internal/fakelambda"
-	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -75,7 +75,7 @@ func TestPanicInAWorkerIsOneLine(t *testing.T) {
 	// logs that it waits, and that log line panics.
 	fake.Inject("UpdateFunctionConfiguration", fakelambda.Fault{Status: 409, Code: "ResourceConflictException", Message: "busy"})
 	lc := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(fake.URL), Credentials: credentials.NewStaticCredentialsProvider("t", "t", "")})
-	v, err := layer.GetVersion(context.Background(), lc, "shared", 2)
+	v, err := versions.Get(context.Background(), lc, "shared", 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/layerctl/layerctl/internal/awsretry"
+	"github.com/layerctl/layerctl/layer/versions"
 )
 
 // FunctionsAPI is what attach calls on Lambda functions, with the SDK's
@@ -28,7 +29,7 @@ type FunctionsAPI interface {
 // AttachAPI is what attach calls: the layer versions it attaches, and the
 // functions it attaches them to.
 type AttachAPI interface {
-	LayerVersionsAPI
+	versions.API
 	FunctionsAPI
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/fakelambda"
+	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -64,7 +65,7 @@ func newAttachEnv(t *testing.T) *attachEnv {
 	e.b = fake.AddLayerVersion("team-b", nil, nil, 100)
 	e.c = fake.AddLayerVersion("team-c", nil, nil, 100)
 	e.d = fake.AddLayerVersion("team-d", nil, nil, 100)
-	v, err := GetVersion(context.Background(), lambdaAt(fake.URL, "us-east-1"), "shared", 2)
+	v, err := versions.Get(context.Background(), lambdaAt(fake.URL, "us-east-1"), "shared", 2)
 	if err != nil || v == nil {
 		t.Fatalf("version 2: %v %v", v, err)
 	}
@@ -658,7 +659,7 @@ func TestAttachInEveryRegion(t *testing.T) {
 	fakes["us-east-1"].PutFunction(fakelambda.Function{Name: "e", Runtime: "python3.12", Layers: []string{eastOld}})
 	fakes["eu-west-1"].PutFunction(fakelambda.Function{Name: "w", Runtime: "python3.12", Layers: []string{foreign, westOld}})
 
-	v, err := GetVersion(ctx, lambdaAt(fakes["us-east-1"].URL, "us-east-1"), "shared", 2)
+	v, err := versions.Get(ctx, lambdaAt(fakes["us-east-1"].URL, "us-east-1"), "shared", 2)
 	if err != nil {
 		t.Fatal(err)
 	}

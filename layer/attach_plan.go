@@ -10,6 +10,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
+	"github.com/layerctl/layerctl/layer/versions"
 )
 
 const (
@@ -28,7 +29,7 @@ type attachWant struct {
 
 // attachCandidate is a version to attach, and what is known of its size.
 type attachCandidate struct {
-	version  *LayerVersion
+	version  *versions.Version
 	unzipped int64 // 0 when unknown: the version's zipped CodeSize is then the lower bound
 }
 

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/layerctl/layerctl/layer/versions"
 )
 
 const (
@@ -14,8 +16,8 @@ const (
 	mb        = 1 << 20
 )
 
-func lv(name string, n int, runtimes, archs []string) *LayerVersion {
-	return &LayerVersion{Layer: name, Number: int64(n), ARN: arnPrefix + name + ":" + itoa(int64(n)), Runtimes: runtimes, Architectures: archs, CodeSize: mb}
+func lv(name string, n int, runtimes, archs []string) *versions.Version {
+	return &versions.Version{Layer: name, Number: int64(n), ARN: arnPrefix + name + ":" + itoa(int64(n)), Runtimes: runtimes, Architectures: archs, CodeSize: mb}
 }
 
 func want(explicit bool, cs ...*attachCandidate) *attachWant {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/layer/versions"
 )
 
 // family is the layer's name in the manifest: both halves of a split layer
@@ -86,7 +87,7 @@ func (r *attachRun) resolve(ctx context.Context, t *AttachTarget, region string)
 	}
 	switch {
 	case t.Version > 0:
-		v, err := GetVersion(ctx, api, name, t.Version)
+		v, err := versions.Get(ctx, api, name, t.Version)
 		if err != nil {
 			return fail(err)
 		}
@@ -99,7 +100,7 @@ func (r *attachRun) resolve(ctx context.Context, t *AttachTarget, region string)
 		}
 		return c, nil
 	case lr != nil:
-		v, err := GetVersion(ctx, api, name, lr.version)
+		v, err := versions.Get(ctx, api, name, lr.version)
 		if err != nil {
 			return fail(err)
 		}
@@ -124,7 +125,7 @@ func (r *attachRun) resolve(ctx context.Context, t *AttachTarget, region string)
 	warnf := func(format string, args ...any) {
 		r.logf(nil, "warning: %s %s: "+format, append([]any{name, region}, args...)...)
 	}
-	v, err := FindVersion(ctx, api, name, sha, code, 0, warnf)
+	v, err := versions.Find(ctx, api, name, sha, code, 0, warnf)
 	if err != nil {
 		return fail(err)
 	}

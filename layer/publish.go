@@ -16,6 +16,7 @@ import (
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -265,7 +266,7 @@ func (p *regionPublisher) find(ctx context.Context) (*foundVersion, error) {
 	warnf := func(format string, args ...any) {
 		p.logf("warning: %s %s: "+format, append([]any{p.t.Layer.Name, p.region}, args...)...)
 	}
-	v, err := FindVersion(ctx, p.lc, p.t.Layer.Name, p.t.Artifact.SHA256, p.t.Artifact.CodeSHA256, hint, warnf)
+	v, err := versions.Find(ctx, p.lc, p.t.Layer.Name, p.t.Artifact.SHA256, p.t.Artifact.CodeSHA256, hint, warnf)
 	if err != nil || v == nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package layer
+package versions
 
 import (
 	"context"
@@ -12,9 +12,9 @@ import (
 	"github.com/layerctl/layerctl/manifest"
 )
 
-// LayerVersion is one published version of a layer, with what attach checks
+// Version is one published version of a layer, with what attach checks
 // a function against.
-type LayerVersion struct {
+type Version struct {
 	Layer         string
 	Number        int64
 	ARN           string // arn:aws:lambda:REGION:ACCOUNT:layer:NAME:NUMBER
@@ -26,25 +26,25 @@ type LayerVersion struct {
 
 // LayerARN is the version's ARN without its number, followed by the colon
 // that precedes every version's number: the prefix all versions share.
-func (v *LayerVersion) LayerARN() string {
+func (v *Version) LayerARN() string {
 	return v.ARN[:strings.LastIndex(v.ARN, ":")+1]
 }
 
-// LayerVersionsAPI is what finding a layer's versions needs.
-type LayerVersionsAPI interface {
+// API is what finding a layer's versions needs.
+type API interface {
 	ListLayerVersions(context.Context, *lambda.ListLayerVersionsInput, ...func(*lambda.Options)) (*lambda.ListLayerVersionsOutput, error)
 	GetLayerVersion(context.Context, *lambda.GetLayerVersionInput, ...func(*lambda.Options)) (*lambda.GetLayerVersionOutput, error)
 }
 
-// FindVersion returns the newest version of layer that holds the content
+// Find returns the newest version of layer that holds the content
 // with hex digest sha256Hex and Lambda digest codeSHA256, or nil when none
 // does. Versions are found by the digest tag layerctl puts in every
 // description and confirmed by their CodeSha256. Version hint (the one the
 // lock records, 0 for none) is checked first, so the usual case costs one
 // call. warnf reports versions tagged with the digest but holding other bytes.
-func FindVersion(ctx context.Context, lc LayerVersionsAPI, layer, sha256Hex, codeSHA256 string, hint int64, warnf func(string, ...any)) (*LayerVersion, error) {
+func Find(ctx context.Context, lc API, layer, sha256Hex, codeSHA256 string, hint int64, warnf func(string, ...any)) (*Version, error) {
 	if hint > 0 {
-		v, err := GetVersion(ctx, lc, layer, hint)
+		v, err := Get(ctx, lc, layer, hint)
 		if err != nil {
 			return nil, err
 		}
@@ -66,7 +66,7 @@ func FindVersion(ctx context.Context, lc LayerVersionsAPI, layer, sha256Hex, cod
 			if !strings.Contains(aws.ToString(s.Description), tag) {
 				continue
 			}
-			v, err := GetVersion(ctx, lc, layer, s.Version)
+			v, err := Get(ctx, lc, layer, s.Version)
 			if err != nil {
 				return nil, err
 			}
@@ -81,8 +81,8 @@ func FindVersion(ctx context.Context, lc LayerVersionsAPI, layer, sha256Hex, cod
 	return nil, nil
 }
 
-// GetVersion reads version n of layer; nil when it does not exist.
-func GetVersion(ctx context.Context, lc LayerVersionsAPI, layer string, n int64) (*LayerVersion, error) {
+// Get reads version n of layer; nil when it does not exist.
+func Get(ctx context.Context, lc API, layer string, n int64) (*Version, error) {
 	out, err := lc.GetLayerVersion(ctx, &lambda.GetLayerVersionInput{LayerName: aws.String(layer), VersionNumber: aws.Int64(n)})
 	if awsretry.IsNotFound(err) {
 		return nil, nil
@@ -90,7 +90,7 @@ func GetVersion(ctx context.Context, lc LayerVersionsAPI, layer string, n int64)
 	if err != nil {
 		return nil, fmt.Errorf("reading version %d: %w", n, err)
 	}
-	v := &LayerVersion{Layer: layer, Number: out.Version, ARN: aws.ToString(out.LayerVersionArn)}
+	v := &Version{Layer: layer, Number: out.Version, ARN: aws.ToString(out.LayerVersionArn)}
 	if v.Number == 0 {
 		v.Number = n
 	}
