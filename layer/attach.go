@@ -18,17 +18,6 @@ import (
 	"github.com/layerctl/layerctl/manifest"
 )
 
-// What attach did to one function. StatusUnchanged (already on the version)
-// and StatusFailed are publish's.
-const (
-	StatusAttached       Status = "attached"        // now uses the version
-	StatusWouldAttach    Status = "would-attach"    // --dry-run: would be changed
-	StatusRefused        Status = "refused"         // not changed: it would break or Lambda would refuse
-	StatusRolledBack     Status = "rolled-back"     // --atomic: changed, then put back as it was
-	StatusRollbackFailed Status = "rollback-failed" // --atomic: changed, and putting it back failed
-	StatusSkipped        Status = "skipped"         // left alone: interrupted, --atomic stopped, or no longer uses the layer
-)
-
 // AttachTarget is one manifest layer to attach, in its regions.
 type AttachTarget struct {
 	Layer   *manifest.Layer

@@ -20,16 +20,6 @@ import (
 	"github.com/layerctl/layerctl/manifest"
 )
 
-// Status says what publish did in one region.
-type Status string
-
-const (
-	StatusPublished    Status = "published"     // a new version was created
-	StatusUnchanged    Status = "unchanged"     // a version with this content already existed
-	StatusWouldPublish Status = "would-publish" // --dry-run: a new version would be created
-	StatusFailed       Status = "failed"
-)
-
 // PublishTarget is one layer to publish, with its artifact and regions.
 type PublishTarget struct {
 	Layer    *manifest.Layer
