@@ -7,13 +7,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
 func TestOneZIPServesBothArchitecturesWhenTheSame(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"src/app/__init__.py": "", "bin/run*": "#!/bin/sh\n"})
-	l := pyLayer("app", manifest.FileMap{From: "src/app", To: "python/app"}, manifest.FileMap{From: "bin/run", To: "bin/run"})
+	testenv.Tree(t, dir, map[string]string{"src/app/__init__.py": "", "bin/run*": "#!/bin/sh\n"})
+	l := testenv.PyLayer("app", manifest.FileMap{From: "src/app", To: "python/app"}, manifest.FileMap{From: "bin/run", To: "bin/run"})
 	l.Architectures = []string{"x86_64", "arm64"}
 	a, err := buildLayer(t, dir, t.TempDir(), l, false)
 	if err != nil {
@@ -26,9 +27,9 @@ func TestOneZIPServesBothArchitecturesWhenTheSame(t *testing.T) {
 
 func TestDifferentContentPerArchitectureStops(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{
-		"jq-amd64":      string(elfHeader(elf.EM_X86_64)),
-		"jq-arm64":      string(elfHeader(elf.EM_AARCH64)),
+	testenv.Tree(t, dir, map[string]string{
+		"jq-amd64":      string(testenv.ELFHeader(elf.EM_X86_64)),
+		"jq-arm64":      string(testenv.ELFHeader(elf.EM_AARCH64)),
 		"common/README": "docs",
 	})
 	l := &manifest.Layer{Name: "jq", Runtimes: []string{"provided.al2023"}, Architectures: []string{"x86_64", "arm64"}, Files: []manifest.FileMap{
@@ -50,7 +51,7 @@ func TestDifferentContentPerArchitectureStops(t *testing.T) {
 			t.Errorf("error lacks %q:\n%s", want, err)
 		}
 	}
-	if z := zipsIn(t, out); len(z) != 0 {
+	if z := testenv.ZipsIn(t, out); len(z) != 0 {
 		t.Errorf("left %v", z)
 	}
 
@@ -63,7 +64,7 @@ func TestDifferentContentPerArchitectureStops(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := cmp.Diff(map[string]elf.Machine{"bin/jq": m}, machines(t, a.Path)); d != "" {
+		if d := cmp.Diff(map[string]elf.Machine{"bin/jq": m}, testenv.Machines(t, a.Path)); d != "" {
 			t.Errorf("%s (-want +got):\n%s", arch, d)
 		}
 	}

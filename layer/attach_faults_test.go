@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/fakelambda"
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -65,7 +66,7 @@ func newAttachEnv(t *testing.T) *attachEnv {
 	e.b = fake.AddLayerVersion("team-b", nil, nil, 100)
 	e.c = fake.AddLayerVersion("team-c", nil, nil, 100)
 	e.d = fake.AddLayerVersion("team-d", nil, nil, 100)
-	v, err := versions.Get(context.Background(), lambdaAt(fake.URL, "us-east-1"), "shared", 2)
+	v, err := versions.Get(context.Background(), testenv.LambdaAt(fake.URL, "us-east-1"), "shared", 2)
 	if err != nil || v == nil {
 		t.Fatalf("version 2: %v %v", v, err)
 	}
@@ -79,12 +80,12 @@ func (e *attachEnv) fn(name string, layers ...string) {
 }
 
 func (e *attachEnv) target() AttachTarget {
-	return AttachTarget{Layer: pyLayer("shared"), Regions: []string{"us-east-1"}, Lock: e.lock}
+	return AttachTarget{Layer: testenv.PyLayer("shared"), Regions: []string{"us-east-1"}, Lock: e.lock}
 }
 
 func (e *attachEnv) options() AttachOptions {
 	return AttachOptions{
-		Lambda:       func(string) AttachAPI { return lambdaAt(e.fake.URL, "us-east-1") },
+		Lambda:       func(string) AttachAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
 		Concurrency:  4,
 		PollInterval: 10 * time.Millisecond,
 		RetryBase:    2 * time.Millisecond,
@@ -323,7 +324,7 @@ func TestAttachWaitsOutUpdatesInProgress(t *testing.T) {
 	e.fn("busy", e.v1)
 	e.fn("stormy", e.v1)
 	// Someone else's update of busy is in progress when attach starts.
-	if _, err := lambdaAt(e.fake.URL, "us-east-1").UpdateFunctionConfiguration(context.Background(), &lambda.UpdateFunctionConfigurationInput{
+	if _, err := testenv.LambdaAt(e.fake.URL, "us-east-1").UpdateFunctionConfiguration(context.Background(), &lambda.UpdateFunctionConfigurationInput{
 		FunctionName: aws.String("busy"), Layers: []string{e.c, e.v1}}); err != nil {
 		t.Fatal(err)
 	}
@@ -638,7 +639,7 @@ func TestAttachInEveryRegion(t *testing.T) {
 	sha := strings.Repeat("cd", 32)
 	fakes := map[string]*fakelambda.Server{}
 	publish := func(region, content, desc string) string {
-		out, err := lambdaAt(fakes[region].URL, region).PublishLayerVersion(ctx, &lambda.PublishLayerVersionInput{LayerName: aws.String("shared"),
+		out, err := testenv.LambdaAt(fakes[region].URL, region).PublishLayerVersion(ctx, &lambda.PublishLayerVersionInput{LayerName: aws.String("shared"),
 			Description: aws.String(desc), Content: &types.LayerVersionContentInput{ZipFile: []byte(content)}})
 		if err != nil {
 			t.Fatal(err)
@@ -659,13 +660,13 @@ func TestAttachInEveryRegion(t *testing.T) {
 	fakes["us-east-1"].PutFunction(fakelambda.Function{Name: "e", Runtime: "python3.12", Layers: []string{eastOld}})
 	fakes["eu-west-1"].PutFunction(fakelambda.Function{Name: "w", Runtime: "python3.12", Layers: []string{foreign, westOld}})
 
-	v, err := versions.Get(ctx, lambdaAt(fakes["us-east-1"].URL, "us-east-1"), "shared", 2)
+	v, err := versions.Get(ctx, testenv.LambdaAt(fakes["us-east-1"].URL, "us-east-1"), "shared", 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lock := &manifest.LockLayer{SHA256: sha, CodeSHA256: v.CodeSHA256, Regions: map[string]*manifest.LockRegion{"us-east-1": {ARN: eastNew, Version: 2}}}
-	tg := AttachTarget{Layer: pyLayer("shared"), Regions: []string{"us-east-1", "eu-west-1"}, Lock: lock}
-	opts := AttachOptions{Lambda: func(region string) AttachAPI { return lambdaAt(fakes[region].URL, region) }, PollInterval: 5 * time.Millisecond}
+	tg := AttachTarget{Layer: testenv.PyLayer("shared"), Regions: []string{"us-east-1", "eu-west-1"}, Lock: lock}
+	opts := AttachOptions{Lambda: func(region string) AttachAPI { return testenv.LambdaAt(fakes[region].URL, region) }, PollInterval: 5 * time.Millisecond}
 	r, err := Attach(ctx, []AttachTarget{tg}, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // sentUpdates is an AttachAPI that records, for every
@@ -54,7 +56,7 @@ func TestAttachInterruptStartsNoNewUpdate(t *testing.T) {
 	for i := range 120 {
 		e.fn(fmt.Sprintf("f%03d", i), e.a, e.v1)
 	}
-	sent := &sentUpdates{AttachAPI: lambdaAt(e.fake.URL, "us-east-1")}
+	sent := &sentUpdates{AttachAPI: testenv.LambdaAt(e.fake.URL, "us-east-1")}
 	opts := e.options()
 	opts.Lambda = func(string) AttachAPI { return sent }
 	opts.Concurrency, opts.Rate, opts.ReadRate = 10, 12, 80

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // motoFunctions creates functions in moto, which needs an IAM role for them.
@@ -23,14 +25,14 @@ type motoFunctions struct {
 
 func newMotoFunctions(t *testing.T, url string) *motoFunctions {
 	ctx := context.Background()
-	ic := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: testCreds})
-	name := uniqueName("attach-role")
+	ic := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: testenv.Creds})
+	name := testenv.UniqueName("attach-role")
 	out, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
 	if err != nil {
 		t.Fatalf("creating an IAM role in moto: %v", err)
 	}
-	return &motoFunctions{t: t, lc: lambdaAt(url, "us-east-1"), role: aws.ToString(out.Role.Arn)}
+	return &motoFunctions{t: t, lc: testenv.LambdaAt(url, "us-east-1"), role: aws.ToString(out.Role.Arn)}
 }
 
 func (m *motoFunctions) create(name string, layers ...string) {
@@ -93,12 +95,12 @@ func TestAttachAgainstMoto(t *testing.T) {
 	pe.layer.Runtimes = []string{"python3.12", "python3.13"}
 	wantResults(t, pe.publish(false), "us-east-1 published 1")
 	v1 := pe.lock.Layers[pe.layer.Name].Regions["us-east-1"].ARN
-	tree(t, pe.dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
+	testenv.Tree(t, pe.dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
 	wantResults(t, pe.publish(false), "us-east-1 published 2")
 	v2 := pe.lock.Layers[pe.layer.Name].Regions["us-east-1"].ARN
 
 	m := newMotoFunctions(t, pe.url)
-	a, b, c := m.publishOther(uniqueName("team-a")), m.publishOther(uniqueName("team-b")), m.publishOther(uniqueName("team-c"))
+	a, b, c := m.publishOther(testenv.UniqueName("team-a")), m.publishOther(testenv.UniqueName("team-b")), m.publishOther(testenv.UniqueName("team-c"))
 	fn := func(s string) string { return pe.layer.Name + "-" + s }
 	cases := map[string][2][]string{ // before, after
 		fn("alone"):  {{v1}, {v2}},
@@ -114,7 +116,7 @@ func TestAttachAgainstMoto(t *testing.T) {
 	}
 
 	var log syncBuffer
-	opts := AttachOptions{Lambda: func(r string) AttachAPI { return lambdaAt(pe.url, r) }, Log: &log}
+	opts := AttachOptions{Lambda: func(r string) AttachAPI { return testenv.LambdaAt(pe.url, r) }, Log: &log}
 	target := AttachTarget{Layer: pe.layer, Regions: []string{"us-east-1"}, Lock: pe.lock.Layers[pe.layer.Name]}
 	report, err := Attach(ctx, []AttachTarget{target}, opts)
 	if err != nil {
@@ -184,7 +186,7 @@ func TestAttachFindsTheVersionByDigest(t *testing.T) {
 	m.create(pe.layer.Name + "-fn")
 	art := mustBuild(t, pe.dir, pe.layer, BuildOptions{OutDir: filepath.Join(pe.dir, "dist")})
 	target := AttachTarget{Layer: pe.layer, Regions: []string{"us-east-1"}, Artifact: art, Functions: []string{pe.layer.Name + "-fn"}}
-	report, err := Attach(context.Background(), []AttachTarget{target}, AttachOptions{Lambda: func(r string) AttachAPI { return lambdaAt(pe.url, r) }})
+	report, err := Attach(context.Background(), []AttachTarget{target}, AttachOptions{Lambda: func(r string) AttachAPI { return testenv.LambdaAt(pe.url, r) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,9 +198,9 @@ func TestAttachFindsTheVersionByDigest(t *testing.T) {
 	}
 
 	// New content, not published: nothing to attach, nothing changed.
-	tree(t, pe.dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
+	testenv.Tree(t, pe.dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
 	target.Artifact = mustBuild(t, pe.dir, pe.layer, BuildOptions{OutDir: filepath.Join(pe.dir, "dist")})
-	_, err = Attach(context.Background(), []AttachTarget{target}, AttachOptions{Lambda: func(r string) AttachAPI { return lambdaAt(pe.url, r) }})
+	_, err = Attach(context.Background(), []AttachTarget{target}, AttachOptions{Lambda: func(r string) AttachAPI { return testenv.LambdaAt(pe.url, r) }})
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("holds its content (sha256 "+target.Artifact.SHA256[:12]+"): run layerctl publish first")) {
 		t.Fatalf("error %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -31,7 +32,7 @@ var sample = map[string]string{
 }
 
 func sampleLayer() *manifest.Layer {
-	return pyLayer("shared",
+	return testenv.PyLayer("shared",
 		manifest.FileMap{From: "src/pkg", To: "python/pkg"},
 		manifest.FileMap{From: "src/tool", To: "bin/tool"},
 	)
@@ -41,7 +42,7 @@ func TestBuildIsReproducible(t *testing.T) {
 	// Two copies of the same tree, written in different orders, with
 	// different mtimes and umask, built with different worker counts.
 	a, b := t.TempDir(), t.TempDir()
-	tree(t, a, sample)
+	testenv.Tree(t, a, sample)
 	old := syscall.Umask(0o077)
 	names := make([]string, 0, len(sample))
 	for n := range sample {
@@ -49,15 +50,15 @@ func TestBuildIsReproducible(t *testing.T) {
 	}
 	rand.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
 	for _, n := range names {
-		tree(t, b, map[string]string{n: sample[n]})
+		testenv.Tree(t, b, map[string]string{n: sample[n]})
 	}
 	syscall.Umask(old)
 	// Same execute bits, other permission bits differ.
 	if err := os.Chmod(filepath.Join(b, "src/pkg/core.py"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	touchAll(t, a, time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC))
-	touchAll(t, b, time.Now())
+	testenv.TouchAll(t, a, time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC))
+	testenv.TouchAll(t, b, time.Now())
 
 	wd, _ := os.Getwd()
 	art1 := mustBuild(t, a, sampleLayer(), BuildOptions{Workers: 1})
@@ -81,9 +82,9 @@ func TestBuildIsReproducible(t *testing.T) {
 
 func TestBuildContent(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, sample)
+	testenv.Tree(t, dir, sample)
 	art := mustBuild(t, dir, sampleLayer(), BuildOptions{})
-	heads, data, order := readZip(t, art.Path)
+	heads, data, order := testenv.ReadZip(t, art.Path)
 
 	wantOrder := []string{
 		"bin/", "bin/tool",
@@ -153,9 +154,9 @@ func TestBuildOtherReadersAgree(t *testing.T) {
 		}
 	}
 	files := map[string]string{"src/big.bin": string(big), "src/empty.txt": "", "src/small.py": "x = 1\n"}
-	tree(t, dir, files)
-	art := mustBuild(t, dir, pyLayer("big", manifest.FileMap{From: "src", To: "python"}), BuildOptions{})
-	_, data, _ := readZip(t, art.Path)
+	testenv.Tree(t, dir, files)
+	art := mustBuild(t, dir, testenv.PyLayer("big", manifest.FileMap{From: "src", To: "python"}), BuildOptions{})
+	_, data, _ := testenv.ReadZip(t, art.Path)
 	if data["python/big.bin"] != string(big) {
 		t.Fatal("archive/zip read back different bytes for the chunked file")
 	}
@@ -177,14 +178,14 @@ print(hashlib.sha256(z.read("python/big.bin")).hexdigest())`
 
 func TestSourceDateEpochChangesOnlyTimes(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, sample)
+	testenv.Tree(t, dir, sample)
 	when := time.Date(2024, 5, 6, 7, 8, 10, 0, time.UTC)
 	a1 := mustBuild(t, dir, sampleLayer(), BuildOptions{})
 	a2 := mustBuild(t, dir, sampleLayer(), BuildOptions{Modified: when})
 	if a1.SHA256 == a2.SHA256 {
 		t.Fatal("a different SOURCE_DATE_EPOCH should give a different ZIP")
 	}
-	heads, _, _ := readZip(t, a2.Path)
+	heads, _, _ := testenv.ReadZip(t, a2.Path)
 	if got := heads["bin/tool"].Modified; !got.Equal(when) {
 		t.Errorf("modified %v, want %v", got, when)
 	}
@@ -192,7 +193,7 @@ func TestSourceDateEpochChangesOnlyTimes(t *testing.T) {
 
 func TestExcludes(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, sample)
+	testenv.Tree(t, dir, sample)
 	tests := []struct {
 		name     string
 		exclude  []string
@@ -210,7 +211,7 @@ func TestExcludes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			l := sampleLayer()
 			l.Exclude, l.DefaultExcludes = tc.exclude, tc.defaults
-			_, data, _ := readZip(t, mustBuild(t, dir, l, BuildOptions{}).Path)
+			_, data, _ := testenv.ReadZip(t, mustBuild(t, dir, l, BuildOptions{}).Path)
 			for _, p := range tc.present {
 				if _, ok := data[p]; !ok {
 					t.Errorf("%s missing", p)
@@ -241,7 +242,7 @@ func TestSymlinks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			tree(t, dir, map[string]string{"src/lib/libfoo.so.1": "\x00lib", "src/lib/v1/x.txt": "x"})
+			testenv.Tree(t, dir, map[string]string{"src/lib/libfoo.so.1": "\x00lib", "src/lib/v1/x.txt": "x"})
 			if err := os.Symlink(tc.target, filepath.Join(dir, "src/lib", tc.link)); err != nil {
 				t.Fatal(err)
 			}
@@ -258,7 +259,7 @@ func TestSymlinks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			heads, data, _ := readZip(t, art.Path)
+			heads, data, _ := testenv.ReadZip(t, art.Path)
 			h := heads["lib/"+tc.link]
 			if h == nil || h.Mode()&os.ModeSymlink == 0 || data["lib/"+tc.link] != tc.target {
 				t.Fatalf("lib/%s not stored as a symlink to %s", tc.link, tc.target)
@@ -296,69 +297,69 @@ func TestBuildRefuses(t *testing.T) {
 		{
 			name:    "python content outside python/",
 			files:   map[string]string{"src/common/util.py": "x = 1"},
-			layer:   pyLayer("l", manifest.FileMap{From: "src/common", To: "common"}),
+			layer:   testenv.PyLayer("l", manifest.FileMap{From: "src/common", To: "common"}),
 			wantErr: []string{"common/ (1 file) will not be seen by python3.12", "map it with to: python/common", "python3.12 layer has nothing under python/: map it with to: python/..."},
 		},
 		{
 			name:    "site-packages of another python",
 			files:   map[string]string{"src/x.py": "x = 1"},
-			layer:   pyLayer("l", manifest.FileMap{From: "src", To: "python/lib/python3.11/site-packages"}),
+			layer:   testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python/lib/python3.11/site-packages"}),
 			wantErr: []string{"python/lib/python3.11/site-packages/ (1 file) will not be seen by python3.12: it is read only by the python3.11 runtime"},
 		},
 		{
 			name:    "arm64 library in an x86_64 layer",
 			files:   map[string]string{"src/pkg/_native.so": elfHeader(183), "src/pkg/__init__.py": ""},
-			layer:   pyLayer("l", manifest.FileMap{From: "src", To: "python"}),
+			layer:   testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"}),
 			wantErr: []string{"python/pkg/_native.so is native code for arm64 (aarch64), but the layer is for x86_64"},
 		},
 		{
 			name:    "32-bit arm binary",
 			files:   map[string]string{"src/tool*": elfHeader(40)},
-			layer:   pyLayer("l", manifest.FileMap{From: "src/tool", To: "bin/tool"}),
+			layer:   testenv.PyLayer("l", manifest.FileMap{From: "src/tool", To: "bin/tool"}),
 			wantErr: []string{"bin/tool is native code for arm (32-bit), which Lambda does not run"},
 		},
 		{
 			name:    "non-executable extension",
 			files:   map[string]string{"src/ext": "#!/bin/sh"},
-			layer:   pyLayer("l", manifest.FileMap{From: "src/ext", To: "extensions/ext"}),
+			layer:   testenv.PyLayer("l", manifest.FileMap{From: "src/ext", To: "extensions/ext"}),
 			wantErr: []string{"extensions/ext is not executable"},
 		},
 		{
 			name:    "two sources, one path",
 			files:   map[string]string{"a/x.py": "1", "b/x.py": "2"},
-			layer:   pyLayer("l", manifest.FileMap{From: "a", To: "python"}, manifest.FileMap{From: "b", To: "python"}),
+			layer:   testenv.PyLayer("l", manifest.FileMap{From: "a", To: "python"}, manifest.FileMap{From: "b", To: "python"}),
 			wantErr: []string{"python/x.py comes from both a/x.py and b/x.py"},
 		},
 		{
 			name:    "a file named with an escape sequence",
 			files:   map[string]string{"src/\x1b[31mred.py": "x", "src/ok.py": "y"},
-			layer:   pyLayer("l", manifest.FileMap{From: "src", To: "python"}),
+			layer:   testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"}),
 			wantErr: []string{`"src/\x1b[31mred.py" has a control character (\x1b) in its name: unzippers disagree on such names`, "rename it, or exclude it"},
 		},
 		{
 			name:    "a file named with a newline",
 			files:   map[string]string{"src/pkg/new\nline.py": "x"},
-			layer:   pyLayer("l", manifest.FileMap{From: "src", To: "python"}),
+			layer:   testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"}),
 			wantErr: []string{`"src/pkg/new\nline.py" has a control character (\n) in its name`},
 		},
 		{
 			name:    "a symlink whose target holds an escape sequence",
 			files:   map[string]string{"src/ok.py": "y"},
-			layer:   pyLayer("l", manifest.FileMap{From: "src", To: "python"}),
+			layer:   testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"}),
 			link:    [2]string{"src/link", "\x1b[2Jgone.py"},
 			wantErr: []string{`symlink src/link -> "\x1b[2Jgone.py" points to "python/\x1b[2Jgone.py", which is not in the layer`},
 		},
 		{
 			name:    "a single file named with a control character",
 			files:   map[string]string{"src/bell\a.py": "x"},
-			layer:   pyLayer("l", manifest.FileMap{From: "src/bell\a.py", To: ""}),
+			layer:   testenv.PyLayer("l", manifest.FileMap{From: "src/bell\a.py", To: ""}),
 			wantErr: []string{`"src/bell\a.py" has a control character (\a) in its name`},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			tree(t, dir, tc.files)
+			testenv.Tree(t, dir, tc.files)
 			if tc.link[0] != "" {
 				if err := os.Symlink(tc.link[1], filepath.Join(dir, tc.link[0])); err != nil {
 					t.Fatal(err)
@@ -387,15 +388,15 @@ func TestMatchingNativeCodeBuilds(t *testing.T) {
 	h := make([]byte, 64)
 	copy(h, "\x7fELF\x02\x01\x01")
 	h[18] = 183
-	tree(t, dir, map[string]string{"src/pkg/_native.so": string(h)})
-	l := pyLayer("l", manifest.FileMap{From: "src", To: "python"})
+	testenv.Tree(t, dir, map[string]string{"src/pkg/_native.so": string(h)})
+	l := testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"})
 	l.Architectures = []string{"arm64"}
 	mustBuild(t, dir, l, BuildOptions{})
 }
 
 func TestTooBigUnzipped(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"src/small.py": "x"})
+	testenv.Tree(t, dir, map[string]string{"src/small.py": "x"})
 	// A sparse file: 251 MB on paper, nothing on disk.
 	f, err := os.Create(filepath.Join(dir, "src/huge.bin"))
 	if err != nil {
@@ -404,7 +405,7 @@ func TestTooBigUnzipped(t *testing.T) {
 	f.Truncate(251 << 20)
 	f.Close()
 	out := filepath.Join(t.TempDir(), "dist")
-	_, err = build(t, dir, pyLayer("l", manifest.FileMap{From: "src", To: "python"}), BuildOptions{OutDir: out})
+	_, err = build(t, dir, testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"}), BuildOptions{OutDir: out})
 	var ce *CheckError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "251.0 MB unzipped is over Lambda's limit of 250.0 MB") {
 		t.Fatalf("error %v", err)
@@ -415,11 +416,11 @@ func TestTooBigUnzipped(t *testing.T) {
 func TestCanceledBuildLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	big := bytes.Repeat([]byte("layer content "), 2<<20)
-	tree(t, dir, map[string]string{"src/a.bin": string(big), "src/b.bin": string(big)})
+	testenv.Tree(t, dir, map[string]string{"src/a.bin": string(big), "src/b.bin": string(big)})
 	out := filepath.Join(t.TempDir(), "dist")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	l := pyLayer("l", manifest.FileMap{From: "src", To: "python"})
+	l := testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"})
 	_, err := Build(ctx, &manifest.Manifest{Dir: dir}, l, BuildOptions{OutDir: out, Modified: DefaultModified})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
@@ -429,9 +430,9 @@ func TestCanceledBuildLeavesNothing(t *testing.T) {
 
 func TestOutputInsideSourceIsNotPacked(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"python/a.py": "a"})
+	testenv.Tree(t, dir, map[string]string{"python/a.py": "a"})
 	out := filepath.Join(dir, "python", "dist")
-	l := pyLayer("l", manifest.FileMap{From: "python", To: "python"})
+	l := testenv.PyLayer("l", manifest.FileMap{From: "python", To: "python"})
 	first := mustBuild(t, dir, l, BuildOptions{OutDir: out})
 	second := mustBuild(t, dir, l, BuildOptions{OutDir: out})
 	if first.SHA256 != second.SHA256 {
@@ -460,8 +461,8 @@ func TestWriteZipStopsMidway(t *testing.T) {
 	for i := range 40 {
 		files[filepath.Join("src", strings.Repeat("d", i%5+1), "f"+string(rune('a'+i%26))+strings.Repeat("x", i))] = strings.Repeat("content ", 40000)
 	}
-	tree(t, dir, files)
-	l := pyLayer("l", manifest.FileMap{From: "src", To: "python"})
+	testenv.Tree(t, dir, files)
+	l := testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"})
 	var srcs []source
 	for _, fm := range l.Files {
 		srcs = append(srcs, source{path: absPath(dir, fm.From), to: fm.To, label: fm.From})

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // sealed is a memo body (header and records) with its checksum, as
@@ -146,7 +148,7 @@ func TestDamagedCacheIsANoteAndARebuild(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, out := t.TempDir(), t.TempDir()
-			tree(t, dir, map[string]string{"src/__init__.py": "", "src/core.py": "X = 1\n", "tool*": "#!/bin/sh\n"})
+			testenv.Tree(t, dir, map[string]string{"src/__init__.py": "", "src/core.py": "X = 1\n", "tool*": "#!/bin/sh\n"})
 			aged(t, dir)
 			first, err := buildLayer(t, dir, out, cacheLayer(), false)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -19,14 +20,14 @@ import (
 // (Not for parallel tests.)
 func aged(t *testing.T, dir string) {
 	t.Helper()
-	touchAll(t, dir, time.Now().Add(-time.Hour))
+	testenv.TouchAll(t, dir, time.Now().Add(-time.Hour))
 	old := racyWindow
 	racyWindow = 0
 	t.Cleanup(func() { racyWindow = old })
 }
 
 func cacheLayer() *manifest.Layer {
-	return pyLayer("app",
+	return testenv.PyLayer("app",
 		manifest.FileMap{From: "src", To: "python/app"},
 		manifest.FileMap{From: "tool", To: "bin/tool"},
 	)
@@ -34,7 +35,7 @@ func cacheLayer() *manifest.Layer {
 
 func TestRebuildWithNothingChangedIsSkipped(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
-	tree(t, dir, map[string]string{"src/__init__.py": "", "src/core.py": "X = 1\n", "tool*": "#!/bin/sh\n"})
+	testenv.Tree(t, dir, map[string]string{"src/__init__.py": "", "src/core.py": "X = 1\n", "tool*": "#!/bin/sh\n"})
 	aged(t, dir)
 	first, err := buildLayer(t, dir, out, cacheLayer(), false)
 	if err != nil {
@@ -110,7 +111,7 @@ func TestChangedInputAlwaysRebuilds(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, out := t.TempDir(), t.TempDir()
-			tree(t, dir, map[string]string{"src/__init__.py": "", "src/core.py": "X = 1\n", "tool*": "#!/bin/sh\n"})
+			testenv.Tree(t, dir, map[string]string{"src/__init__.py": "", "src/core.py": "X = 1\n", "tool*": "#!/bin/sh\n"})
 			os.Symlink("__init__.py", filepath.Join(dir, "src/link.py"))
 			aged(t, dir)
 			l := cacheLayer()
@@ -141,7 +142,7 @@ func TestChangedInputAlwaysRebuilds(t *testing.T) {
 
 func TestNoCacheRebuildsAndRehashes(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
-	tree(t, dir, map[string]string{"src/__init__.py": "", "src/core.py": "X = 1\n", "tool*": "#!/bin/sh\n"})
+	testenv.Tree(t, dir, map[string]string{"src/__init__.py": "", "src/core.py": "X = 1\n", "tool*": "#!/bin/sh\n"})
 	aged(t, dir)
 	if _, err := buildLayer(t, dir, out, cacheLayer(), false); err != nil {
 		t.Fatal(err)
@@ -182,7 +183,7 @@ func TestNoCacheRebuildsAndRehashes(t *testing.T) {
 
 func TestCachedArtifactMustStillBeThere(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
-	tree(t, dir, map[string]string{"src/__init__.py": "", "tool*": "#!/bin/sh\n"})
+	testenv.Tree(t, dir, map[string]string{"src/__init__.py": "", "tool*": "#!/bin/sh\n"})
 	aged(t, dir)
 	first, err := buildLayer(t, dir, out, cacheLayer(), false)
 	if err != nil {
@@ -220,7 +221,7 @@ func TestCachedArtifactMustStillBeThere(t *testing.T) {
 // cached, by content.
 func TestRacyFilesAreNotRemembered(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
-	tree(t, dir, map[string]string{"src/__init__.py": "", "tool*": "#!/bin/sh\n"})
+	testenv.Tree(t, dir, map[string]string{"src/__init__.py": "", "tool*": "#!/bin/sh\n"})
 	if _, err := buildLayer(t, dir, out, cacheLayer(), false); err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +261,7 @@ func TestMemoFileRoundTrip(t *testing.T) {
 
 func TestCacheLivesInTheOutputFolder(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
-	tree(t, dir, map[string]string{"src/__init__.py": "", "tool*": "#!/bin/sh\n"})
+	testenv.Tree(t, dir, map[string]string{"src/__init__.py": "", "tool*": "#!/bin/sh\n"})
 	aged(t, dir)
 	if _, err := buildLayer(t, dir, out, cacheLayer(), false); err != nil {
 		t.Fatal(err)

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // A cache file replaced by a FIFO would block a plain read for ever.
 func TestCacheFileThatIsAFIFOIsIgnored(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
-	tree(t, dir, map[string]string{"src/__init__.py": "", "tool*": "#!/bin/sh\n"})
+	testenv.Tree(t, dir, map[string]string{"src/__init__.py": "", "tool*": "#!/bin/sh\n"})
 	aged(t, dir)
 	first, err := buildLayer(t, dir, out, cacheLayer(), false)
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // A file listed, then deleted or cut short before it is compressed or
@@ -20,7 +22,7 @@ import (
 func TestChangedBetweenListingAndReading(t *testing.T) {
 	list := func(t *testing.T) (string, []entry) {
 		dir := t.TempDir()
-		tree(t, dir, map[string]string{"src/a.py": "a", "src/pkg/b.py": strings.Repeat("b", 3000)})
+		testenv.Tree(t, dir, map[string]string{"src/a.py": "a", "src/pkg/b.py": strings.Repeat("b", 3000)})
 		entries, err := collect("l", []source{{path: filepath.Join(dir, "src"), to: "python", label: "src"}}, nil, "")
 		if err != nil {
 			t.Fatal(err)

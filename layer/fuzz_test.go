@@ -17,6 +17,7 @@ import (
 	"github.com/mholt/archiver/v3"
 
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -60,7 +61,7 @@ func archiveSeeds(t testing.TB) (zips, tgzs [][]byte) {
 		zw.Close()
 		return buf.Bytes()
 	}
-	elf := string(elfHeader(183))
+	elf := string(testenv.ELFHeader(183))
 	zips = [][]byte{
 		{},
 		[]byte("PK\x05\x06" + strings.Repeat("\x00", 18)), // an empty ZIP

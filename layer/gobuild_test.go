@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -35,21 +36,21 @@ func extLayer(archs ...string) *manifest.Layer {
 
 func TestGoExtensionForArm64IsReproducible(t *testing.T) {
 	t.Parallel()
-	needTools(t, "go")
+	testenv.NeedTools(t, "go")
 	// The same module in two places, so -trimpath and the empty build ID
 	// are what makes the bytes equal, not the go build cache.
 	var sums []string
 	for range 2 {
 		dir := t.TempDir()
-		tree(t, dir, goModule)
+		testenv.Tree(t, dir, goModule)
 		a, err := buildLayer(t, dir, filepath.Join(dir, "dist"), extLayer("arm64"), true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := cmp.Diff(map[string]elf.Machine{"extensions/ext": elf.EM_AARCH64}, machines(t, a.Path)); d != "" {
+		if d := cmp.Diff(map[string]elf.Machine{"extensions/ext": elf.EM_AARCH64}, testenv.Machines(t, a.Path)); d != "" {
 			t.Errorf("native code (-want +got):\n%s", d)
 		}
-		heads, _, _ := readZip(t, a.Path)
+		heads, _, _ := testenv.ReadZip(t, a.Path)
 		if heads["extensions/ext"].Mode().Perm() != 0o755 {
 			t.Errorf("extensions/ext is %v, want executable", heads["extensions/ext"].Mode())
 		}
@@ -62,9 +63,9 @@ func TestGoExtensionForArm64IsReproducible(t *testing.T) {
 
 func TestGoBuildFailureShowsGosError(t *testing.T) {
 	t.Parallel()
-	needTools(t, "go")
+	testenv.NeedTools(t, "go")
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"go.mod": "module example.com/ext\n\ngo 1.22\n", "cmd/ext/main.go": "package main\n\nfunc main() { undefinedThing() }\n"})
+	testenv.Tree(t, dir, map[string]string{"go.mod": "module example.com/ext\n\ngo 1.22\n", "cmd/ext/main.go": "package main\n\nfunc main() { undefinedThing() }\n"})
 	_, err := buildLayer(t, dir, t.TempDir(), extLayer("x86_64"), false)
 	if err == nil || !strings.Contains(err.Error(), "go build failed building ./cmd/ext for x86_64") || !strings.Contains(err.Error(), "undefined: undefinedThing") {
 		t.Fatalf("got %v", err)
@@ -74,9 +75,9 @@ func TestGoBuildFailureShowsGosError(t *testing.T) {
 // What go build compiles decides the cache: a changed source file of the
 // module rebuilds; a file of the module that no package uses does not.
 func TestGoSourcesDecideTheCache(t *testing.T) {
-	needTools(t, "go")
+	testenv.NeedTools(t, "go")
 	dir, out := t.TempDir(), t.TempDir()
-	tree(t, dir, goModule)
+	testenv.Tree(t, dir, goModule)
 	aged(t, dir)
 	build := func() *Artifact {
 		t.Helper()
@@ -87,11 +88,11 @@ func TestGoSourcesDecideTheCache(t *testing.T) {
 		return a
 	}
 	first := build()
-	tree(t, dir, map[string]string{"layer/README.md": "edited, and nothing builds from it\n"})
+	testenv.Tree(t, dir, map[string]string{"layer/README.md": "edited, and nothing builds from it\n"})
 	if a := build(); !a.Cached {
 		t.Error("a file no package uses changed: rebuilt")
 	}
-	tree(t, dir, map[string]string{"cmd/ext/version.go": "package main\n\nconst version = \"2\"\n"})
+	testenv.Tree(t, dir, map[string]string{"cmd/ext/version.go": "package main\n\nconst version = \"2\"\n"})
 	if a := build(); a.Cached || a.SHA256 == first.SHA256 {
 		t.Errorf("the extension's source changed: cached %v, same ZIP %v", a.Cached, a.SHA256 == first.SHA256)
 	}
@@ -101,10 +102,10 @@ func TestGoSourcesDecideTheCache(t *testing.T) {
 // from being a flag: go build and go list take it after --.
 func TestGoNeverTakesThePackageAsAFlag(t *testing.T) {
 	t.Parallel()
-	needTools(t, "go")
+	testenv.NeedTools(t, "go")
 	dir := t.TempDir()
-	tree(t, dir, goModule)
-	tree(t, dir, map[string]string{"main.go": "package main\n\nfunc main() {}\n",
+	testenv.Tree(t, dir, goModule)
+	testenv.Tree(t, dir, map[string]string{"main.go": "package main\n\nfunc main() {}\n",
 		"pwn.sh": "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/pwned\"\nexec \"$@\"\n"})
 	if err := os.Chmod(filepath.Join(dir, "pwn.sh"), 0o755); err != nil {
 		t.Fatal(err)
@@ -129,7 +130,7 @@ func TestGoNeverTakesThePackageAsAFlag(t *testing.T) {
 // in its environment.
 func TestGoKeepsThisMachinesToolchain(t *testing.T) {
 	t.Parallel()
-	needTools(t, "go")
+	testenv.NeedTools(t, "go")
 	work := t.TempDir()
 	marker := filepath.Join(work, "toolchain-ran")
 	proxy := fakeToolchainProxy(t, filepath.Join(work, "proxy"), "go1.99.0", "#!/bin/sh\necho \"$@\" >> "+marker+"\nexit 3\n")
@@ -139,8 +140,8 @@ func TestGoKeepsThisMachinesToolchain(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(work, "src")
-	tree(t, dir, goModule)
-	tree(t, dir, map[string]string{"go.mod": "module example.com/ext\n\ngo 1.22\n\ntoolchain go1.99.0\n"})
+	testenv.Tree(t, dir, goModule)
+	testenv.Tree(t, dir, map[string]string{"go.mod": "module example.com/ext\n\ngo 1.22\n\ntoolchain go1.99.0\n"})
 
 	var env []string
 	for _, kv := range os.Environ() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // panicIn makes the named worker panic on its n-th unit of work (from 1),
@@ -42,7 +43,7 @@ func TestBuildWorkerPanicIsAnError(t *testing.T) {
 	for _, worker := range []string{"zip", "zip producer", "walk", "hash", "content"} {
 		t.Run(worker, func(t *testing.T) {
 			dir, out := t.TempDir(), t.TempDir()
-			tree(t, dir, map[string]string{"src/__init__.py": "", "src/pkg/core.py": "X = 1\n", "src/pkg/deep/d.py": "", "tool*": "#!/bin/sh\n"})
+			testenv.Tree(t, dir, map[string]string{"src/__init__.py": "", "src/pkg/core.py": "X = 1\n", "src/pkg/deep/d.py": "", "tool*": "#!/bin/sh\n"})
 			aged(t, dir)
 			if worker == "hash" {
 				// Inputs are hashed up front when the cache may hold the
@@ -50,7 +51,7 @@ func TestBuildWorkerPanicIsAnError(t *testing.T) {
 				if _, err := buildLayer(t, dir, out, cacheLayer(), false); err != nil {
 					t.Fatal(err)
 				}
-				tree(t, dir, map[string]string{"src/pkg/core.py": "X = 2\n"})
+				testenv.Tree(t, dir, map[string]string{"src/pkg/core.py": "X = 2\n"})
 			}
 			before := listDir(t, out)
 			panicIn(t, worker, 1)
@@ -115,7 +116,7 @@ func TestPublishRegionPanicIsAnError(t *testing.T) {
 	art := mustBuild(t, e.dir, e.layer, BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
 	targets := []PublishTarget{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1"}}}
 	res := Publish(context.Background(), targets, e.lock, PublishOptions{
-		Lambda: func(string) LambdaAPI { return lambdaAt(e.fake.URL, "us-east-1") },
+		Lambda: func(string) LambdaAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
 		Log:    panicWriter{},
 		Sleep:  func(context.Context, time.Duration) error { return nil },
 	})

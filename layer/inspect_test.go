@@ -11,11 +11,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 func TestInspectBuiltLayer(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, sample)
+	testenv.Tree(t, dir, sample)
 	art := mustBuild(t, dir, sampleLayer(), BuildOptions{})
 	r, err := Inspect(context.Background(), art.Path, InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
 	if err != nil {

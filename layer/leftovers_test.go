@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/layerctl/layerctl/internal/inuse"
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // holdInAnotherProcess holds the lock on path from a child process until
@@ -76,7 +77,7 @@ func TestLeftoversOfKilledBuildsAreRemoved(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	dir, out := t.TempDir(), t.TempDir()
-	tree(t, dir, map[string]string{"src/__init__.py": "", "tool*": "#!/bin/sh\n"})
+	testenv.Tree(t, dir, map[string]string{"src/__init__.py": "", "tool*": "#!/bin/sh\n"})
 	aged(t, dir)
 	if _, err := buildLayer(t, dir, out, cacheLayer(), false); err != nil {
 		t.Fatal(err)

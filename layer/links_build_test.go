@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -28,7 +29,7 @@ func symlinks(t *testing.T, dir string, links map[string]string) {
 // the build follows the chain as Linux will and refuses it.
 func TestBuildRefusesALinkChainThatLeaves(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"src/ok.txt": "x", "src/d/e/f.txt": "y"})
+	testenv.Tree(t, dir, map[string]string{"src/ok.txt": "x", "src/d/e/f.txt": "y"})
 	symlinks(t, dir, map[string]string{"src/d/e/s": "..", "src/x": "d/e/s/../../.."})
 	l := &manifest.Layer{Name: "native", Runtimes: []string{"provided.al2023"}, Architectures: []string{"x86_64"}, Files: []manifest.FileMap{{From: "src", To: "lib"}}}
 	out := filepath.Join(t.TempDir(), "dist")
@@ -44,11 +45,11 @@ func TestBuildRefusesALinkChainThatLeaves(t *testing.T) {
 // resolves inside it, through a link to a deeper folder, is kept.
 func TestBuildKeepsALinkThatResolvesInside(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"src/d/e/f.txt": "y", "src/top.txt": "z"})
+	testenv.Tree(t, dir, map[string]string{"src/d/e/f.txt": "y", "src/top.txt": "z"})
 	symlinks(t, dir, map[string]string{"src/l": "d/e", "src/x": "l/../../top.txt"})
 	l := &manifest.Layer{Name: "native", Runtimes: []string{"provided.al2023"}, Architectures: []string{"x86_64"}, Files: []manifest.FileMap{{From: "src", To: "lib"}}}
 	a := mustBuild(t, dir, l, BuildOptions{})
-	heads, data, _ := readZip(t, a.Path)
+	heads, data, _ := testenv.ReadZip(t, a.Path)
 	if h := heads["lib/x"]; h == nil || h.Mode()&os.ModeSymlink == 0 || data["lib/x"] != "l/../../top.txt" {
 		t.Fatalf("lib/x not stored as a link: %v", heads["lib/x"])
 	}
@@ -69,11 +70,11 @@ func keys[V any](m map[string]V) []string {
 // the layer, not nothing with exit 0. One to a file works as before.
 func TestBuildFollowsAFromThatIsALink(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"real/pkg/__init__.py": "", "real/pkg/core.py": "X = 1\n", "real/tool*": "#!/bin/sh\n"})
+	testenv.Tree(t, dir, map[string]string{"real/pkg/__init__.py": "", "real/pkg/core.py": "X = 1\n", "real/tool*": "#!/bin/sh\n"})
 	symlinks(t, dir, map[string]string{"src": "real/pkg", "tool-link": "real/tool", "real/pkg/alias.py": "core.py"})
-	l := pyLayer("l", manifest.FileMap{From: "src", To: "python/pkg"}, manifest.FileMap{From: "tool-link", To: "bin/tool"})
+	l := testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python/pkg"}, manifest.FileMap{From: "tool-link", To: "bin/tool"})
 	a := mustBuild(t, dir, l, BuildOptions{})
-	heads, data, names := readZip(t, a.Path)
+	heads, data, names := testenv.ReadZip(t, a.Path)
 	want := "bin/,bin/tool,python/,python/pkg/,python/pkg/__init__.py,python/pkg/alias.py,python/pkg/core.py"
 	if got := strings.Join(names, ","); got != want {
 		t.Fatalf("entries %s\nwant    %s", got, want)
@@ -91,9 +92,9 @@ func TestBuildFollowsAFromThatIsALink(t *testing.T) {
 // through a symlink is left out of the walk, cache path included.
 func TestBuildOutputFolderNeverPacksItself(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"src/a.py": "a"})
+	testenv.Tree(t, dir, map[string]string{"src/a.py": "a"})
 	symlinks(t, dir, map[string]string{"srclink": "src"})
-	l := pyLayer("l", manifest.FileMap{From: "src", To: "python"})
+	l := testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"})
 	for _, tc := range []struct{ out, want string }{
 		{filepath.Join(dir, "srclink"), "the output folder " + filepath.Join(dir, "srclink") + " is the source folder of layers.l.files[0] (src): pick a folder outside it"},
 		{dir, "the output folder " + dir + " holds the source of layers.l.files[0] (src): pick a folder outside it"},

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // treeSpec is a tree for the resolver: "name" a file, "name/" a folder,
@@ -100,7 +102,7 @@ func agreeWithKernel(t *testing.T, spec []string, link string, inside bool) {
 	t.Helper()
 	top := t.TempDir()
 	root := filepath.Join(top, "a", "b", "opt")
-	tree(t, top, map[string]string{"etc/passwd": "decoy", "f": "decoy", "a/f": "decoy", "a/b/f": "decoy"})
+	testenv.Tree(t, top, map[string]string{"etc/passwd": "decoy", "f": "decoy", "a/f": "decoy", "a/b/f": "decoy"})
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		t.Fatal(err)
 	}

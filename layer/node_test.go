@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -40,7 +41,7 @@ func copyTree(t *testing.T, src, dst string) {
 // target's, whatever this machine is. Needs the npm registry.
 func TestNpmInstallsTheTargetsNativePackages(t *testing.T) {
 	t.Parallel()
-	needTools(t, "npm", "node")
+	testenv.NeedTools(t, "npm", "node")
 	var zips [][]byte
 	for i := range 2 {
 		dir := t.TempDir()
@@ -50,12 +51,12 @@ func TestNpmInstallsTheTargetsNativePackages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := machines(t, a.Path)
+		got := testenv.Machines(t, a.Path)
 		const bin = "nodejs/node_modules/@esbuild/linux-arm64/bin/esbuild"
 		if got[bin] != elf.EM_AARCH64 || len(got) != 1 {
 			t.Errorf("native code in the arm64 layer: %v, want only %s for aarch64", got, bin)
 		}
-		_, _, names := readZip(t, a.Path)
+		_, _, names := testenv.ReadZip(t, a.Path)
 		for _, n := range names {
 			if strings.Contains(n, "linux-x64") || strings.HasSuffix(n, ".package-lock.json") || strings.HasPrefix(n, "nodejs/package") {
 				t.Errorf("%s should not be in the layer", n)
@@ -77,10 +78,10 @@ func TestNpmInstallsTheTargetsNativePackages(t *testing.T) {
 
 func TestNpmFailureShowsNpmsError(t *testing.T) {
 	t.Parallel()
-	needTools(t, "npm", "node")
+	testenv.NeedTools(t, "npm", "node")
 	dir := t.TempDir()
 	const pkg = "layerctl-test-no-such-package-7f3a9c"
-	tree(t, dir, map[string]string{
+	testenv.Tree(t, dir, map[string]string{
 		"fn/package.json": `{"name": "fn", "version": "1.0.0", "dependencies": {"` + pkg + `": "1.0.0"}}`,
 		"fn/package-lock.json": `{"name": "fn", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": {
   "": {"name": "fn", "version": "1.0.0", "dependencies": {"` + pkg + `": "1.0.0"}},
@@ -99,14 +100,14 @@ func TestNpmFailureShowsNpmsError(t *testing.T) {
 			t.Errorf("error lacks %q:\n%s", want, err)
 		}
 	}
-	if z, c := zipsIn(t, out), cacheEntries(t, out); len(z)+len(c) != 0 {
+	if z, c := testenv.ZipsIn(t, out), cacheEntries(t, out); len(z)+len(c) != 0 {
 		t.Errorf("a failed build left %v %v", z, c)
 	}
 }
 
 func TestNodeJobNeedsALockFile(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"fn/package.json": `{"name": "fn"}`})
+	testenv.Tree(t, dir, map[string]string{"fn/package.json": `{"name": "fn"}`})
 	j := &nodeJob{layer: "fn", pkgDir: filepath.Join(dir, "fn"), label: "fn", arch: "x86_64", stage: filepath.Join(dir, "stage")}
 	err := j.run(t.Context(), &Tools{})
 	if err == nil || !strings.Contains(err.Error(), "fn has no package-lock.json") || !strings.Contains(err.Error(), "commit package-lock.json") {
@@ -116,10 +117,10 @@ func TestNodeJobNeedsALockFile(t *testing.T) {
 
 // The lock file decides what npm installs: a changed one rebuilds.
 func TestNodeInputsDecideTheCache(t *testing.T) {
-	needTools(t, "npm", "node")
+	testenv.NeedTools(t, "npm", "node")
 	dir, out := t.TempDir(), t.TempDir()
 	lock := `{"name": "fn", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": {"": {"name": "fn", "version": "1.0.0"}}}`
-	tree(t, dir, map[string]string{"fn/package.json": `{"name": "fn", "version": "1.0.0"}`, "fn/package-lock.json": lock, "fn/nm-keep/index.js": ""})
+	testenv.Tree(t, dir, map[string]string{"fn/package.json": `{"name": "fn", "version": "1.0.0"}`, "fn/package-lock.json": lock, "fn/nm-keep/index.js": ""})
 	aged(t, dir)
 	l := &manifest.Layer{Name: "fn", Runtimes: []string{"nodejs22.x"}, Node: &manifest.Node{Package: "fn"},
 		Files: []manifest.FileMap{{From: "fn/nm-keep", To: "nodejs/node_modules/keep"}}}
@@ -135,11 +136,11 @@ func TestNodeInputsDecideTheCache(t *testing.T) {
 	if a := build(); !a.Cached {
 		t.Fatal("unchanged: rebuilt")
 	}
-	tree(t, dir, map[string]string{"fn/package-lock.json": lock + "\n"})
+	testenv.Tree(t, dir, map[string]string{"fn/package-lock.json": lock + "\n"})
 	if a := build(); a.Cached {
 		t.Error("package-lock.json changed: cached")
 	}
-	tree(t, dir, map[string]string{"fn/.npmrc": "registry=https://registry.npmjs.org/\n"})
+	testenv.Tree(t, dir, map[string]string{"fn/.npmrc": "registry=https://registry.npmjs.org/\n"})
 	if a := build(); a.Cached {
 		t.Error(".npmrc appeared: cached")
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -28,7 +29,7 @@ func TestNpmrcThatChoosesWhatNpmRunsIsRefused(t *testing.T) {
 		"strict-ssl=true\r\ngit=again",          // 15, 16
 	}, "\n")
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"web/package.json": "{}", "web/package-lock.json": "{}", "web/.npmrc": npmrc})
+	testenv.Tree(t, dir, map[string]string{"web/package.json": "{}", "web/package-lock.json": "{}", "web/.npmrc": npmrc})
 	check := func(scripts bool) []string {
 		l := &manifest.Layer{Name: "web", Runtimes: []string{"nodejs22.x"}, Node: &manifest.Node{Package: "web", Scripts: scripts}}
 		m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/layerctl/layerctl/internal/fakelambda"
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -26,19 +27,19 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	fake := fakelambda.New()
 	t.Cleanup(fake.Close)
 	e := &faultEnv{t: t, fake: fake, dir: t.TempDir(), lock: &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{}}}
-	e.layer = pyLayer("faulty", manifest.FileMap{From: "src", To: "python"})
+	e.layer = testenv.PyLayer("faulty", manifest.FileMap{From: "src", To: "python"})
 	e.content("v = 0\n")
 	return e
 }
 
-func (e *faultEnv) content(s string) { tree(e.t, e.dir, map[string]string{"src/m.py": s}) }
+func (e *faultEnv) content(s string) { testenv.Tree(e.t, e.dir, map[string]string{"src/m.py": s}) }
 
 func (e *faultEnv) publish() PublishResult {
 	e.t.Helper()
 	art := mustBuild(e.t, e.dir, e.layer, BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
 	targets := []PublishTarget{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1"}}}
 	res := Publish(context.Background(), targets, e.lock, PublishOptions{
-		Lambda: func(string) LambdaAPI { return lambdaAt(e.fake.URL, "us-east-1") },
+		Lambda: func(string) LambdaAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
 		Log:    &e.log,
 		Sleep:  func(context.Context, time.Duration) error { return nil },
 	})
@@ -138,7 +139,7 @@ func TestPublishRegionNamedTwiceOnce(t *testing.T) {
 	art := mustBuild(t, e.dir, e.layer, BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
 	targets := []PublishTarget{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1", "us-east-1"}}}
 	res := Publish(context.Background(), targets, e.lock, PublishOptions{
-		Lambda: func(string) LambdaAPI { return lambdaAt(e.fake.URL, "us-east-1") },
+		Lambda: func(string) LambdaAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
 		Log:    &e.log,
 	})
 	if len(res) != 1 || res[0].Status != StatusPublished || res[0].Err != nil {

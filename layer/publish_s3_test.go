@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -29,9 +30,9 @@ type s3Env struct {
 func newS3Env(t *testing.T, versioned bool) *s3Env {
 	e := &s3Env{publishEnv: newPublishEnv(t, map[string]string{"src/pkg/__init__.py": "", "src/pkg/a.py": "A = 1\n"})}
 	e.inline = 64 // bytes: every ZIP goes through S3
-	e.bucket = uniqueName("proof")
+	e.bucket = testenv.UniqueName("proof")
 	ctx := context.Background()
-	sc := s3At(e.url, "us-east-1")
+	sc := testenv.S3At(e.url, "us-east-1")
 	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(e.bucket)}); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func (e *s3Env) plant(in func(*s3.PutObjectInput)) string {
 	if in != nil {
 		in(put)
 	}
-	out, err := s3At(e.url, "us-east-1").PutObject(context.Background(), put)
+	out, err := testenv.S3At(e.url, "us-east-1").PutObject(context.Background(), put)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func (e *s3Env) plant(in func(*s3.PutObjectInput)) string {
 // object is what S3 holds at the ZIP's key now.
 func (e *s3Env) object() []byte {
 	e.t.Helper()
-	out, err := s3At(e.url, "us-east-1").GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key())})
+	out, err := testenv.S3At(e.url, "us-east-1").GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key())})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func (e *s3Env) object() []byte {
 // codeSHA256 is what Lambda holds as version n's CodeSha256.
 func (e *s3Env) codeSHA256(n int64) string {
 	e.t.Helper()
-	out, err := lambdaAt(e.url, "us-east-1").GetLayerVersion(context.Background(), &lambda.GetLayerVersionInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(n)})
+	out, err := testenv.LambdaAt(e.url, "us-east-1").GetLayerVersion(context.Background(), &lambda.GetLayerVersionInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(n)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func TestPublishPinsTheProvenObjectVersion(t *testing.T) {
 	e.lambdaWrap = func(c LambdaAPI) LambdaAPI { rec.LambdaAPI = c; return rec }
 
 	wantResults(t, e.publish(false), "us-east-1 published 1")
-	sc := s3At(e.url, "us-east-1")
+	sc := testenv.S3At(e.url, "us-east-1")
 	head, err := sc.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(e.key())})
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +173,7 @@ func TestPublishPinsTheProvenObjectVersion(t *testing.T) {
 
 	// The version is deleted: the next publish proves the object there and
 	// pins it, without uploading.
-	if _, err := lambdaAt(e.url, "us-east-1").DeleteLayerVersion(context.Background(), &lambda.DeleteLayerVersionInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(1)}); err != nil {
+	if _, err := testenv.LambdaAt(e.url, "us-east-1").DeleteLayerVersion(context.Background(), &lambda.DeleteLayerVersionInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(1)}); err != nil {
 		t.Fatal(err)
 	}
 	e.log.Reset()

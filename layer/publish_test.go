@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -35,9 +36,9 @@ type publishEnv struct {
 }
 
 func newPublishEnv(t *testing.T, files map[string]string) *publishEnv {
-	e := &publishEnv{t: t, url: motoURL(t), dir: t.TempDir()}
-	tree(t, e.dir, files)
-	e.layer = pyLayer(uniqueName("pub"), manifest.FileMap{From: "src", To: "python"})
+	e := &publishEnv{t: t, url: testenv.MotoURL(t), dir: t.TempDir()}
+	testenv.Tree(t, e.dir, files)
+	e.layer = testenv.PyLayer(testenv.UniqueName("pub"), manifest.FileMap{From: "src", To: "python"})
 	e.layer.Regions = []string{"us-east-1"}
 	e.lock = &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{}}
 	return e
@@ -49,7 +50,7 @@ func (e *publishEnv) publish(dryRun bool) []PublishResult {
 	targets := []PublishTarget{{Layer: e.layer, Artifact: art, Regions: e.layer.Regions}}
 	res := Publish(context.Background(), targets, e.lock, PublishOptions{
 		Lambda: func(r string) LambdaAPI {
-			var c LambdaAPI = lambdaAt(e.url, r)
+			var c LambdaAPI = testenv.LambdaAt(e.url, r)
 			if e.lambdaWrap != nil {
 				c = e.lambdaWrap(c)
 			}
@@ -57,7 +58,7 @@ func (e *publishEnv) publish(dryRun bool) []PublishResult {
 		},
 		InlineLimit: e.inline,
 		S3: func(r string) S3API {
-			var c S3API = s3At(e.url, r)
+			var c S3API = testenv.S3At(e.url, r)
 			if e.s3wrap != nil {
 				c = e.s3wrap(c)
 			}
@@ -73,7 +74,7 @@ func (e *publishEnv) publish(dryRun bool) []PublishResult {
 }
 
 func (e *publishEnv) versions(region string) []int64 {
-	out, err := lambdaAt(e.url, region).ListLayerVersions(context.Background(), &lambda.ListLayerVersionsInput{LayerName: aws.String(e.layer.Name)})
+	out, err := testenv.LambdaAt(e.url, region).ListLayerVersions(context.Background(), &lambda.ListLayerVersionsInput{LayerName: aws.String(e.layer.Name)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestPublishOnlyNewContent(t *testing.T) {
 	e.lock = &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{}}
 	wantResults(t, e.publish(false), "us-east-1 unchanged 1")
 
-	tree(t, e.dir, map[string]string{"src/pkg/a.py": "A = 2\n"})
+	testenv.Tree(t, e.dir, map[string]string{"src/pkg/a.py": "A = 2\n"})
 	wantResults(t, e.publish(true), "us-east-1 would-publish 0")
 	if vs := e.versions("us-east-1"); len(vs) != 1 {
 		t.Fatalf("--dry-run published: %v", vs)
@@ -126,7 +127,7 @@ func TestPublishOnlyNewContent(t *testing.T) {
 	}
 
 	// The description carries the digest; GetLayerVersion confirms the bytes.
-	out, err := lambdaAt(e.url, "us-east-1").GetLayerVersion(context.Background(), &lambda.GetLayerVersionInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(2)})
+	out, err := testenv.LambdaAt(e.url, "us-east-1").GetLayerVersion(context.Background(), &lambda.GetLayerVersionInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestPublishTwoRegions(t *testing.T) {
 	}
 
 	// New content published in one region only: the others leave the lock.
-	tree(t, e.dir, map[string]string{"src/m.py": "x = 2\n"})
+	testenv.Tree(t, e.dir, map[string]string{"src/m.py": "x = 2\n"})
 	e.layer.Regions = []string{"eu-west-1"}
 	wantResults(t, e.publish(false), "eu-west-1 published 2")
 	ll = e.lock.Layers[e.layer.Name]
@@ -167,7 +168,7 @@ func TestPublishShares(t *testing.T) {
 	// Sharing asked for later is added to the unchanged version.
 	e.layer.Share = manifest.Share{Accounts: []string{"111122223333"}, Organizations: []string{"o-abc123defg"}}
 	wantResults(t, e.publish(false), "us-east-1 unchanged 1")
-	pol, err := lambdaAt(e.url, "us-east-1").GetLayerVersionPolicy(context.Background(), &lambda.GetLayerVersionPolicyInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(1)})
+	pol, err := testenv.LambdaAt(e.url, "us-east-1").GetLayerVersionPolicy(context.Background(), &lambda.GetLayerVersionPolicyInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,9 +182,9 @@ func TestPublishShares(t *testing.T) {
 	}
 
 	// A new version is shared as it is published.
-	tree(t, e.dir, map[string]string{"src/m.py": "x = 2\n"})
+	testenv.Tree(t, e.dir, map[string]string{"src/m.py": "x = 2\n"})
 	wantResults(t, e.publish(false), "us-east-1 published 2")
-	pol, err = lambdaAt(e.url, "us-east-1").GetLayerVersionPolicy(context.Background(), &lambda.GetLayerVersionPolicyInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(2)})
+	pol, err = testenv.LambdaAt(e.url, "us-east-1").GetLayerVersionPolicy(context.Background(), &lambda.GetLayerVersionPolicyInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(2)})
 	if err != nil || !strings.Contains(aws.ToString(pol.Policy), "layerctl-account-111122223333") {
 		t.Fatalf("version 2 policy: %v %v", aws.ToString(pol.Policy), err)
 	}
@@ -224,8 +225,8 @@ func TestPublishLargeThroughS3(t *testing.T) {
 	}
 
 	// A bucket in another region: refused.
-	other := uniqueName("eu-bucket")
-	if _, err := s3At(e.url, "eu-west-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(other),
+	other := testenv.UniqueName("eu-bucket")
+	if _, err := testenv.S3At(e.url, "eu-west-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(other),
 		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: "eu-west-1"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -235,8 +236,8 @@ func TestPublishLargeThroughS3(t *testing.T) {
 		t.Fatalf("bucket in another region: %v", res[0].Err)
 	}
 
-	bucket := uniqueName("layers")
-	if _, err := s3At(e.url, "us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	bucket := testenv.UniqueName("layers")
+	if _, err := testenv.S3At(e.url, "us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
 	e.layer.S3 = manifest.S3{Buckets: map[string]string{"us-east-1": bucket}, Prefix: "layers/"}
@@ -247,7 +248,7 @@ func TestPublishLargeThroughS3(t *testing.T) {
 		t.Errorf("a 60 MB ZIP went up in %d parts, want a multipart upload", counter.parts.Load())
 	}
 	sha := e.lock.Layers[e.layer.Name].SHA256
-	head, err := s3At(e.url, "us-east-1").HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("layers/" + e.layer.Name + "/" + sha + ".zip")})
+	head, err := testenv.S3At(e.url, "us-east-1").HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("layers/" + e.layer.Name + "/" + sha + ".zip")})
 	if err != nil {
 		t.Fatalf("content-addressed object missing: %v", err)
 	}
@@ -257,7 +258,7 @@ func TestPublishLargeThroughS3(t *testing.T) {
 
 	// The version is deleted: publishing again needs a new version, but
 	// the object is already there with this content, so nothing is uploaded.
-	if _, err := lambdaAt(e.url, "us-east-1").DeleteLayerVersion(ctx, &lambda.DeleteLayerVersionInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(1)}); err != nil {
+	if _, err := testenv.LambdaAt(e.url, "us-east-1").DeleteLayerVersion(ctx, &lambda.DeleteLayerVersionInput{LayerName: aws.String(e.layer.Name), VersionNumber: aws.Int64(1)}); err != nil {
 		t.Fatal(err)
 	}
 	counter.puts.Store(0)

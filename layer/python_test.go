@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -31,10 +32,10 @@ func pyLayerFrom(name string, runtimes []string, archs ...string) *manifest.Laye
 
 func TestPipInstallsWheelsForTheTargetArchitecture(t *testing.T) {
 	t.Parallel()
-	needTools(t, "python3")
+	testenv.NeedTools(t, "python3")
 	dir := t.TempDir()
-	wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp312": {"x86_64", "arm64"}})
-	tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\nnatpkg==1.0\n"})
+	testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp312": {"x86_64", "arm64"}})
+	testenv.Tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\nnatpkg==1.0\n"})
 
 	for _, tc := range []struct {
 		arch    string
@@ -49,11 +50,11 @@ func TestPipInstallsWheelsForTheTargetArchitecture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := machines(t, a.Path)
+			got := testenv.Machines(t, a.Path)
 			if d := cmp.Diff(map[string]elf.Machine{tc.so: tc.machine}, got); d != "" {
 				t.Errorf("native code in the %s layer (-want +got):\n%s", tc.arch, d)
 			}
-			_, data, names := readZip(t, a.Path)
+			_, data, names := testenv.ReadZip(t, a.Path)
 			for _, n := range names {
 				switch {
 				case strings.HasPrefix(n, "python/bin/"):
@@ -74,14 +75,14 @@ func TestPipInstallsWheelsForTheTargetArchitecture(t *testing.T) {
 
 func TestPipBuildsAreReproducible(t *testing.T) {
 	t.Parallel()
-	needTools(t, "python3")
+	testenv.NeedTools(t, "python3")
 	// Two copies of the project in different places: pip's work folders
 	// and the absolute paths differ, the ZIP must not.
 	var zips [][]byte
 	for range 2 {
 		dir := t.TempDir()
-		wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp312": {"arm64"}})
-		tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\nnatpkg==1.0\n"})
+		testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp312": {"arm64"}})
+		testenv.Tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\nnatpkg==1.0\n"})
 		a, err := buildLayer(t, dir, filepath.Join(dir, "dist"), pyLayerFrom("deps", []string{"python3.12"}, "arm64"), true)
 		if err != nil {
 			t.Fatal(err)
@@ -99,11 +100,11 @@ func TestPipBuildsAreReproducible(t *testing.T) {
 
 func TestPipVerifiesHashes(t *testing.T) {
 	t.Parallel()
-	needTools(t, "python3")
+	testenv.NeedTools(t, "python3")
 	dir := t.TempDir()
-	good := wheelhouse(t, filepath.Join(dir, "wheels"), nil)
+	good := testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), nil)
 	bad := strings.Repeat("0", 64)
-	tree(t, dir, map[string]string{
+	testenv.Tree(t, dir, map[string]string{
 		"good.txt": "purepkg==1.0 --hash=sha256:" + good + "\n",
 		"bad.txt":  "purepkg==1.0 --hash=sha256:" + bad + "\n",
 	})
@@ -133,7 +134,7 @@ func TestPipVerifiesHashes(t *testing.T) {
 			t.Errorf("error lacks %q:\n%s", want, err)
 		}
 	}
-	if z := zipsIn(t, out); len(z) != 0 {
+	if z := testenv.ZipsIn(t, out); len(z) != 0 {
 		t.Errorf("a failed build left %v", z)
 	}
 	if c := cacheEntries(t, out); len(c) != 0 {
@@ -143,11 +144,11 @@ func TestPipVerifiesHashes(t *testing.T) {
 
 func TestPipFailuresShowPipsError(t *testing.T) {
 	t.Parallel()
-	needTools(t, "python3")
+	testenv.NeedTools(t, "python3")
 	dir := t.TempDir()
-	wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp312": {"x86_64"}})
+	testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp312": {"x86_64"}})
 	marker := filepath.Join(dir, "backend-ran")
-	writeSdist(t, filepath.Join(dir, "wheels"), "onlysrc", "1.0", marker)
+	testenv.WriteSdist(t, filepath.Join(dir, "wheels"), "onlysrc", "1.0", marker)
 	tests := []struct {
 		name, requirements, arch string
 		want                     []string
@@ -165,7 +166,7 @@ func TestPipFailuresShowPipsError(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tree(t, dir, map[string]string{"requirements.txt": tc.requirements})
+			testenv.Tree(t, dir, map[string]string{"requirements.txt": tc.requirements})
 			out := t.TempDir()
 			_, err := buildLayer(t, dir, out, pyLayerFrom("deps", []string{"python3.12"}, tc.arch), false)
 			if err == nil {
@@ -176,7 +177,7 @@ func TestPipFailuresShowPipsError(t *testing.T) {
 					t.Errorf("error lacks %q:\n%s", w, err)
 				}
 			}
-			if z, c := zipsIn(t, out), cacheEntries(t, out); len(z)+len(c) != 0 {
+			if z, c := testenv.ZipsIn(t, out), cacheEntries(t, out); len(z)+len(c) != 0 {
 				t.Errorf("a failed build left %v %v", z, c)
 			}
 		})
@@ -188,10 +189,10 @@ func TestPipFailuresShowPipsError(t *testing.T) {
 
 func TestPythonRuntimesThatNeedDifferentWheels(t *testing.T) {
 	t.Parallel()
-	needTools(t, "python3")
+	testenv.NeedTools(t, "python3")
 	dir := t.TempDir()
-	wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp311": {"x86_64"}, "cp312": {"x86_64"}})
-	tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\nnatpkg==1.0\n", "pure.txt": "purepkg==1.0\n"})
+	testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), map[string][]string{"cp311": {"x86_64"}, "cp312": {"x86_64"}})
+	testenv.Tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\nnatpkg==1.0\n", "pure.txt": "purepkg==1.0\n"})
 
 	// One python/ for both would ship a cp312 extension to python3.11: refused, saying which and why.
 	_, err := buildLayer(t, dir, t.TempDir(), pyLayerFrom("deps", []string{"python3.11", "python3.12"}), false)
@@ -219,7 +220,7 @@ func TestPythonRuntimesThatNeedDifferentWheels(t *testing.T) {
 		"python/lib/python3.11/site-packages/natpkg/_native.cpython-311-x86_64-linux-gnu.so": elf.EM_X86_64,
 		"python/lib/python3.12/site-packages/natpkg/_native.cpython-312-x86_64-linux-gnu.so": elf.EM_X86_64,
 	}
-	if d := cmp.Diff(want, machines(t, a.Path)); d != "" {
+	if d := cmp.Diff(want, testenv.Machines(t, a.Path)); d != "" {
 		t.Errorf("per-version layer (-want +got):\n%s", d)
 	}
 
@@ -279,7 +280,7 @@ func TestUVCommand(t *testing.T) {
 
 func TestRequirementInputs(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{
+	testenv.Tree(t, dir, map[string]string{
 		"requirements.txt": "-r base.txt\n--constraint=sub/c.txt\n-f ./wheels\nfoo==1 \\\n  --hash=sha256:ab\n./local/pkg-1.0-py3-none-any.whl\n# -r ignored.txt\n",
 		"base.txt":         "bar==2\n-r requirements.txt\n",
 		"sub/c.txt":        "baz<3\n",
@@ -301,10 +302,10 @@ func TestRequirementInputs(t *testing.T) {
 // What pip installs is decided by the requirements and by the wheels it
 // can find: a change to either rebuilds.
 func TestPythonInputsDecideTheCache(t *testing.T) {
-	needTools(t, "python3")
+	testenv.NeedTools(t, "python3")
 	dir, out := t.TempDir(), t.TempDir()
-	wheelhouse(t, filepath.Join(dir, "wheels"), nil)
-	tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\n"})
+	testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), nil)
+	testenv.Tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\n"})
 	aged(t, dir)
 	build := func() *Artifact {
 		t.Helper()
@@ -318,12 +319,12 @@ func TestPythonInputsDecideTheCache(t *testing.T) {
 	if again := build(); !again.Cached {
 		t.Fatal("unchanged: not cached")
 	}
-	tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0  # pinned\n"})
+	testenv.Tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0  # pinned\n"})
 	if a := build(); a.Cached {
 		t.Error("requirements.txt changed: cached")
 	}
 	// Same name, same version, other content: a rebuilt wheel in the wheelhouse.
-	writeWheel(t, filepath.Join(dir, "wheels"), "purepkg", "1.0", "py3-none-any", map[string][]byte{"purepkg/__init__.py": []byte("V = 2\n")})
+	testenv.WriteWheel(t, filepath.Join(dir, "wheels"), "purepkg", "1.0", "py3-none-any", map[string][]byte{"purepkg/__init__.py": []byte("V = 2\n")})
 	a := build()
 	if a.Cached || a.SHA256 == first.SHA256 {
 		t.Errorf("a wheel in find_links changed: cached %v, same ZIP %v", a.Cached, a.SHA256 == first.SHA256)
@@ -336,12 +337,12 @@ func TestPythonInputsDecideTheCache(t *testing.T) {
 // real ones, before any requirement is read.
 func TestPythonNeverImportsFromTheManifestFolder(t *testing.T) {
 	t.Parallel()
-	needTools(t, "python3")
+	testenv.NeedTools(t, "python3")
 	dir := t.TempDir()
-	wheelhouse(t, filepath.Join(dir, "wheels"), nil)
+	testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), nil)
 	marker := filepath.Join(dir, "imported")
 	shadow := fmt.Sprintf("open(%q, 'a').write(__name__ + '\\n')\n", marker)
-	tree(t, dir, map[string]string{
+	testenv.Tree(t, dir, map[string]string{
 		"requirements.txt": "purepkg==1.0\n",
 		"json.py":          shadow,
 		"hashlib.py":       shadow,
@@ -363,7 +364,7 @@ func noEnv(string) string { return "" }
 // it is built and installed, so the opt-in is real.
 func TestSourceBuildsNeedTheOptIn(t *testing.T) {
 	t.Parallel()
-	needTools(t, "python3")
+	testenv.NeedTools(t, "python3")
 	tests := []struct {
 		name, requirements string
 		findLinks          []string
@@ -377,8 +378,8 @@ func TestSourceBuildsNeedTheOptIn(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			marker := filepath.Join(dir, "backend-ran")
-			writeSdist(t, filepath.Join(dir, "sdists"), "evil", "1.0", marker)
-			tree(t, dir, map[string]string{"requirements.txt": tc.requirements})
+			testenv.WriteSdist(t, filepath.Join(dir, "sdists"), "evil", "1.0", marker)
+			testenv.Tree(t, dir, map[string]string{"requirements.txt": tc.requirements})
 			// pip's own wheel cache would skip the backend on a later run.
 			tools := &Tools{Env: append(os.Environ(), "PIP_CACHE_DIR="+t.TempDir())}
 			build := func(allow bool) (*Artifact, error) {
@@ -404,7 +405,7 @@ func TestSourceBuildsNeedTheOptIn(t *testing.T) {
 			if ran, err := os.ReadFile(marker); err != nil || !strings.Contains(string(ran), "build_wheel") {
 				t.Errorf("with allow_source_builds the backend did not build: %q, %v", ran, err)
 			}
-			_, data, _ := readZip(t, a.Path)
+			_, data, _ := testenv.ReadZip(t, a.Path)
 			if data["python/evil/__init__.py"] != "BUILT = True\n" {
 				t.Errorf("the built package is not in the layer: %v", slices.Collect(maps.Keys(data)))
 			}
@@ -414,10 +415,10 @@ func TestSourceBuildsNeedTheOptIn(t *testing.T) {
 
 // Flipping allow_source_builds changes how pip runs, so it rebuilds.
 func TestAllowSourceBuildsDecidesTheCache(t *testing.T) {
-	needTools(t, "python3")
+	testenv.NeedTools(t, "python3")
 	dir, out := t.TempDir(), t.TempDir()
-	wheelhouse(t, filepath.Join(dir, "wheels"), nil)
-	tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\n"})
+	testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), nil)
+	testenv.Tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\n"})
 	aged(t, dir)
 	build := func(allow bool) *Artifact {
 		t.Helper()

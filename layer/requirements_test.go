@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -104,7 +105,7 @@ func TestRequirementsThatBuildFromSourceAreRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			tree(t, dir, tc.files)
+			testenv.Tree(t, dir, tc.files)
 			got := checkRequirements(t, dir, false, "WHAT=binary")
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %d problems, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n"))
@@ -132,7 +133,7 @@ func TestRequirementsThatBuildFromSourceAreRefused(t *testing.T) {
 // What only chooses which wheels pip installs is not refused.
 func TestRequirementsOfWheelsOnlyPass(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{
+	testenv.Tree(t, dir, map[string]string{
 		"requirements.txt": strings.Join([]string{
 			"# --no-binary :all: in a comment",
 			"purepkg==1.0 --hash=sha256:00 \\",
@@ -190,7 +191,7 @@ func TestPipLineReading(t *testing.T) {
 
 func TestRequirementsAreBounded(t *testing.T) {
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{"requirements.txt": "-r big.txt\n"})
+	testenv.Tree(t, dir, map[string]string{"requirements.txt": "-r big.txt\n"})
 	big := strings.Repeat("purepkg==1.0\n", maxRequirementsFile/13+1)
 	if err := os.WriteFile(filepath.Join(dir, "big.txt"), []byte(big), 0o644); err != nil {
 		t.Fatal(err)

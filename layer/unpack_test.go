@@ -19,6 +19,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -177,7 +178,7 @@ func TestUnpackEveryFormat(t *testing.T) {
 			{name: "sdk/"},
 			{name: "sdk/bin/tool", body: "#!/bin/sh\n", mode: 0o755},
 			{name: "sdk/bin/tool-link", body: "tool", mode: fs.ModeSymlink | 0o777},
-			{name: "sdk/lib/libx.so", body: string(elfHeader(62))},
+			{name: "sdk/lib/libx.so", body: string(testenv.ELFHeader(62))},
 		}), 0o644)
 		dest := filepath.Join(dir, "out")
 		os.Mkdir(dest, 0o755)
@@ -278,7 +279,7 @@ func TestArchiveSourcesInALayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	heads, _, names := readZip(t, a.Path)
+	heads, _, names := testenv.ReadZip(t, a.Path)
 	want := []string{"bin/", "bin/jq-1.7/", "bin/jq-1.7/README", "bin/jq-1.7/bin/", "bin/jq-1.7/bin/jq", "bin/jq-1.7/bin/jq-copy", "bin/jq-1.7/bin/jq-link"}
 	if d := cmp.Diff(want, names); d != "" {
 		t.Errorf("entries (-want +got):\n%s", d)
@@ -293,7 +294,7 @@ func TestArchiveSourcesInALayer(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `layer "tools": archive evil.tar.gz: entry "../x" climbs out of its folder with ..: refused`) {
 		t.Fatalf("got %v", err)
 	}
-	if z := zipsIn(t, out); len(z) != 0 {
+	if z := testenv.ZipsIn(t, out); len(z) != 0 {
 		t.Errorf("left %v", z)
 	}
 }

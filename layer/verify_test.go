@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -18,7 +19,7 @@ import (
 // verify imports for real: "python3.11" for python3, "nodejs20.x" for node.
 func localRuntime(t *testing.T, tool string) string {
 	t.Helper()
-	needTools(t, tool)
+	testenv.NeedTools(t, tool)
 	switch tool {
 	case "python3":
 		out, err := exec.Command("python3", "-c", "import sys; print('python%d.%d' % sys.version_info[:2])").Output()
@@ -59,13 +60,13 @@ func TestVerifyImportsPythonPackages(t *testing.T) {
 	t.Parallel()
 	rt := localRuntime(t, "python3")
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{
+	testenv.Tree(t, dir, map[string]string{
 		"py/goodpkg/__init__.py":            "from . import helper\nVALUE = helper.twice(21)\n",
 		"py/goodpkg/helper.py":              "def twice(x):\n    return 2 * x\n",
 		"py/single.py":                      "import json\n",
 		"py/needs_boto/__init__.py":         "import boto3\n",
 		"py/armpkg/__init__.py":             "from . import _speed\n",
-		"py/armpkg/_speed.so":               string(elfHeader(elf.EM_AARCH64)),
+		"py/armpkg/_speed.so":               string(testenv.ELFHeader(elf.EM_AARCH64)),
 		"py/goodpkg-1.0.dist-info/METADATA": "Name: goodpkg\n",
 		"bin/tool*":                         "#!/bin/sh\n",
 	})
@@ -101,7 +102,7 @@ func TestVerifyFailsWhatWouldFailOnLambda(t *testing.T) {
 	t.Parallel()
 	rt := localRuntime(t, "python3")
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{
+	testenv.Tree(t, dir, map[string]string{
 		"py/broken/__init__.py":      "import missing_dependency\n",
 		"py/crashes/__init__.py":     "import os\nos._exit(3)\n",
 		"py/fine/__init__.py":        "",
@@ -161,7 +162,7 @@ func TestVerifyRequiresNodePackages(t *testing.T) {
 	t.Parallel()
 	rt := localRuntime(t, "node")
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{
+	testenv.Tree(t, dir, map[string]string{
 		"nm/greet/package.json":                `{"name": "greet", "main": "lib/greet.js"}`,
 		"nm/greet/lib/greet.js":                "module.exports = () => 'hi';\n",
 		"nm/@acme/util/package.json":           `{"name": "@acme/util"}`,
@@ -171,7 +172,7 @@ func TestVerifyRequiresNodePackages(t *testing.T) {
 		"nm/uses-sdk/package.json":             `{"name": "uses-sdk"}`,
 		"nm/uses-sdk/index.js":                 "require('@aws-sdk/client-s3');\n",
 		"nm/@esbuild/linux-arm64/package.json": `{"name": "@esbuild/linux-arm64"}`,
-		"nm/@esbuild/linux-arm64/bin/esbuild*": string(elfHeader(elf.EM_AARCH64)),
+		"nm/@esbuild/linux-arm64/bin/esbuild*": string(testenv.ELFHeader(elf.EM_AARCH64)),
 	})
 	l := &manifest.Layer{Name: "js", Runtimes: []string{rt}, Architectures: []string{"arm64"}, Files: []manifest.FileMap{{From: "nm", To: "nodejs/node_modules"}}}
 	a, err := buildLayer(t, dir, t.TempDir(), l, false)
@@ -200,7 +201,7 @@ func TestVerifyNodeNamesAreNeverOptions(t *testing.T) {
 	t.Parallel()
 	rt := localRuntime(t, "node")
 	dir := t.TempDir()
-	tree(t, dir, map[string]string{
+	testenv.Tree(t, dir, map[string]string{
 		"nm/--version/package.json": `{"name": "--version", "main": "index.js"}`,
 		"nm/--version/index.js":     "module.exports = 1;\n",
 		"nm/-p/package.json":        `{"name": "-p", "main": "index.js"}`,

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	kzip "github.com/klauspost/compress/zip"
 
+	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -121,7 +122,7 @@ func TestZipDirAttributeFileInALayer(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "odd.zip"), rawZip(t, oddZip), 0o644)
 	l := &manifest.Layer{Name: "odd", Runtimes: []string{"provided.al2023"}, Files: []manifest.FileMap{{From: "odd.zip", To: "lib", Archive: true}}}
 	a := mustBuild(t, dir, l, BuildOptions{})
-	heads, data, _ := readZip(t, a.Path)
+	heads, data, _ := testenv.ReadZip(t, a.Path)
 	if h := heads["lib/pkg/unixdir-data"]; h == nil || !h.Mode().IsRegular() || data["lib/pkg/unixdir-data"] != "hello unix" {
 		t.Fatalf("lib/pkg/unixdir-data is not the file: %v", h)
 	}
