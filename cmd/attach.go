@@ -11,6 +11,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/attach"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -144,13 +145,13 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 	if err != nil {
 		return err
 	}
-	var targets []layer.AttachTarget
+	var targets []attach.Target
 	for _, l := range layers {
 		regions, err := regionsFor(f, l, clients.Region())
 		if err != nil {
 			return err
 		}
-		t := layer.AttachTarget{Layer: l, Regions: regions, Version: opts.version, Lock: lock.Layers[l.Name], Artifact: arts[l.Name],
+		t := attach.Target{Layer: l, Regions: regions, Version: opts.version, Lock: lock.Layers[l.Name], Artifact: arts[l.Name],
 			Functions: l.Attach.Functions, Tags: l.Attach.Tags}
 		if len(opts.functions) > 0 || len(tags) > 0 {
 			t.Functions, t.Tags = opts.functions, maps.Clone(tags)
@@ -158,8 +159,8 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 		targets = append(targets, t)
 	}
 
-	report, err := layer.Attach(ctx, targets, layer.AttachOptions{
-		Lambda:         func(r string) layer.AttachAPI { return clients.Lambda(r) },
+	report, err := attach.Attach(ctx, targets, attach.Options{
+		Lambda:         func(r string) attach.API { return clients.Lambda(r) },
 		DryRun:         opts.dryRun,
 		Atomic:         opts.atomic,
 		PublishVersion: opts.publishVersion,
@@ -223,7 +224,7 @@ type attachedJSON struct {
 	Error    string   `json:"error"`
 }
 
-func attachJSON(report *layer.AttachReport) any {
+func attachJSON(report *attach.Report) any {
 	out := struct {
 		Functions []attachedJSON `json:"functions"`
 	}{Functions: []attachedJSON{}}
@@ -246,7 +247,7 @@ func nonNil(s []string) []string {
 
 // printAttached prints the report: the table (or JSON) on stdout, the
 // reasons on stderr.
-func printAttached(f *Factory, report *layer.AttachReport) error {
+func printAttached(f *Factory, report *attach.Report) error {
 	if f.Globals.JSON() {
 		return output.JSON(f.Out, attachJSON(report))
 	}

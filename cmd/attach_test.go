@@ -19,13 +19,14 @@ import (
 
 	"github.com/layerctl/layerctl/internal/fakelambda"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/attach"
 	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )
 
 // The keys of `attach --output json` are a contract with users' pipelines.
 func TestAttachJSON(t *testing.T) {
-	report := &layer.AttachReport{Functions: []layer.FunctionResult{
+	report := &attach.Report{Functions: []attach.FunctionResult{
 		{Function: "f", Region: "us-east-1", Status: layer.StatusAttached, From: []string{"arn:a:1"}, To: []string{"arn:a:2"}},
 		{Function: "g", Region: "us-east-1", Status: layer.StatusRefused, Err: errors.New("it would use 6 layers")},
 	}}
@@ -39,7 +40,7 @@ func TestAttachJSON(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
-	empty, _ := json.Marshal(attachJSON(&layer.AttachReport{}))
+	empty, _ := json.Marshal(attachJSON(&attach.Report{}))
 	if string(empty) != `{"functions":[]}` {
 		t.Errorf("no functions: %s", empty)
 	}

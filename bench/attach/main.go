@@ -41,7 +41,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/layerctl/layerctl/internal/fakelambda"
-	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/attach"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -237,8 +237,8 @@ func parallelWithWaiter(fake *fakelambda.Server, lc *lambda.Client) error {
 
 func library(lc *lambda.Client, poll time.Duration) error {
 	l := &manifest.Layer{Name: layerName, Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}}
-	report, err := layer.Attach(context.Background(), []layer.AttachTarget{{Layer: l, Regions: []string{"us-east-1"}, Version: 2}},
-		layer.AttachOptions{Lambda: func(string) layer.AttachAPI { return lc }, Concurrency: *concurrency, PollInterval: poll})
+	report, err := attach.Attach(context.Background(), []attach.Target{{Layer: l, Regions: []string{"us-east-1"}, Version: 2}},
+		attach.Options{Lambda: func(string) attach.API { return lc }, Concurrency: *concurrency, PollInterval: poll})
 	if err != nil {
 		return err
 	}

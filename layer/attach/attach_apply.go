@@ -1,4 +1,4 @@
-package layer
+package attach
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/layerctl/layerctl/internal/awsretry"
+	"github.com/layerctl/layerctl/layer"
 )
 
 // How often one function may be found changed by someone else, or busy,
@@ -30,7 +31,7 @@ func (r *attachRun) plan(ctx context.Context, j *attachJob) {
 		return // interrupted: left unplanned, reported skipped
 	}
 	if err != nil {
-		j.res.Status, j.res.Err = StatusFailed, err
+		j.res.Status, j.res.Err = layer.StatusFailed, err
 		return
 	}
 	j.cfg = cfg
@@ -43,12 +44,12 @@ func (r *attachRun) plan(ctx context.Context, j *attachJob) {
 	for _, w := range p.warnings {
 		r.logf(j, "warning: %s", w)
 	}
-	if r.opts.Alias != "" && (p.status == StatusWouldAttach || p.status == StatusUnchanged) {
+	if r.opts.Alias != "" && (p.status == layer.StatusWouldAttach || p.status == layer.StatusUnchanged) {
 		if _, err := r.alias(ctx, j); err != nil && ctx.Err() == nil {
-			j.res.Status, j.res.Err = StatusRefused, err
+			j.res.Status, j.res.Err = layer.StatusRefused, err
 		}
 	}
-	if j.res.Status == StatusRefused || j.res.Status == StatusFailed {
+	if j.res.Status == layer.StatusRefused || j.res.Status == layer.StatusFailed {
 		r.abort(j)
 	}
 }
@@ -59,7 +60,7 @@ func (r *attachRun) plan(ctx context.Context, j *attachJob) {
 // r.start has ended.
 func (r *attachRun) apply(ctx context.Context, j *attachJob) {
 	first := j.res.From
-	if j.res.Status == StatusUnchanged {
+	if j.res.Status == layer.StatusUnchanged {
 		// Nothing to update: read it afresh, so that the version published
 		// is the configuration as it is now.
 		j.cfg = nil
@@ -78,18 +79,18 @@ func (r *attachRun) apply(ctx context.Context, j *attachJob) {
 	}
 	j.res.To = res.to
 	switch res.plan.status {
-	case StatusUnchanged:
-		j.res.Status = StatusUnchanged
+	case layer.StatusUnchanged:
+		j.res.Status = layer.StatusUnchanged
 		if ours := ourLayers(j.wants); !slices.Equal(ours(first), ours(res.to)) {
 			// On the version now, but not when first read: a try whose
 			// answer was lost, or someone else, moved it. --atomic puts it
 			// back to how it was first read.
-			j.res.Status = StatusAttached
+			j.res.Status = layer.StatusAttached
 			j.updated, j.from, j.to = true, first, res.to
 		}
-	case StatusRefused, StatusSkipped:
+	case layer.StatusRefused, layer.StatusSkipped:
 		j.res.Status, j.res.Err = res.plan.status, errors.New(res.plan.reason)
-		if res.plan.status == StatusRefused {
+		if res.plan.status == layer.StatusRefused {
 			r.abort(j)
 		}
 		return
@@ -102,7 +103,7 @@ func (r *attachRun) apply(ctx context.Context, j *attachJob) {
 			}
 			return
 		}
-		j.res.Status = StatusAttached
+		j.res.Status = layer.StatusAttached
 	}
 	if r.opts.PublishVersion {
 		if r.start.Err() != nil {
@@ -132,7 +133,7 @@ func ourLayers(wants []*attachWant) func([]string) []string {
 
 // fail marks the function failed and, under --atomic, stops the run.
 func (r *attachRun) fail(j *attachJob, err error) {
-	j.res.Status, j.res.Err = StatusFailed, err
+	j.res.Status, j.res.Err = layer.StatusFailed, err
 	r.logf(j, "failed: %v", err)
 	r.abort(j)
 }
@@ -178,7 +179,7 @@ func (r *attachRun) converge(ctx context.Context, j *attachJob, plan func(fnConf
 		j.cfg = cfg
 		f := fnConfigOf(cfg)
 		p := plan(f)
-		if p.status != StatusWouldAttach {
+		if p.status != layer.StatusWouldAttach {
 			return converged{plan: p, to: f.arns(), cfg: cfg}, nil
 		}
 		if start != nil && start.Err() != nil {
@@ -355,15 +356,15 @@ func (r *attachRun) rollback(ctx context.Context, j *attachJob) {
 	switch {
 	case err != nil:
 		msg := fmt.Sprintf("putting it back failed, it is left on %s: %v", strings.Join(shortARNs(j.to), ", "), err)
-		if j.res.Status == StatusFailed {
+		if j.res.Status == layer.StatusFailed {
 			msg = j.res.Err.Error() + "; " + msg
 		}
-		j.res.Status, j.res.Err = StatusRollbackFailed, errors.New(msg)
+		j.res.Status, j.res.Err = layer.StatusRollbackFailed, errors.New(msg)
 		r.logf(j, "rollback failed: %v", j.res.Err)
-	case j.res.Status == StatusFailed:
+	case j.res.Status == layer.StatusFailed:
 		j.res.Err = fmt.Errorf("%w; its layers were put back", j.res.Err)
 	default:
-		j.res.Status = StatusRolledBack
+		j.res.Status = layer.StatusRolledBack
 		j.res.Err = nil
 		if j.res.Version != "" {
 			j.res.Err = fmt.Errorf("version %s stays published, unused", j.res.Version)
@@ -389,9 +390,9 @@ func (r *attachRun) revert(ctx context.Context, j *attachJob) error {
 	res, err := r.converge(ctx, j, func(f fnConfig) attachPlan {
 		to, changed := planRevert(f.arns(), j.from, j.to, j.wants)
 		if !changed {
-			return attachPlan{to: f.arns(), status: StatusUnchanged}
+			return attachPlan{to: f.arns(), status: layer.StatusUnchanged}
 		}
-		return attachPlan{to: to, status: StatusWouldAttach}
+		return attachPlan{to: to, status: layer.StatusWouldAttach}
 	}, nil)
 	if err != nil {
 		return err

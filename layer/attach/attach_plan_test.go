@@ -1,6 +1,7 @@
-package layer
+package attach
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/versions"
 )
 
@@ -59,29 +61,29 @@ func TestPlanAttach(t *testing.T) {
 		f      fnConfig
 		wants  []*attachWant
 		to     []string
-		status Status
+		status layer.Status
 		reason string // a part of it
 		warn   string
 	}{
-		{"only layer", fn("python3.12", "x86_64", "shared:3"), []*attachWant{want(false, shared4)}, arns("shared:4"), StatusWouldAttach, "", ""},
-		{"first of three", fn("python3.12", "x86_64", "shared:1", "a:1", "b:7"), []*attachWant{want(false, shared4)}, arns("shared:4", "a:1", "b:7"), StatusWouldAttach, "", ""},
-		{"middle of three", fn("python3.12", "arm64", "a:1", "shared:2", "b:7"), []*attachWant{want(false, shared4)}, arns("a:1", "shared:4", "b:7"), StatusWouldAttach, "", ""},
-		{"last of three", fn("python3.13", "x86_64", "a:1", "b:7", "shared:3"), []*attachWant{want(false, shared4)}, arns("a:1", "b:7", "shared:4"), StatusWouldAttach, "", ""},
-		{"a newer version is replaced too (rollback)", fn("python3.12", "x86_64", "a:1", "shared:9"), []*attachWant{want(false, shared4)}, arns("a:1", "shared:4"), StatusWouldAttach, "", ""},
-		{"already on it", fn("python3.12", "x86_64", "a:1", "shared:4"), []*attachWant{want(true, shared4)}, arns("a:1", "shared:4"), StatusUnchanged, "", ""},
-		{"named, appended", fn("python3.12", "x86_64", "a:1", "b:2"), []*attachWant{want(true, shared4)}, arns("a:1", "b:2", "shared:4"), StatusWouldAttach, "", ""},
-		{"named, no layers yet", fn("python3.12", "x86_64"), []*attachWant{want(true, shared4)}, arns("shared:4"), StatusWouldAttach, "", ""},
-		{"found by use, no longer uses it", fn("python3.12", "x86_64", "a:1"), []*attachWant{want(false, shared4)}, arns("a:1"), StatusSkipped, "no longer uses layer shared", ""},
-		{"a sixth layer", fn("python3.12", "x86_64", "a:1", "b:1", "c:1", "d:1", "e:1"), []*attachWant{want(true, shared4)}, arns("a:1", "b:1", "c:1", "d:1", "e:1", "shared:4"), StatusRefused, "it would use 6 layers; Lambda allows 5", ""},
-		{"five, replaced in place", fn("python3.12", "x86_64", "a:1", "b:1", "shared:3", "d:1", "e:1"), []*attachWant{want(true, shared4)}, arns("a:1", "b:1", "shared:4", "d:1", "e:1"), StatusWouldAttach, "", ""},
-		{"runtime", fn("nodejs22.x", "x86_64", "shared:3"), []*attachWant{want(false, shared4)}, arns("shared:4"), StatusRefused, "its runtime nodejs22.x is not among shared:4's compatible runtimes (python3.12, python3.13)", ""},
-		{"architecture", fn("python3.12", "arm64", "shared-x86_64:3"), []*attachWant{want(false, x86Half)}, arns("shared-x86_64:3"), StatusUnchanged, "", ""},
-		{"architecture refused", fn("python3.12", "arm64", "shared-x86_64:1"), []*attachWant{want(false, x86Half)}, arns("shared-x86_64:3"), StatusRefused, "its architecture arm64 is not among shared-x86_64:3's (x86_64)", ""},
-		{"container image", fnConfig{PackageType: "Image", Architectures: []string{"x86_64"}}, []*attachWant{want(true, shared4)}, nil, StatusRefused, "a container image function cannot use layers", ""},
-		{"over 250 MB, even at least", withSize(fn("python3.12", "x86_64", "a:1", "shared:3"), 0, 10*mb), []*attachWant{want(false, big)}, arns("a:1", "shared:4"), StatusRefused, "function and layers would be at least 251.0 MB unzipped; Lambda allows 250.0 MB", ""},
-		{"split layer: the half for the function", fn("python3.12", "arm64", "a:1", "shared-x86_64:1"), []*attachWant{{family: "shared", candidates: []*attachCandidate{armHalf, x86Half}}}, arns("a:1", "shared-arm64:2"), StatusWouldAttach, "", ""},
-		{"used twice", fn("python3.12", "x86_64", "shared:1", "shared:2"), []*attachWant{want(false, shared4)}, arns("shared:1", "shared:2"), StatusRefused, "uses layer shared 2 times (shared:1, shared:2)", ""},
-		{"near 250 MB: cannot be known", fn("python3.12", "x86_64", "shared:3"), []*attachWant{want(false, near)}, arns("shared:4"), StatusWouldAttach, "", "the exact total cannot be known"},
+		{"only layer", fn("python3.12", "x86_64", "shared:3"), []*attachWant{want(false, shared4)}, arns("shared:4"), layer.StatusWouldAttach, "", ""},
+		{"first of three", fn("python3.12", "x86_64", "shared:1", "a:1", "b:7"), []*attachWant{want(false, shared4)}, arns("shared:4", "a:1", "b:7"), layer.StatusWouldAttach, "", ""},
+		{"middle of three", fn("python3.12", "arm64", "a:1", "shared:2", "b:7"), []*attachWant{want(false, shared4)}, arns("a:1", "shared:4", "b:7"), layer.StatusWouldAttach, "", ""},
+		{"last of three", fn("python3.13", "x86_64", "a:1", "b:7", "shared:3"), []*attachWant{want(false, shared4)}, arns("a:1", "b:7", "shared:4"), layer.StatusWouldAttach, "", ""},
+		{"a newer version is replaced too (rollback)", fn("python3.12", "x86_64", "a:1", "shared:9"), []*attachWant{want(false, shared4)}, arns("a:1", "shared:4"), layer.StatusWouldAttach, "", ""},
+		{"already on it", fn("python3.12", "x86_64", "a:1", "shared:4"), []*attachWant{want(true, shared4)}, arns("a:1", "shared:4"), layer.StatusUnchanged, "", ""},
+		{"named, appended", fn("python3.12", "x86_64", "a:1", "b:2"), []*attachWant{want(true, shared4)}, arns("a:1", "b:2", "shared:4"), layer.StatusWouldAttach, "", ""},
+		{"named, no layers yet", fn("python3.12", "x86_64"), []*attachWant{want(true, shared4)}, arns("shared:4"), layer.StatusWouldAttach, "", ""},
+		{"found by use, no longer uses it", fn("python3.12", "x86_64", "a:1"), []*attachWant{want(false, shared4)}, arns("a:1"), layer.StatusSkipped, "no longer uses layer shared", ""},
+		{"a sixth layer", fn("python3.12", "x86_64", "a:1", "b:1", "c:1", "d:1", "e:1"), []*attachWant{want(true, shared4)}, arns("a:1", "b:1", "c:1", "d:1", "e:1", "shared:4"), layer.StatusRefused, "it would use 6 layers; Lambda allows 5", ""},
+		{"five, replaced in place", fn("python3.12", "x86_64", "a:1", "b:1", "shared:3", "d:1", "e:1"), []*attachWant{want(true, shared4)}, arns("a:1", "b:1", "shared:4", "d:1", "e:1"), layer.StatusWouldAttach, "", ""},
+		{"runtime", fn("nodejs22.x", "x86_64", "shared:3"), []*attachWant{want(false, shared4)}, arns("shared:4"), layer.StatusRefused, "its runtime nodejs22.x is not among shared:4's compatible runtimes (python3.12, python3.13)", ""},
+		{"architecture", fn("python3.12", "arm64", "shared-x86_64:3"), []*attachWant{want(false, x86Half)}, arns("shared-x86_64:3"), layer.StatusUnchanged, "", ""},
+		{"architecture refused", fn("python3.12", "arm64", "shared-x86_64:1"), []*attachWant{want(false, x86Half)}, arns("shared-x86_64:3"), layer.StatusRefused, "its architecture arm64 is not among shared-x86_64:3's (x86_64)", ""},
+		{"container image", fnConfig{PackageType: "Image", Architectures: []string{"x86_64"}}, []*attachWant{want(true, shared4)}, nil, layer.StatusRefused, "a container image function cannot use layers", ""},
+		{"over 250 MB, even at least", withSize(fn("python3.12", "x86_64", "a:1", "shared:3"), 0, 10*mb), []*attachWant{want(false, big)}, arns("a:1", "shared:4"), layer.StatusRefused, "function and layers would be at least 251.0 MB unzipped; Lambda allows 250.0 MB", ""},
+		{"split layer: the half for the function", fn("python3.12", "arm64", "a:1", "shared-x86_64:1"), []*attachWant{{family: "shared", candidates: []*attachCandidate{armHalf, x86Half}}}, arns("a:1", "shared-arm64:2"), layer.StatusWouldAttach, "", ""},
+		{"used twice", fn("python3.12", "x86_64", "shared:1", "shared:2"), []*attachWant{want(false, shared4)}, arns("shared:1", "shared:2"), layer.StatusRefused, "uses layer shared 2 times (shared:1, shared:2)", ""},
+		{"near 250 MB: cannot be known", fn("python3.12", "x86_64", "shared:3"), []*attachWant{want(false, near)}, arns("shared:4"), layer.StatusWouldAttach, "", "the exact total cannot be known"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,3 +130,5 @@ func TestPlanRevert(t *testing.T) {
 		})
 	}
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,4 +1,4 @@
-package layer
+package attach
 
 import (
 	"context"
@@ -12,20 +12,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 )
 
-// sentUpdates is an AttachAPI that records, for every
+// sentUpdates is an API that records, for every
 // UpdateFunctionConfiguration, when it was sent (past attach's pacing and
 // slots) and when its answer came.
 type sentUpdates struct {
-	AttachAPI
+	API
 	mu    sync.Mutex
 	calls [][2]time.Time
 }
 
 func (s *sentUpdates) UpdateFunctionConfiguration(ctx context.Context, in *lambda.UpdateFunctionConfigurationInput, opts ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
 	sent := time.Now()
-	out, err := s.AttachAPI.UpdateFunctionConfiguration(ctx, in, opts...)
+	out, err := s.API.UpdateFunctionConfiguration(ctx, in, opts...)
 	s.mu.Lock()
 	s.calls = append(s.calls, [2]time.Time{sent, time.Now()})
 	s.mu.Unlock()
@@ -56,9 +57,9 @@ func TestAttachInterruptStartsNoNewUpdate(t *testing.T) {
 	for i := range 120 {
 		e.fn(fmt.Sprintf("f%03d", i), e.a, e.v1)
 	}
-	sent := &sentUpdates{AttachAPI: testenv.LambdaAt(e.fake.URL, "us-east-1")}
+	sent := &sentUpdates{API: testenv.LambdaAt(e.fake.URL, "us-east-1")}
 	opts := e.options()
-	opts.Lambda = func(string) AttachAPI { return sent }
+	opts.Lambda = func(string) API { return sent }
 	opts.Concurrency, opts.Rate, opts.ReadRate = 10, 12, 80
 	opts.PollInterval = 100 * time.Millisecond
 
@@ -74,7 +75,7 @@ func TestAttachInterruptStartsNoNewUpdate(t *testing.T) {
 		cancel()
 		interrupted <- time.Now()
 	}()
-	r, err := Attach(ctx, []AttachTarget{e.target()}, opts)
+	r, err := Attach(ctx, []Target{e.target()}, opts)
 	at := <-interrupted
 	if !errors.Is(err, context.Canceled) || r == nil || !r.Interrupted {
 		t.Fatalf("err %v, report %v", err, r)
@@ -92,7 +93,7 @@ func TestAttachInterruptStartsNoNewUpdate(t *testing.T) {
 		t.Errorf("%d updates arrived after the interrupt, but only %d were in flight then: new ones were started", late, inFlight)
 	}
 
-	counts := map[Status]int{}
+	counts := map[layer.Status]int{}
 	for _, f := range r.Functions {
 		counts[f.Status]++
 		st := e.fake.FunctionState(f.Function)
@@ -100,12 +101,12 @@ func TestAttachInterruptStartsNoNewUpdate(t *testing.T) {
 			t.Errorf("%s left %s: its update was not waited for", f.Function, st.Status)
 		}
 		switch f.Status {
-		case StatusAttached:
+		case layer.StatusAttached:
 			if st.Updates != 1 {
 				t.Errorf("%s attached with %d updates", f.Function, st.Updates)
 			}
 			e.wantLayers(f.Function, e.a, e.v2)
-		case StatusSkipped:
+		case layer.StatusSkipped:
 			if st.Updates != 0 || f.Err == nil || !strings.HasPrefix(f.Err.Error(), "interrupted before it was changed") {
 				t.Errorf("%s skipped (%v) with %d updates", f.Function, f.Err, st.Updates)
 			}
@@ -114,7 +115,7 @@ func TestAttachInterruptStartsNoNewUpdate(t *testing.T) {
 			t.Errorf("%s: %s %v", f.Function, f.Status, f.Err)
 		}
 	}
-	if len(r.Functions) != 120 || counts[StatusAttached] == 0 || counts[StatusSkipped] == 0 {
+	if len(r.Functions) != 120 || counts[layer.StatusAttached] == 0 || counts[layer.StatusSkipped] == 0 {
 		t.Errorf("statuses %v", counts)
 	}
 }
@@ -140,7 +141,7 @@ func TestAttachInterruptPublishesNoVersion(t *testing.T) {
 		}
 		cancel()
 	}()
-	r, err := Attach(ctx, []AttachTarget{e.target()}, opts)
+	r, err := Attach(ctx, []Target{e.target()}, opts)
 	if !errors.Is(err, context.Canceled) || r == nil {
 		t.Fatalf("err %v, report %v", err, r)
 	}

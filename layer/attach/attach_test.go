@@ -1,4 +1,4 @@
-package layer
+package attach
 
 import (
 	"archive/zip"
@@ -13,7 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/internal/steptest"
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 )
 
 // motoFunctions creates functions in moto, which needs an IAM role for them.
@@ -91,17 +93,17 @@ func (m *motoFunctions) publishOther(name string) string {
 // with --publish-version --alias moves the alias.
 func TestAttachAgainstMoto(t *testing.T) {
 	ctx := context.Background()
-	pe := newPublishEnv(t, map[string]string{"src/pkg/__init__.py": "V = 1\n"})
-	pe.layer.Runtimes = []string{"python3.12", "python3.13"}
-	wantResults(t, pe.publish(false), "us-east-1 published 1")
-	v1 := pe.lock.Layers[pe.layer.Name].Regions["us-east-1"].ARN
-	testenv.Tree(t, pe.dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
-	wantResults(t, pe.publish(false), "us-east-1 published 2")
-	v2 := pe.lock.Layers[pe.layer.Name].Regions["us-east-1"].ARN
+	pe := steptest.NewPublishEnv(t, map[string]string{"src/pkg/__init__.py": "V = 1\n"})
+	pe.Layer.Runtimes = []string{"python3.12", "python3.13"}
+	steptest.WantResults(t, pe.Publish(), "us-east-1 published 1")
+	v1 := pe.Lock.Layers[pe.Layer.Name].Regions["us-east-1"].ARN
+	testenv.Tree(t, pe.Dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
+	steptest.WantResults(t, pe.Publish(), "us-east-1 published 2")
+	v2 := pe.Lock.Layers[pe.Layer.Name].Regions["us-east-1"].ARN
 
-	m := newMotoFunctions(t, pe.url)
+	m := newMotoFunctions(t, pe.URL)
 	a, b, c := m.publishOther(testenv.UniqueName("team-a")), m.publishOther(testenv.UniqueName("team-b")), m.publishOther(testenv.UniqueName("team-c"))
-	fn := func(s string) string { return pe.layer.Name + "-" + s }
+	fn := func(s string) string { return pe.Layer.Name + "-" + s }
 	cases := map[string][2][]string{ // before, after
 		fn("alone"):  {{v1}, {v2}},
 		fn("before"): {{a, v1}, {a, v2}},
@@ -116,9 +118,9 @@ func TestAttachAgainstMoto(t *testing.T) {
 	}
 
 	var log syncBuffer
-	opts := AttachOptions{Lambda: func(r string) AttachAPI { return testenv.LambdaAt(pe.url, r) }, Log: &log}
-	target := AttachTarget{Layer: pe.layer, Regions: []string{"us-east-1"}, Lock: pe.lock.Layers[pe.layer.Name]}
-	report, err := Attach(ctx, []AttachTarget{target}, opts)
+	opts := Options{Lambda: func(r string) API { return testenv.LambdaAt(pe.URL, r) }, Log: &log}
+	target := Target{Layer: pe.Layer, Regions: []string{"us-east-1"}, Lock: pe.Lock.Layers[pe.Layer.Name]}
+	report, err := Attach(ctx, []Target{target}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,11 +152,11 @@ func TestAttachAgainstMoto(t *testing.T) {
 	}
 	target.Version, target.Functions = 1, []string{alias}
 	opts.PublishVersion, opts.Alias = true, "live"
-	report, err = Attach(ctx, []AttachTarget{target}, opts)
+	report, err = Attach(ctx, []Target{target}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := report.Functions[0]; r.Status != StatusAttached || r.Version == "" || r.Version == aws.ToString(pv.Version) || r.AliasFrom != aws.ToString(pv.Version) {
+	if r := report.Functions[0]; r.Status != layer.StatusAttached || r.Version == "" || r.Version == aws.ToString(pv.Version) || r.AliasFrom != aws.ToString(pv.Version) {
 		t.Fatalf("%+v\nlog:\n%s", r, log.String())
 	}
 	if d := cmp.Diff([]string{a, b, v1, c}, m.layers(alias)); d != "" {
@@ -179,28 +181,28 @@ func TestAttachAgainstMoto(t *testing.T) {
 // Without a lock entry, the version is the newest holding the content's
 // digest (publish's lookup, reused).
 func TestAttachFindsTheVersionByDigest(t *testing.T) {
-	pe := newPublishEnv(t, map[string]string{"src/pkg/__init__.py": "V = 1\n"})
-	wantResults(t, pe.publish(false), "us-east-1 published 1")
-	v1 := pe.lock.Layers[pe.layer.Name].Regions["us-east-1"].ARN
-	m := newMotoFunctions(t, pe.url)
-	m.create(pe.layer.Name + "-fn")
-	art := mustBuild(t, pe.dir, pe.layer, BuildOptions{OutDir: filepath.Join(pe.dir, "dist")})
-	target := AttachTarget{Layer: pe.layer, Regions: []string{"us-east-1"}, Artifact: art, Functions: []string{pe.layer.Name + "-fn"}}
-	report, err := Attach(context.Background(), []AttachTarget{target}, AttachOptions{Lambda: func(r string) AttachAPI { return testenv.LambdaAt(pe.url, r) }})
+	pe := steptest.NewPublishEnv(t, map[string]string{"src/pkg/__init__.py": "V = 1\n"})
+	steptest.WantResults(t, pe.Publish(), "us-east-1 published 1")
+	v1 := pe.Lock.Layers[pe.Layer.Name].Regions["us-east-1"].ARN
+	m := newMotoFunctions(t, pe.URL)
+	m.create(pe.Layer.Name + "-fn")
+	art := steptest.MustBuild(t, pe.Dir, pe.Layer, layer.BuildOptions{OutDir: filepath.Join(pe.Dir, "dist")})
+	target := Target{Layer: pe.Layer, Regions: []string{"us-east-1"}, Artifact: art, Functions: []string{pe.Layer.Name + "-fn"}}
+	report, err := Attach(context.Background(), []Target{target}, Options{Lambda: func(r string) API { return testenv.LambdaAt(pe.URL, r) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := statuses(report)[pe.layer.Name+"-fn"]; s != "attached" {
+	if s := statuses(report)[pe.Layer.Name+"-fn"]; s != "attached" {
 		t.Fatal(s)
 	}
-	if d := cmp.Diff([]string{v1}, m.layers(pe.layer.Name+"-fn")); d != "" {
+	if d := cmp.Diff([]string{v1}, m.layers(pe.Layer.Name+"-fn")); d != "" {
 		t.Error(d)
 	}
 
 	// New content, not published: nothing to attach, nothing changed.
-	testenv.Tree(t, pe.dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
-	target.Artifact = mustBuild(t, pe.dir, pe.layer, BuildOptions{OutDir: filepath.Join(pe.dir, "dist")})
-	_, err = Attach(context.Background(), []AttachTarget{target}, AttachOptions{Lambda: func(r string) AttachAPI { return testenv.LambdaAt(pe.url, r) }})
+	testenv.Tree(t, pe.Dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
+	target.Artifact = steptest.MustBuild(t, pe.Dir, pe.Layer, layer.BuildOptions{OutDir: filepath.Join(pe.Dir, "dist")})
+	_, err = Attach(context.Background(), []Target{target}, Options{Lambda: func(r string) API { return testenv.LambdaAt(pe.URL, r) }})
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("holds its content (sha256 "+target.Artifact.SHA256[:12]+"): run layerctl publish first")) {
 		t.Fatalf("error %v", err)
 	}

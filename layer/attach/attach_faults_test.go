@@ -1,4 +1,4 @@
-package layer
+package attach
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/fakelambda"
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -79,13 +80,13 @@ func (e *attachEnv) fn(name string, layers ...string) {
 	e.fake.PutFunction(fakelambda.Function{Name: name, Runtime: "python3.12", Layers: layers, Env: map[string]string{"OWNER": name}})
 }
 
-func (e *attachEnv) target() AttachTarget {
-	return AttachTarget{Layer: testenv.PyLayer("shared"), Regions: []string{"us-east-1"}, Lock: e.lock}
+func (e *attachEnv) target() Target {
+	return Target{Layer: testenv.PyLayer("shared"), Regions: []string{"us-east-1"}, Lock: e.lock}
 }
 
-func (e *attachEnv) options() AttachOptions {
-	return AttachOptions{
-		Lambda:       func(string) AttachAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
+func (e *attachEnv) options() Options {
+	return Options{
+		Lambda:       func(string) API { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
 		Concurrency:  4,
 		PollInterval: 10 * time.Millisecond,
 		RetryBase:    2 * time.Millisecond,
@@ -93,9 +94,9 @@ func (e *attachEnv) options() AttachOptions {
 	}
 }
 
-func (e *attachEnv) attach(ctx context.Context, t AttachTarget, opts AttachOptions) *AttachReport {
+func (e *attachEnv) attach(ctx context.Context, t Target, opts Options) *Report {
 	e.t.Helper()
-	report, err := Attach(ctx, []AttachTarget{t}, opts)
+	report, err := Attach(ctx, []Target{t}, opts)
 	if err != nil {
 		e.t.Fatalf("attach: %v\nlog:\n%s", err, e.log.String())
 	}
@@ -103,7 +104,7 @@ func (e *attachEnv) attach(ctx context.Context, t AttachTarget, opts AttachOptio
 }
 
 // statuses is "function status" per function, with the reason if any.
-func statuses(r *AttachReport) map[string]string {
+func statuses(r *Report) map[string]string {
 	out := map[string]string{}
 	for _, f := range r.Functions {
 		out[f.Function] = string(f.Status)
@@ -192,7 +193,7 @@ func TestAttachTargets(t *testing.T) {
 	tg := e.target()
 	tg.Functions = []string{"named-without", "arn:aws:lambda:us-east-1:123456789012:function:named-with", "missing"}
 	tg.Tags = map[string]string{"team": "payments", "env": "prod"}
-	r, err := Attach(context.Background(), []AttachTarget{tg}, e.options())
+	r, err := Attach(context.Background(), []Target{tg}, e.options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,8 +217,8 @@ func TestAttachTargets(t *testing.T) {
 
 	// A function ARN in another region is refused, not looked for here.
 	tg.Functions, tg.Tags = []string{"arn:aws:lambda:eu-west-1:123456789012:function:x"}, nil
-	r, err = Attach(context.Background(), []AttachTarget{tg}, e.options())
-	if err != nil || r.Functions[0].Status != StatusRefused || !strings.Contains(r.Functions[0].Err.Error(), "it is in eu-west-1, where layer shared is not attached") {
+	r, err = Attach(context.Background(), []Target{tg}, e.options())
+	if err != nil || r.Functions[0].Status != layer.StatusRefused || !strings.Contains(r.Functions[0].Err.Error(), "it is in eu-west-1, where layer shared is not attached") {
 		t.Fatalf("%+v %v", r, err)
 	}
 }
@@ -284,7 +285,7 @@ func TestAttachRollbackToAnOlderVersion(t *testing.T) {
 	e.wantLayers("f", e.a, e.v1, e.b)
 
 	tg.Version = 7
-	if _, err := Attach(context.Background(), []AttachTarget{tg}, e.options()); err == nil || !strings.Contains(err.Error(), `layer "shared" has no version 7 in us-east-1`) {
+	if _, err := Attach(context.Background(), []Target{tg}, e.options()); err == nil || !strings.Contains(err.Error(), `layer "shared" has no version 7 in us-east-1`) {
 		t.Fatalf("error %v", err)
 	}
 }
@@ -497,10 +498,10 @@ func TestAttachAtomicPutsEveryFunctionBack(t *testing.T) {
 	for _, f := range r.Functions {
 		switch {
 		case f.Function == "f5":
-			if f.Status != StatusFailed || !strings.Contains(f.Err.Error(), "InsufficientRolePermissions") || !strings.Contains(f.Err.Error(), "its layers were put back") {
+			if f.Status != layer.StatusFailed || !strings.Contains(f.Err.Error(), "InsufficientRolePermissions") || !strings.Contains(f.Err.Error(), "its layers were put back") {
 				t.Errorf("f5: %s %v", f.Status, f.Err)
 			}
-		case f.Status != StatusRolledBack && f.Status != StatusSkipped:
+		case f.Status != layer.StatusRolledBack && f.Status != layer.StatusSkipped:
 			t.Errorf("%s: %s %v", f.Function, f.Status, f.Err)
 		}
 		e.wantLayers(f.Function, before[f.Function]...)
@@ -549,11 +550,11 @@ func TestAttachInterrupted(t *testing.T) {
 			}()
 			opts := e.options()
 			opts.Concurrency, opts.Atomic = 2, atomic
-			r, err := Attach(ctx, []AttachTarget{e.target()}, opts)
+			r, err := Attach(ctx, []Target{e.target()}, opts)
 			if !errors.Is(err, context.Canceled) || r == nil || !r.Interrupted {
 				t.Fatalf("err %v, report %+v", err, r)
 			}
-			counts := map[Status]int{}
+			counts := map[layer.Status]int{}
 			for _, f := range r.Functions {
 				counts[f.Status]++
 				st := e.fake.FunctionState(f.Function)
@@ -561,18 +562,18 @@ func TestAttachInterrupted(t *testing.T) {
 					t.Errorf("%s left %s", f.Function, st.Status)
 				}
 				switch f.Status {
-				case StatusAttached:
+				case layer.StatusAttached:
 					e.wantLayers(f.Function, e.a, e.v2, e.b)
-				case StatusSkipped, StatusRolledBack:
+				case layer.StatusSkipped, layer.StatusRolledBack:
 					e.wantLayers(f.Function, e.a, e.v1, e.b)
 				default:
 					t.Errorf("%s: %s %v", f.Function, f.Status, f.Err)
 				}
 			}
-			if len(r.Functions) != 30 || counts[StatusSkipped] == 0 {
+			if len(r.Functions) != 30 || counts[layer.StatusSkipped] == 0 {
 				t.Errorf("statuses %v", counts)
 			}
-			if atomic && counts[StatusRolledBack] < 5 || !atomic && counts[StatusAttached] < 5 {
+			if atomic && counts[layer.StatusRolledBack] < 5 || !atomic && counts[layer.StatusAttached] < 5 {
 				t.Errorf("statuses %v: the updates sent were not all seen through", counts)
 			}
 			if !strings.Contains(err.Error(), "interrupted: ") {
@@ -665,9 +666,9 @@ func TestAttachInEveryRegion(t *testing.T) {
 		t.Fatal(err)
 	}
 	lock := &manifest.LockLayer{SHA256: sha, CodeSHA256: v.CodeSHA256, Regions: map[string]*manifest.LockRegion{"us-east-1": {ARN: eastNew, Version: 2}}}
-	tg := AttachTarget{Layer: testenv.PyLayer("shared"), Regions: []string{"us-east-1", "eu-west-1"}, Lock: lock}
-	opts := AttachOptions{Lambda: func(region string) AttachAPI { return testenv.LambdaAt(fakes[region].URL, region) }, PollInterval: 5 * time.Millisecond}
-	r, err := Attach(ctx, []AttachTarget{tg}, opts)
+	tg := Target{Layer: testenv.PyLayer("shared"), Regions: []string{"us-east-1", "eu-west-1"}, Lock: lock}
+	opts := Options{Lambda: func(region string) API { return testenv.LambdaAt(fakes[region].URL, region) }, PollInterval: 5 * time.Millisecond}
+	r, err := Attach(ctx, []Target{tg}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -691,7 +692,7 @@ func TestAttachInEveryRegion(t *testing.T) {
 	fakes["ap-south-1"] = fakelambda.New()
 	t.Cleanup(fakes["ap-south-1"].Close)
 	reads := fakes["us-east-1"].Calls("GetFunction")
-	_, err = Attach(ctx, []AttachTarget{tg}, opts)
+	_, err = Attach(ctx, []Target{tg}, opts)
 	if err == nil || !strings.Contains(err.Error(), `no version of layer "shared" in ap-south-1 holds its content (sha256 cdcdcdcdcdcd): run layerctl publish first`) {
 		t.Fatalf("error %v", err)
 	}

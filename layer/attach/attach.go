@@ -1,4 +1,4 @@
-package layer
+package attach
 
 import (
 	"cmp"
@@ -15,19 +15,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/manifest"
 )
 
-// AttachTarget is one manifest layer to attach, in its regions.
-type AttachTarget struct {
+// Target is one manifest layer to attach, in its regions.
+type Target struct {
 	Layer   *manifest.Layer
 	Regions []string
 	// Version is the version to attach (a rollback: --version N); 0 means the
 	// version holding the layer's content: the lock's, else the newest one
-	// carrying Lock's or Artifact's digest.
+	// carrying Lock's or layer.Artifact's digest.
 	Version  int64
 	Lock     *manifest.LockLayer // the lock's record of the layer; nil when it has none
-	Artifact *Artifact           // the built content, used when Lock is nil
+	Artifact *layer.Artifact     // the built content, used when Lock is nil
 	// Functions (names or ARNs) and functions carrying every one of Tags are
 	// the targets. With neither, the targets are the functions already using
 	// some version of the layer.
@@ -35,9 +36,9 @@ type AttachTarget struct {
 	Tags      map[string]string
 }
 
-// AttachOptions are the clients and knobs of an attach run.
-type AttachOptions struct {
-	Lambda         func(region string) AttachAPI
+// Options are the clients and knobs of an attach run.
+type Options struct {
+	Lambda         func(region string) API
 	DryRun         bool   // read and plan; change nothing
 	Atomic         bool   // if any function fails, put every changed one back
 	PublishVersion bool   // publish a function version after the update
@@ -64,7 +65,7 @@ type AttachOptions struct {
 type FunctionResult struct {
 	Function string
 	Region   string
-	Status   Status
+	Status   layer.Status
 	From     []string // its Layers before
 	To       []string // its Layers after (planned, for would-attach and refused)
 	Err      error    // why refused, failed, skipped or not put back
@@ -73,8 +74,8 @@ type FunctionResult struct {
 	Version, AliasFrom string
 }
 
-// AttachReport is every function attach looked at, by region then name.
-type AttachReport struct {
+// Report is every function attach looked at, by region then name.
+type Report struct {
 	Functions   []FunctionResult
 	Interrupted bool // stopped midway: functions not yet changed were left alone
 	RolledBack  bool // --atomic put the changed functions back
@@ -82,11 +83,11 @@ type AttachReport struct {
 
 // Problems counts the functions that did not end as asked: refused, failed,
 // rolled back or not put back.
-func (r *AttachReport) Problems() int {
+func (r *Report) Problems() int {
 	n := 0
 	for _, f := range r.Functions {
 		switch f.Status {
-		case StatusRefused, StatusFailed, StatusRolledBack, StatusRollbackFailed:
+		case layer.StatusRefused, layer.StatusFailed, layer.StatusRolledBack, layer.StatusRollbackFailed:
 			n++
 		}
 	}
@@ -106,7 +107,7 @@ var errStopped = errors.New("stopped")
 // the whole run before any change (a version that cannot be found, a
 // listing that fails) or an interrupt; what happened to each function is in
 // the report.
-func Attach(ctx context.Context, targets []AttachTarget, opts AttachOptions) (*AttachReport, error) {
+func Attach(ctx context.Context, targets []Target, opts Options) (*Report, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 10
 	}
@@ -132,7 +133,7 @@ func Attach(ctx context.Context, targets []AttachTarget, opts AttachOptions) (*A
 	return report, err
 }
 
-func (r *attachRun) run(ctx context.Context, targets []AttachTarget) (*AttachReport, error) {
+func (r *attachRun) run(ctx context.Context, targets []Target) (*Report, error) {
 	opts := r.opts
 	cands, err := r.resolveAll(ctx, targets)
 	if err != nil {
@@ -142,7 +143,7 @@ func (r *attachRun) run(ctx context.Context, targets []AttachTarget) (*AttachRep
 	if err != nil {
 		return nil, err
 	}
-	report := &AttachReport{}
+	report := &Report{}
 	unplanned := func(j *attachJob) bool { return j.res.Status == "" }
 	interrupted := func() bool { return ctx.Err() != nil || r.crashed() != nil }
 
@@ -167,7 +168,7 @@ func (r *attachRun) run(ctx context.Context, targets []AttachTarget) (*AttachRep
 		if opts.DryRun {
 			return r.finish(report, jobs), nil
 		}
-		if bad := countStatus(jobs, StatusRefused, StatusFailed); bad > 0 {
+		if bad := countStatus(jobs, layer.StatusRefused, layer.StatusFailed); bad > 0 {
 			r.skipPlanned(jobs, fmt.Sprintf("not changed: --atomic, and %d function(s) refused or failed while planning", bad))
 			return r.finish(report, jobs), nil
 		}
@@ -197,7 +198,7 @@ func (r *attachRun) run(ctx context.Context, targets []AttachTarget) (*AttachRep
 
 // attachRun is one Attach call's shared state.
 type attachRun struct {
-	opts    AttachOptions
+	opts    Options
 	limiter *callLimiter
 	aborted atomic.Bool // --atomic: a function failed, start no more updates
 	// start ends when no more updates may start: the interrupt, or
@@ -287,16 +288,16 @@ func (r *attachRun) crashedOn(j *attachJob, err error) {
 	}
 	r.mu.Unlock()
 	r.stopStarting()
-	j.res.Status, j.res.Err = StatusFailed, err
+	j.res.Status, j.res.Err = layer.StatusFailed, err
 	r.abort(j)
 }
 
 // needsApply selects the functions the apply phase works on.
 func (r *attachRun) needsApply(j *attachJob) bool {
 	switch j.res.Status {
-	case StatusWouldAttach:
+	case layer.StatusWouldAttach:
 		return true
-	case StatusUnchanged:
+	case layer.StatusUnchanged:
 		// Already on the version, but its alias may have been left behind.
 		return r.opts.PublishVersion
 	}
@@ -320,10 +321,10 @@ func (r *attachRun) skipUnfinished(jobs []*attachJob, why string) {
 		switch j.res.Status {
 		case "":
 			// Never read: its Layers as listed, if it was found by listing.
-			j.res.Status, j.res.Err = StatusSkipped, errors.New(why+" (not read)")
+			j.res.Status, j.res.Err = layer.StatusSkipped, errors.New(why+" (not read)")
 			j.res.From, j.res.To = j.listed, j.listed
-		case StatusWouldAttach:
-			j.res.Status, j.res.Err = StatusSkipped, errors.New(why)
+		case layer.StatusWouldAttach:
+			j.res.Status, j.res.Err = layer.StatusSkipped, errors.New(why)
 			j.res.To = j.res.From
 		}
 	}
@@ -332,14 +333,14 @@ func (r *attachRun) skipUnfinished(jobs []*attachJob, why string) {
 // skipPlanned marks the functions planned but never changed skipped.
 func (r *attachRun) skipPlanned(jobs []*attachJob, why string) {
 	for _, j := range jobs {
-		if j.res.Status == StatusWouldAttach {
-			j.res.Status, j.res.Err = StatusSkipped, errors.New(why)
+		if j.res.Status == layer.StatusWouldAttach {
+			j.res.Status, j.res.Err = layer.StatusSkipped, errors.New(why)
 			j.res.To = j.res.From
 		}
 	}
 }
 
-func countStatus(jobs []*attachJob, statuses ...Status) int {
+func countStatus(jobs []*attachJob, statuses ...layer.Status) int {
 	n := 0
 	for _, j := range jobs {
 		if slices.Contains(statuses, j.res.Status) {
@@ -350,7 +351,7 @@ func countStatus(jobs []*attachJob, statuses ...Status) int {
 }
 
 // finish fills the report from the jobs, by region then function.
-func (r *attachRun) finish(report *AttachReport, jobs []*attachJob) *AttachReport {
+func (r *attachRun) finish(report *Report, jobs []*attachJob) *Report {
 	report.Functions = report.Functions[:0]
 	for _, j := range jobs {
 		res := j.res
@@ -370,9 +371,9 @@ func (r *attachRun) finish(report *AttachReport, jobs []*attachJob) *AttachRepor
 }
 
 // summary counts the report's functions by status, e.g. "3 attached, 2 skipped".
-func summary(report *AttachReport) string {
-	counts := map[Status]int{}
-	var order []Status
+func summary(report *Report) string {
+	counts := map[layer.Status]int{}
+	var order []layer.Status
 	for _, f := range report.Functions {
 		if counts[f.Status] == 0 {
 			order = append(order, f.Status)
@@ -391,4 +392,4 @@ func summary(report *AttachReport) string {
 }
 
 // Summary is a one-line count of the report's functions by status.
-func (r *AttachReport) Summary() string { return summary(r) }
+func (r *Report) Summary() string { return summary(r) }

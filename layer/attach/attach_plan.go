@@ -1,4 +1,4 @@
-package layer
+package attach
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/layer/versions"
 )
@@ -74,9 +75,9 @@ func (f fnConfig) arch() string {
 
 // attachPlan is what to do to one function.
 type attachPlan struct {
-	to       []string // the new Layers list
-	status   Status   // StatusWouldAttach, StatusUnchanged, StatusRefused or StatusSkipped
-	reason   string   // why refused or skipped
+	to       []string     // the new Layers list
+	status   layer.Status // layer.StatusWouldAttach, layer.StatusUnchanged, layer.StatusRefused or layer.StatusSkipped
+	reason   string       // why refused or skipped
 	warnings []string
 }
 
@@ -87,7 +88,7 @@ type attachPlan struct {
 // refuse or what would break the function.
 func planAttach(f fnConfig, wants []*attachWant) attachPlan {
 	if f.PackageType == string(types.PackageTypeImage) {
-		return attachPlan{status: StatusRefused, reason: "a container image function cannot use layers: put the layer's content in its image"}
+		return attachPlan{status: layer.StatusRefused, reason: "a container image function cannot use layers: put the layer's content in its image"}
 	}
 	cur := f.arns()
 	to := slices.Clone(cur)
@@ -119,10 +120,10 @@ func planAttach(f fnConfig, wants []*attachWant) attachPlan {
 		chosen = append(chosen, c)
 	}
 	if len(refusals) == 0 && len(chosen) == 0 {
-		return attachPlan{to: cur, status: StatusSkipped, reason: "no longer uses layer " + strings.Join(unused, ", ")}
+		return attachPlan{to: cur, status: layer.StatusSkipped, reason: "no longer uses layer " + strings.Join(unused, ", ")}
 	}
 	if len(refusals) == 0 && slices.Equal(to, cur) {
-		return attachPlan{to: to, status: StatusUnchanged}
+		return attachPlan{to: to, status: layer.StatusUnchanged}
 	}
 
 	if len(to) > lambdafacts.MaxLayersPerFunction {
@@ -146,9 +147,9 @@ func planAttach(f fnConfig, wants []*attachWant) attachPlan {
 		warnings = append(warnings, fmt.Sprintf("function and layers will be at least %s unzipped, near Lambda's %s; the exact total cannot be known (the function's code and other layers are counted at their zipped size), so Lambda may still refuse", output.Bytes(total), output.Bytes(lambdafacts.MaxUnzipped)))
 	}
 	if len(refusals) > 0 {
-		return attachPlan{to: to, status: StatusRefused, reason: strings.Join(refusals, "; ")}
+		return attachPlan{to: to, status: layer.StatusRefused, reason: strings.Join(refusals, "; ")}
 	}
-	return attachPlan{to: to, status: StatusWouldAttach, warnings: warnings}
+	return attachPlan{to: to, status: layer.StatusWouldAttach, warnings: warnings}
 }
 
 // unzippedAtLeast is a lower bound of the function's unzipped total with

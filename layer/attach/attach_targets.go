@@ -1,4 +1,4 @@
-package layer
+package attach
 
 import (
 	"cmp"
@@ -16,19 +16,20 @@ import (
 
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/versions"
 )
 
 // family is the layer's name in the manifest: both halves of a split layer
 // share it, and a function uses one or the other.
-func family(t *AttachTarget) string { return cmp.Or(t.Layer.SplitFrom, t.Layer.Name) }
+func family(t *Target) string { return cmp.Or(t.Layer.SplitFrom, t.Layer.Name) }
 
 // candidates holds, per region and layer family, the versions to attach.
 type candidates map[string]map[string][]*attachCandidate
 
 // resolveAll finds the version each target attaches in each of its regions,
 // all at once. Any failure stops the run before anything changed.
-func (r *attachRun) resolveAll(ctx context.Context, targets []AttachTarget) (candidates, error) {
+func (r *attachRun) resolveAll(ctx context.Context, targets []Target) (candidates, error) {
 	out := candidates{}
 	var mu sync.Mutex
 	var errs []error
@@ -73,7 +74,7 @@ func (r *attachRun) resolveAll(ctx context.Context, targets []AttachTarget) (can
 // resolve finds the version of t to attach in region: --version N, else
 // the lock's version for the region, else the newest version holding the
 // content's digest.
-func (r *attachRun) resolve(ctx context.Context, t *AttachTarget, region string) (*attachCandidate, error) {
+func (r *attachRun) resolve(ctx context.Context, t *Target, region string) (*attachCandidate, error) {
 	api, name := r.api(region), t.Layer.Name
 	fail := func(err error) (*attachCandidate, error) {
 		return nil, fmt.Errorf("layer %q in %s: %w", name, region, awsretry.Explain(err, region, attachNeeds))
@@ -137,7 +138,7 @@ func (r *attachRun) resolve(ctx context.Context, t *AttachTarget, region string)
 
 // discover finds the target functions in every region and what each
 // should use. A function named by ARN is looked for in its own region only.
-func (r *attachRun) discover(ctx context.Context, targets []AttachTarget, cands candidates) ([]*attachJob, error) {
+func (r *attachRun) discover(ctx context.Context, targets []Target, cands candidates) ([]*attachJob, error) {
 	jobs := map[[2]string]*attachJob{}
 	listed := map[[2]string][]string{}
 	add := func(region, name, id, fam string, explicit bool) *attachJob {
@@ -164,13 +165,13 @@ func (r *attachRun) discover(ctx context.Context, targets []AttachTarget, cands 
 		for _, fn := range t.Functions {
 			if name, region := splitFunctionARN(fn); region != "" && !slices.Contains(t.Regions, region) {
 				j := add(region, name, fn, family(&t), true)
-				j.res.Status = StatusRefused
+				j.res.Status = layer.StatusRefused
 				j.res.Err = fmt.Errorf("it is in %s, where layer %s is not attached (its regions: %s); add the region or pass --region", region, t.Layer.Name, strings.Join(t.Regions, ", "))
 			}
 		}
 	}
 	for _, region := range slices.Sorted(maps.Keys(regions)) {
-		var here []*AttachTarget
+		var here []*Target
 		listAll, needTags := false, false
 		for i := range targets {
 			if t := &targets[i]; slices.Contains(t.Regions, region) {

@@ -1,4 +1,4 @@
-package layer
+package attach
 
 import (
 	"context"
@@ -26,14 +26,14 @@ type FunctionsAPI interface {
 	UpdateAlias(context.Context, *lambda.UpdateAliasInput, ...func(*lambda.Options)) (*lambda.UpdateAliasOutput, error)
 }
 
-// AttachAPI is what attach calls: the layer versions it attaches, and the
+// API is what attach calls: the layer versions it attaches, and the
 // functions it attaches them to.
-type AttachAPI interface {
+type API interface {
 	versions.API
 	FunctionsAPI
 }
 
-var _ AttachAPI = (*lambda.Client)(nil)
+var _ API = (*lambda.Client)(nil)
 
 // callLimiter bounds the AWS calls of one attach run: never more than
 // cap(sem) in flight, whichever function or region they are for, and, when
@@ -193,13 +193,13 @@ func (l *callLimiter) waitPause(ctx context.Context) error {
 // noRetry turns the SDK's retries off for one call: callLimiter retries.
 func noRetry(o *lambda.Options) { o.RetryMaxAttempts = 1 }
 
-// limitedAPI is an AttachAPI whose every call goes through a callLimiter.
+// limitedAPI is an API whose every call goes through a callLimiter.
 type limitedAPI struct {
-	api AttachAPI
+	api API
 	l   *callLimiter
 }
 
-var _ AttachAPI = limitedAPI{}
+var _ API = limitedAPI{}
 
 func (c limitedAPI) ListLayerVersions(ctx context.Context, in *lambda.ListLayerVersionsInput, opts ...func(*lambda.Options)) (*lambda.ListLayerVersionsOutput, error) {
 	return call(ctx, c.l, c.l.other, func(ctx context.Context) (*lambda.ListLayerVersionsOutput, error) {

@@ -1,0 +1,88 @@
+// Package steptest runs the real earlier steps for the tests of a later
+// one: builds a layer, publishes it to moto. Only tests import it, and only
+// tests of packages the steps it runs do not import (attach, cmd).
+package steptest
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// Build builds l from dir with opts (a temporary output folder and
+// DefaultModified unless set).
+func Build(t testing.TB, dir string, l *manifest.Layer, opts layer.BuildOptions) (*layer.Artifact, error) {
+	t.Helper()
+	if opts.OutDir == "" {
+		opts.OutDir = filepath.Join(t.TempDir(), "dist")
+	}
+	if opts.Modified.IsZero() {
+		opts.Modified = layer.DefaultModified
+	}
+	return layer.Build(context.Background(), &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}, l, opts)
+}
+
+// MustBuild is Build, failing the test on an error.
+func MustBuild(t testing.TB, dir string, l *manifest.Layer, opts layer.BuildOptions) *layer.Artifact {
+	t.Helper()
+	a, err := Build(t, dir, l, opts)
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	return a
+}
+
+// PublishEnv is a layer's sources and a lock, published to moto.
+type PublishEnv struct {
+	T     testing.TB
+	URL   string
+	Dir   string
+	Layer *manifest.Layer
+	Lock  *manifest.Lock
+}
+
+// NewPublishEnv writes files (see testenv.Tree) as the sources of a python
+// layer mapping src to python/, published to us-east-1 of moto.
+func NewPublishEnv(t testing.TB, files map[string]string) *PublishEnv {
+	e := &PublishEnv{T: t, URL: testenv.MotoURL(t), Dir: t.TempDir()}
+	testenv.Tree(t, e.Dir, files)
+	e.Layer = testenv.PyLayer(testenv.UniqueName("pub"), manifest.FileMap{From: "src", To: "python"})
+	e.Layer.Regions = []string{"us-east-1"}
+	e.Lock = &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{}}
+	return e
+}
+
+// Publish builds the layer and publishes it, recording it in the lock.
+func (e *PublishEnv) Publish() []layer.PublishResult {
+	e.T.Helper()
+	art := MustBuild(e.T, e.Dir, e.Layer, layer.BuildOptions{OutDir: filepath.Join(e.Dir, "dist")})
+	targets := []layer.PublishTarget{{Layer: e.Layer, Artifact: art, Regions: e.Layer.Regions}}
+	res := layer.Publish(context.Background(), targets, e.Lock, layer.PublishOptions{
+		Lambda: func(r string) layer.LambdaAPI { return testenv.LambdaAt(e.URL, r) },
+		S3:     func(r string) layer.S3API { return testenv.S3At(e.URL, r) },
+	})
+	layer.Record(e.Lock, targets, res)
+	return res
+}
+
+// WantResults checks publish's results, as "REGION STATUS VERSION" each.
+func WantResults(t testing.TB, got []layer.PublishResult, want ...string) {
+	t.Helper()
+	var s []string
+	for _, r := range got {
+		if r.Err != nil {
+			t.Errorf("%s %s: %v", r.Layer, r.Region, r.Err)
+		}
+		v, _ := json.Marshal(r.Version)
+		s = append(s, r.Region+" "+string(r.Status)+" "+string(v))
+	}
+	if strings.Join(s, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("results %v, want %v", s, want)
+	}
+}

@@ -1,0 +1,10 @@
+// Package attach repoints functions at a layer's version: it finds the
+// target functions (by name, by tag, or every function using the layer),
+// plans each change (only this layer's ARN replaced, refusing what would
+// break or what Lambda would refuse), and applies it with the function's
+// RevisionId, waiting out updates in progress, pacing its calls under
+// Lambda's request quotas, and putting every function back with --atomic.
+//
+// It imports the shared types (layer), versions, manifest and
+// internal/awsretry, internal/crash; of the steps, only build's.
+package attach
