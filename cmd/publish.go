@@ -11,6 +11,7 @@ import (
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
+	"github.com/layerctl/layerctl/layer/publish"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -89,18 +90,18 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if err != nil {
 		return err
 	}
-	var targets []layer.PublishTarget
+	var targets []publish.Target
 	for i, l := range layers {
 		regions, err := regionsFor(f, l, clients.Region())
 		if err != nil {
 			return err
 		}
-		targets = append(targets, layer.PublishTarget{Layer: l, Artifact: arts[i], Regions: regions})
+		targets = append(targets, publish.Target{Layer: l, Artifact: arts[i], Regions: regions})
 	}
 
-	po := layer.PublishOptions{
-		Lambda:      func(r string) layer.LambdaAPI { return clients.Lambda(r) },
-		S3:          func(r string) layer.S3API { return clients.S3(r) },
+	po := publish.Options{
+		Lambda:      func(r string) publish.LambdaAPI { return clients.Lambda(r) },
+		S3:          func(r string) publish.S3API { return clients.S3(r) },
 		DryRun:      opts.dryRun,
 		Concurrency: opts.concurrency,
 		Log:         f.Err,
@@ -108,9 +109,9 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if f.ErrIsTerminal {
 		po.Progress = f.Err
 	}
-	var results []layer.PublishResult
+	var results []publish.Result
 	if opts.dryRun {
-		results = layer.Publish(ctx, targets, lock, po)
+		results = publish.Publish(ctx, targets, lock, po)
 	} else {
 		if results, err = publishInTurn(c, f, m.LockPath(), targets, po); err != nil {
 			return err
@@ -135,7 +136,7 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 // its turn with the lock file: runs at once in one checkout wait for each
 // other, so the second finds the first's version (unchanged, not published
 // twice) and adds its entries to what the first wrote.
-func publishInTurn(c *cobra.Command, f *Factory, lockPath string, targets []layer.PublishTarget, po layer.PublishOptions) ([]layer.PublishResult, error) {
+func publishInTurn(c *cobra.Command, f *Factory, lockPath string, targets []publish.Target, po publish.Options) ([]publish.Result, error) {
 	release, err := manifest.HoldLock(c.Context(), lockPath, func(pid int) {
 		who := ""
 		if pid > 0 {
@@ -156,8 +157,8 @@ func publishInTurn(c *cobra.Command, f *Factory, lockPath string, targets []laye
 	if err != nil {
 		return nil, err
 	}
-	results := layer.Publish(c.Context(), targets, lock, po)
-	changed, notes := layer.Record(lock, targets, results)
+	results := publish.Publish(c.Context(), targets, lock, po)
+	changed, notes := publish.Record(lock, targets, results)
 	for _, n := range notes {
 		fmt.Fprintf(f.Err, "note: %s\n", n)
 	}
@@ -233,7 +234,7 @@ type publishedJSON struct {
 	CodeSHA256 string `json:"code_sha256"`
 }
 
-func printPublished(f *Factory, results []layer.PublishResult) error {
+func printPublished(f *Factory, results []publish.Result) error {
 	if f.Globals.JSON() {
 		out := struct {
 			Published []publishedJSON `json:"published"`
@@ -259,7 +260,7 @@ func printPublished(f *Factory, results []layer.PublishResult) error {
 }
 
 // githubOutputs hands the results to GitHub Actions when run there.
-func githubOutputs(f *Factory, results []layer.PublishResult) error {
+func githubOutputs(f *Factory, results []publish.Result) error {
 	rows := make([]output.PublishRow, len(results))
 	for i, r := range results {
 		rows[i] = output.PublishRow{Layer: r.Layer, Region: r.Region, Version: r.Version, Status: string(r.Status), ARN: r.ARN}

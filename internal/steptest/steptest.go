@@ -12,6 +12,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/publish"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -59,20 +60,20 @@ func NewPublishEnv(t testing.TB, files map[string]string) *PublishEnv {
 }
 
 // Publish builds the layer and publishes it, recording it in the lock.
-func (e *PublishEnv) Publish() []layer.PublishResult {
+func (e *PublishEnv) Publish() []publish.Result {
 	e.T.Helper()
 	art := MustBuild(e.T, e.Dir, e.Layer, layer.BuildOptions{OutDir: filepath.Join(e.Dir, "dist")})
-	targets := []layer.PublishTarget{{Layer: e.Layer, Artifact: art, Regions: e.Layer.Regions}}
-	res := layer.Publish(context.Background(), targets, e.Lock, layer.PublishOptions{
-		Lambda: func(r string) layer.LambdaAPI { return testenv.LambdaAt(e.URL, r) },
-		S3:     func(r string) layer.S3API { return testenv.S3At(e.URL, r) },
+	targets := []publish.Target{{Layer: e.Layer, Artifact: art, Regions: e.Layer.Regions}}
+	res := publish.Publish(context.Background(), targets, e.Lock, publish.Options{
+		Lambda: func(r string) publish.LambdaAPI { return testenv.LambdaAt(e.URL, r) },
+		S3:     func(r string) publish.S3API { return testenv.S3At(e.URL, r) },
 	})
-	layer.Record(e.Lock, targets, res)
+	publish.Record(e.Lock, targets, res)
 	return res
 }
 
 // WantResults checks publish's results, as "REGION STATUS VERSION" each.
-func WantResults(t testing.TB, got []layer.PublishResult, want ...string) {
+func WantResults(t testing.TB, got []publish.Result, want ...string) {
 	t.Helper()
 	var s []string
 	for _, r := range got {

@@ -1,4 +1,4 @@
-package layer
+package publish
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerctl/layerctl/layer"
 )
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
@@ -47,7 +49,7 @@ func TestUnproven(t *testing.T) {
 	zip := []byte("PK a small layer")
 	path := filepath.Join(t.TempDir(), "layer.zip")
 	os.WriteFile(path, zip, 0o644)
-	p := &regionPublisher{t: &PublishTarget{Artifact: &Artifact{Path: path, SHA256: hex.EncodeToString(sum(zip)), CodeSHA256: b64(sum(zip)), Size: int64(len(zip))}}}
+	p := &regionPublisher{t: &Target{Artifact: &layer.Artifact{Path: path, SHA256: hex.EncodeToString(sum(zip)), CodeSHA256: b64(sum(zip)), Size: int64(len(zip))}}}
 	composite := b64(sum(sum(zip))) // one part
 	for _, tc := range []struct {
 		name, sum string

@@ -1,4 +1,4 @@
-package layer
+package publish
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/fakelambda"
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -34,11 +35,11 @@ func newFaultEnv(t *testing.T) *faultEnv {
 
 func (e *faultEnv) content(s string) { testenv.Tree(e.t, e.dir, map[string]string{"src/m.py": s}) }
 
-func (e *faultEnv) publish() PublishResult {
+func (e *faultEnv) publish() Result {
 	e.t.Helper()
-	art := mustBuild(e.t, e.dir, e.layer, BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
-	targets := []PublishTarget{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1"}}}
-	res := Publish(context.Background(), targets, e.lock, PublishOptions{
+	art := mustBuildForPublish(e.t, e.dir, e.layer, layer.BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	targets := []Target{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1"}}}
+	res := Publish(context.Background(), targets, e.lock, Options{
 		Lambda: func(string) LambdaAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
 		Log:    &e.log,
 		Sleep:  func(context.Context, time.Duration) error { return nil },
@@ -47,7 +48,7 @@ func (e *faultEnv) publish() PublishResult {
 	return res[0]
 }
 
-func (e *faultEnv) want(r PublishResult, status Status, version int64) {
+func (e *faultEnv) want(r Result, status layer.Status, version int64) {
 	e.t.Helper()
 	if r.Err != nil || r.Status != status || r.Version != version {
 		e.t.Fatalf("got %s %d (%v), want %s %d\nlog:\n%s", r.Status, r.Version, r.Err, status, version, e.log.String())
@@ -75,7 +76,7 @@ func TestPublishThroughFaults(t *testing.T) {
 			for op, fs := range tc.inject {
 				e.fake.Inject(op, fs...)
 			}
-			e.want(e.publish(), StatusPublished, 1)
+			e.want(e.publish(), layer.StatusPublished, 1)
 			if vs := e.fake.Versions("faulty"); len(vs) != 1 {
 				t.Fatalf("versions %v: published twice", vs)
 			}
@@ -85,7 +86,7 @@ func TestPublishThroughFaults(t *testing.T) {
 				}
 			}
 			// And the next run sees it unchanged.
-			e.want(e.publish(), StatusUnchanged, 1)
+			e.want(e.publish(), layer.StatusUnchanged, 1)
 		})
 	}
 }
@@ -96,7 +97,7 @@ func TestPublishGivesUp(t *testing.T) {
 		e.fake.Inject("PublishLayerVersion", fakelambda.ServerError())
 	}
 	r := e.publish()
-	if r.Status != StatusFailed || r.Err == nil || !strings.Contains(r.Err.Error(), fmt.Sprintf("gave up after %d attempts", publishAttempts)) {
+	if r.Status != layer.StatusFailed || r.Err == nil || !strings.Contains(r.Err.Error(), fmt.Sprintf("gave up after %d attempts", publishAttempts)) {
 		t.Fatalf("got %s: %v", r.Status, r.Err)
 	}
 	if len(e.fake.Versions("faulty")) != 0 || e.lock.Layers["faulty"] != nil {
@@ -119,16 +120,16 @@ func TestPublishAccessDenied(t *testing.T) {
 func TestPublishFindsOldVersionAcrossPages(t *testing.T) {
 	e := newFaultEnv(t)
 	e.fake.PageSize = 2
-	e.want(e.publish(), StatusPublished, 1)
+	e.want(e.publish(), layer.StatusPublished, 1)
 	for i := 1; i <= 4; i++ {
 		e.content(fmt.Sprintf("v = %d\n", i))
-		e.want(e.publish(), StatusPublished, int64(i+1))
+		e.want(e.publish(), layer.StatusPublished, int64(i+1))
 	}
 	// Back to the first content, with the lock lost: version 1 is on the
 	// last page of ListLayerVersions.
 	e.content("v = 0\n")
 	e.lock = &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{}}
-	e.want(e.publish(), StatusUnchanged, 1)
+	e.want(e.publish(), layer.StatusUnchanged, 1)
 	if n := e.fake.Calls("ListLayerVersions"); n < 3 {
 		t.Errorf("ListLayerVersions called %d times: the paginator did not page", n)
 	}
@@ -136,13 +137,13 @@ func TestPublishFindsOldVersionAcrossPages(t *testing.T) {
 
 func TestPublishRegionNamedTwiceOnce(t *testing.T) {
 	e := newFaultEnv(t)
-	art := mustBuild(t, e.dir, e.layer, BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
-	targets := []PublishTarget{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1", "us-east-1"}}}
-	res := Publish(context.Background(), targets, e.lock, PublishOptions{
+	art := mustBuildForPublish(t, e.dir, e.layer, layer.BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	targets := []Target{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1", "us-east-1"}}}
+	res := Publish(context.Background(), targets, e.lock, Options{
 		Lambda: func(string) LambdaAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
 		Log:    &e.log,
 	})
-	if len(res) != 1 || res[0].Status != StatusPublished || res[0].Err != nil {
+	if len(res) != 1 || res[0].Status != layer.StatusPublished || res[0].Err != nil {
 		t.Fatalf("results %+v", res)
 	}
 	if n := e.fake.Calls("PublishLayerVersion"); n != 1 {
@@ -168,7 +169,7 @@ func TestPublishDeletesAVersionItDidNotMean(t *testing.T) {
 			e.fake.AlterUploads(1)
 			e.fake.Inject("DeleteLayerVersion", tc.faults...)
 			r := e.publish()
-			if r.Status != StatusFailed || r.Err == nil || !strings.Contains(r.Err.Error(), "Lambda reports CodeSha256") || !strings.Contains(r.Err.Error(), tc.want) {
+			if r.Status != layer.StatusFailed || r.Err == nil || !strings.Contains(r.Err.Error(), "Lambda reports CodeSha256") || !strings.Contains(r.Err.Error(), tc.want) {
 				t.Fatalf("got %s: %v", r.Status, r.Err)
 			}
 			if vs := e.fake.Versions("faulty"); len(vs) != tc.left {
@@ -178,7 +179,7 @@ func TestPublishDeletesAVersionItDidNotMean(t *testing.T) {
 				t.Error("a wrong version was recorded in the lock")
 			}
 			// Not altered this time: published as the next number.
-			e.want(e.publish(), StatusPublished, 2)
+			e.want(e.publish(), layer.StatusPublished, 2)
 		})
 	}
 }

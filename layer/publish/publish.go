@@ -1,4 +1,4 @@
-package layer
+package publish
 
 import (
 	"context"
@@ -16,19 +16,20 @@ import (
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )
 
-// PublishTarget is one layer to publish, with its artifact and regions.
-type PublishTarget struct {
+// Target is one layer to publish, with its artifact and regions.
+type Target struct {
 	Layer    *manifest.Layer
-	Artifact *Artifact
+	Artifact *layer.Artifact
 	Regions  []string
 }
 
-// PublishOptions are the clients and knobs of a publish run.
-type PublishOptions struct {
+// Options are the clients and knobs of a publish run.
+type Options struct {
 	Lambda      func(region string) LambdaAPI
 	S3          func(region string) S3API
 	DryRun      bool
@@ -42,13 +43,13 @@ type PublishOptions struct {
 	InlineLimit int64
 }
 
-// PublishResult is the outcome in one region.
-type PublishResult struct {
+// Result is the outcome in one region.
+type Result struct {
 	Layer      string
 	Region     string
 	Version    int64
 	ARN        string
-	Status     Status
+	Status     layer.Status
 	CodeSHA256 string
 	Err        error
 }
@@ -60,7 +61,7 @@ const publishAttempts = 5
 // concurrently, and never publishes content that a version already holds:
 // a version is found by the digest tag in its description and confirmed by
 // its CodeSha256. Results come back in target and region order.
-func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, opts PublishOptions) []PublishResult {
+func Publish(ctx context.Context, targets []Target, lock *manifest.Lock, opts Options) []Result {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
 	}
@@ -70,9 +71,9 @@ func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, 
 	if opts.Sleep == nil {
 		opts.Sleep = awsretry.Sleep
 	}
-	var results []PublishResult
+	var results []Result
 	type job struct {
-		t      *PublishTarget
+		t      *Target
 		region string
 		i      int
 	}
@@ -83,7 +84,7 @@ func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, 
 				continue // one region, one publisher: two would race for one version
 			}
 			jobs = append(jobs, job{&targets[ti], r, len(results)})
-			results = append(results, PublishResult{Layer: targets[ti].Layer.Name, Region: r, CodeSHA256: targets[ti].Artifact.CodeSHA256})
+			results = append(results, Result{Layer: targets[ti].Layer.Name, Region: r, CodeSHA256: targets[ti].Artifact.CodeSHA256})
 		}
 	}
 	sem := make(chan struct{}, opts.Concurrency)
@@ -105,7 +106,7 @@ func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, 
 			res := &results[j.i]
 			v, status, err := p.run(ctx)
 			if err != nil {
-				res.Status, res.Err = StatusFailed, fmt.Errorf("publishing layer %q in %s: %w", j.t.Layer.Name, j.region, awsretry.Explain(err, j.region, publishNeeds))
+				res.Status, res.Err = layer.StatusFailed, fmt.Errorf("publishing layer %q in %s: %w", j.t.Layer.Name, j.region, awsretry.Explain(err, j.region, publishNeeds))
 				return
 			}
 			if v != nil {
@@ -120,7 +121,7 @@ func Publish(ctx context.Context, targets []PublishTarget, lock *manifest.Lock, 
 
 // lockRegion returns the lock's entries for the target's content, if the
 // lock records that very content.
-func lockRegion(lock *manifest.Lock, t *PublishTarget) map[string]*manifest.LockRegion {
+func lockRegion(lock *manifest.Lock, t *Target) map[string]*manifest.LockRegion {
 	if lock == nil {
 		return nil
 	}
@@ -137,15 +138,15 @@ type foundVersion struct {
 
 // regionPublisher publishes one layer in one region.
 type regionPublisher struct {
-	opts   PublishOptions
-	t      *PublishTarget
+	opts   Options
+	t      *Target
 	region string
 	lc     LambdaAPI
 	logf   func(string, ...any)
 	lock   map[string]*manifest.LockRegion
 }
 
-func (p *regionPublisher) run(ctx context.Context) (*foundVersion, Status, error) {
+func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status, error) {
 	name, art := p.t.Layer.Name, p.t.Artifact
 	v, err := p.find(ctx)
 	if err != nil {
@@ -156,7 +157,7 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, Status, error
 		if err := p.share(ctx, v); err != nil {
 			return nil, "", err
 		}
-		return v, StatusUnchanged, nil
+		return v, layer.StatusUnchanged, nil
 	}
 
 	content, err := p.content(ctx)
@@ -165,7 +166,7 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, Status, error
 	}
 	if p.opts.DryRun {
 		p.logf("%s %s: would publish %s (%s)", name, p.region, art.SHA256[:12], output.Bytes(art.Size))
-		return nil, StatusWouldPublish, nil
+		return nil, layer.StatusWouldPublish, nil
 	}
 	desc := strings.TrimSpace(p.t.Layer.Description + manifest.DigestTag(art.SHA256))
 	in := &lambda.PublishLayerVersionInput{
@@ -186,7 +187,7 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, Status, error
 	if err := p.share(ctx, v); err != nil {
 		return v, "", err
 	}
-	return v, StatusPublished, nil
+	return v, layer.StatusPublished, nil
 }
 
 // publish calls PublishLayerVersion without the SDK's own retries: it is not

@@ -1,4 +1,4 @@
-package layer
+package publish
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -44,11 +45,11 @@ func newPublishEnv(t *testing.T, files map[string]string) *publishEnv {
 	return e
 }
 
-func (e *publishEnv) publish(dryRun bool) []PublishResult {
+func (e *publishEnv) publish(dryRun bool) []Result {
 	e.t.Helper()
-	art := mustBuild(e.t, e.dir, e.layer, BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
-	targets := []PublishTarget{{Layer: e.layer, Artifact: art, Regions: e.layer.Regions}}
-	res := Publish(context.Background(), targets, e.lock, PublishOptions{
+	art := mustBuildForPublish(e.t, e.dir, e.layer, layer.BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	targets := []Target{{Layer: e.layer, Artifact: art, Regions: e.layer.Regions}}
+	res := Publish(context.Background(), targets, e.lock, Options{
 		Lambda: func(r string) LambdaAPI {
 			var c LambdaAPI = testenv.LambdaAt(e.url, r)
 			if e.lambdaWrap != nil {
@@ -85,7 +86,7 @@ func (e *publishEnv) versions(region string) []int64 {
 	return vs
 }
 
-func wantResults(t *testing.T, got []PublishResult, want ...string) {
+func wantResults(t *testing.T, got []Result, want ...string) {
 	t.Helper()
 	var s []string
 	for _, r := range got {

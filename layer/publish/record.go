@@ -1,9 +1,10 @@
-package layer
+package publish
 
 import (
 	"fmt"
 	"slices"
 
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -12,16 +13,16 @@ import (
 // that content. A region that failed is left as it was when the content is
 // the one the lock already records; when the content changed, regions that
 // still hold older content are dropped from the lock, and said so.
-func Record(lock *manifest.Lock, targets []PublishTarget, results []PublishResult) (changed bool, notes []string) {
-	byLayer := map[string][]PublishResult{}
+func Record(lock *manifest.Lock, targets []Target, results []Result) (changed bool, notes []string) {
+	byLayer := map[string][]Result{}
 	for _, r := range results {
 		byLayer[r.Layer] = append(byLayer[r.Layer], r)
 	}
 	for _, t := range targets {
 		name, art := t.Layer.Name, t.Artifact
-		var ok []PublishResult
+		var ok []Result
 		for _, r := range byLayer[name] {
-			if r.Status == StatusPublished || r.Status == StatusUnchanged {
+			if r.Status == layer.StatusPublished || r.Status == layer.StatusUnchanged {
 				ok = append(ok, r)
 			}
 		}
@@ -33,7 +34,7 @@ func Record(lock *manifest.Lock, targets []PublishTarget, results []PublishResul
 			if ll != nil {
 				var stale []string
 				for region := range ll.Regions {
-					if !slices.ContainsFunc(ok, func(r PublishResult) bool { return r.Region == region }) {
+					if !slices.ContainsFunc(ok, func(r Result) bool { return r.Region == region }) {
 						stale = append(stale, region)
 					}
 				}

@@ -1,4 +1,4 @@
-package layer
+package publish
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -24,7 +25,7 @@ import (
 type s3Env struct {
 	*publishEnv
 	bucket string
-	art    *Artifact // what publish will build: builds are deterministic
+	art    *layer.Artifact // what publish will build: builds are deterministic
 }
 
 func newS3Env(t *testing.T, versioned bool) *s3Env {
@@ -43,7 +44,7 @@ func newS3Env(t *testing.T, versioned bool) *s3Env {
 		}
 	}
 	e.layer.S3 = manifest.S3{Bucket: e.bucket, Prefix: "layers/"}
-	e.art = mustBuild(t, e.dir, e.layer, BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	e.art = mustBuildForPublish(t, e.dir, e.layer, layer.BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
 	return e
 }
 
@@ -211,7 +212,7 @@ func TestPublishDeletesAVersionThatHoldsOtherBytes(t *testing.T) {
 	e.s3wrap = func(c S3API) S3API { return &racingS3{S3API: c, put: func() { e.plant(nil) }} }
 
 	res := e.publish(false)
-	if res[0].Status != StatusFailed || res[0].Err == nil {
+	if res[0].Status != layer.StatusFailed || res[0].Err == nil {
 		t.Fatalf("got %s %d, want failed:\n%s", res[0].Status, res[0].Version, e.log.String())
 	}
 	for _, want := range []string{"Lambda reports CodeSha256", "but the ZIP's is " + e.art.CodeSHA256, "version 1 was deleted, nothing was published"} {

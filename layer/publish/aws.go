@@ -1,4 +1,4 @@
-package layer
+package publish
 
 import (
 	"context"

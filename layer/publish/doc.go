@@ -1,0 +1,8 @@
+// Package publish makes a layer's content a layer version in each region
+// it is published to: only where no version holds that content yet (found
+// by its digest), inline or through S3 (with proof of the object's bytes),
+// shared as the manifest says, and recorded in layerctl.lock.
+//
+// It imports the shared types (layer), versions, manifest and the internal
+// AWS helpers; of the steps, only build's.
+package publish
