@@ -17,7 +17,7 @@ const maxDiffLines = 10
 // sameContent checks that every architecture got the same entries, so
 // that one ZIP can serve them all; otherwise it says what differs and how
 // to split the layer.
-func sameContent(ctx context.Context, l *manifest.Layer, archs []string, perArch [][]entry) error {
+func sameContent(ctx context.Context, l *manifest.Layer, archs []string, perArch [][]Entry) error {
 	var lines []string
 	for i := 1; i < len(archs); i++ {
 		diff, err := entryDifference(ctx, perArch[0], perArch[i], archs[0], archs[i])
@@ -48,12 +48,12 @@ func sameContent(ctx context.Context, l *manifest.Layer, archs []string, perArch
 
 // entryDifference lists, for messages, how two entry lists differ. Files
 // read from the same place are equal without reading them.
-func entryDifference(ctx context.Context, a, b []entry, nameA, nameB string) ([]string, error) {
-	byA := map[string]*entry{}
+func entryDifference(ctx context.Context, a, b []Entry, nameA, nameB string) ([]string, error) {
+	byA := map[string]*Entry{}
 	for i := range a {
 		byA[a[i].name] = &a[i]
 	}
-	byB := map[string]*entry{}
+	byB := map[string]*Entry{}
 	for i := range b {
 		byB[b[i].name] = &b[i]
 	}
@@ -86,7 +86,7 @@ func entryDifference(ctx context.Context, a, b []entry, nameA, nameB string) ([]
 	return out, nil
 }
 
-func sameEntry(memo *hashMemo, a, b *entry) (bool, error) {
+func sameEntry(memo *hashMemo, a, b *Entry) (bool, error) {
 	if a.kind != b.kind || a.exec != b.exec || a.target != b.target {
 		return false, nil
 	}
@@ -107,7 +107,7 @@ func sameEntry(memo *hashMemo, a, b *entry) (bool, error) {
 	return sa == sb, nil
 }
 
-func describeEntryShort(e *entry) string {
+func describeEntryShort(e *Entry) string {
 	switch e.kind {
 	case kindSymlink:
 		return "symlink to " + e.target
@@ -119,7 +119,7 @@ func describeEntryShort(e *entry) string {
 
 // treeDifference lists the paths that differ between two folders.
 func treeDifference(ctx context.Context, dirA, dirB string) ([]string, error) {
-	list := func(dir string) ([]entry, error) {
+	list := func(dir string) ([]Entry, error) {
 		byName, err := listSources("", []source{{path: dir, label: dir}}, nil, "")
 		if err != nil {
 			return nil, err

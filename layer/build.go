@@ -153,7 +153,7 @@ type plan struct {
 	absOut  string // the output folder, symlinks followed: never read
 
 	pythonExe, pipVersion string          // learned by the fingerprint, used by pip
-	listed                map[int][]entry // files entries as the fingerprint listed them
+	listed                map[int][]Entry // files entries as the fingerprint listed them
 }
 
 // archDependent reports whether the layer's content may differ between
@@ -186,7 +186,7 @@ func (p *plan) build(ctx context.Context) (a *Artifact, written map[string][32]b
 	}
 
 	// Each architecture's content, made in parallel.
-	entries := make([][]entry, len(archs))
+	entries := make([][]Entry, len(archs))
 	errs := make([]error, len(archs))
 	var wg sync.WaitGroup
 	for i, arch := range archs {
@@ -219,9 +219,9 @@ func (p *plan) build(ctx context.Context) (a *Artifact, written map[string][32]b
 // content lists the layer's entries for arch: files entries as the
 // fingerprint listed them (read in place), unpacked archives, and what the
 // package tools install.
-func (p *plan) content(ctx context.Context, work *workDir, arch string, archives map[int]string) ([]entry, error) {
+func (p *plan) content(ctx context.Context, work *workDir, arch string, archives map[int]string) ([]Entry, error) {
 	l := p.l
-	byName := map[string]*entry{}
+	byName := map[string]*Entry{}
 	var srcs []source
 	for i, fm := range l.Files {
 		if fm.Architecture != "" && fm.Architecture != arch {
@@ -247,7 +247,7 @@ func (p *plan) content(ctx context.Context, work *workDir, arch string, archives
 		return nil, err
 	}
 	for _, e := range sortedEntries(more) {
-		if err := merge(l.Name, byName, []entry{e}); err != nil {
+		if err := merge(l.Name, byName, []Entry{e}); err != nil {
 			return nil, err
 		}
 	}
@@ -355,7 +355,7 @@ func (p *plan) unpackArchives(ctx context.Context, work *workDir) (map[int]strin
 }
 
 // writeArtifact checks the entries and writes them as the layer's ZIP.
-func (p *plan) writeArtifact(ctx context.Context, entries []entry) (*Artifact, map[string][32]byte, error) {
+func (p *plan) writeArtifact(ctx context.Context, entries []Entry) (*Artifact, map[string][32]byte, error) {
 	l, opts := p.l, p.opts
 	var unzipped int64
 	var files []layoutFile

@@ -20,7 +20,7 @@ import (
 // hashed, stops the build with what happened, never a bare open error nor
 // a ZIP without it.
 func TestChangedBetweenListingAndReading(t *testing.T) {
-	list := func(t *testing.T) (string, []entry) {
+	list := func(t *testing.T) (string, []Entry) {
 		dir := t.TempDir()
 		testenv.Tree(t, dir, map[string]string{"src/a.py": "a", "src/pkg/b.py": strings.Repeat("b", 3000)})
 		entries, err := collect("l", []source{{path: filepath.Join(dir, "src"), to: "python", label: "src"}}, nil, "")
@@ -32,36 +32,36 @@ func TestChangedBetweenListingAndReading(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(dir string)
-		read   func(entries []entry) error
+		read   func(entries []Entry) error
 		want   string
 	}{
 		{"deleted before compressing", func(dir string) { os.Remove(filepath.Join(dir, "src/pkg/b.py")) },
-			func(entries []entry) error {
+			func(entries []Entry) error {
 				_, err := writeZip(context.Background(), io.Discard, entries, DefaultModified, 2)
 				return err
 			},
 			"src/pkg/b.py vanished while the layer was being read: rebuild when nothing writes to the sources"},
 		{"folder emptied before compressing", func(dir string) { os.RemoveAll(filepath.Join(dir, "src/pkg")) },
-			func(entries []entry) error {
+			func(entries []Entry) error {
 				_, err := writeZip(context.Background(), io.Discard, entries, DefaultModified, 2)
 				return err
 			},
 			"src/pkg/b.py vanished while the layer was being read"},
 		{"cut short before compressing", func(dir string) { os.Truncate(filepath.Join(dir, "src/pkg/b.py"), 10) },
-			func(entries []entry) error {
+			func(entries []Entry) error {
 				_, err := writeZip(context.Background(), io.Discard, entries, DefaultModified, 2)
 				return err
 			},
 			"src/pkg/b.py changed while the layer was being read: rebuild when nothing writes to the sources"},
 		{"grown before compressing", func(dir string) {
 			os.WriteFile(filepath.Join(dir, "src/pkg/b.py"), []byte(strings.Repeat("b", 4000)), 0o644)
-		}, func(entries []entry) error {
+		}, func(entries []Entry) error {
 			_, err := writeZip(context.Background(), io.Discard, entries, DefaultModified, 2)
 			return err
 		},
 			"src/pkg/b.py changed while the layer was being read"},
 		{"deleted before hashing", func(dir string) { os.Remove(filepath.Join(dir, "src/pkg/b.py")) },
-			func(entries []entry) error {
+			func(entries []Entry) error {
 				_, err := newHashMemo("", true).sumEntries(context.Background(), entries)
 				return err
 			},

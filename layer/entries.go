@@ -26,8 +26,8 @@ const (
 	kindSymlink
 )
 
-// entry is one member of the layer ZIP, read from where it lies on disk.
-type entry struct {
+// Entry is one member of the layer ZIP, read from where it lies on disk.
+type Entry struct {
 	name   string // slash path inside the ZIP; directories end with "/"
 	kind   entryKind
 	src    string // file on disk (files only)
@@ -85,7 +85,7 @@ func absPath(baseDir, p string) string {
 // collect lists every entry of the layer from its sources, sorted by name,
 // reading them in place (no staging copy). The folder skip (the output
 // folder) is never read, even when a source contains it.
-func collect(layer string, srcs []source, excludes []string, skip string) ([]entry, error) {
+func collect(layer string, srcs []source, excludes []string, skip string) ([]Entry, error) {
 	byName, err := listSources(layer, srcs, excludes, skip)
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func collect(layer string, srcs []source, excludes []string, skip string) ([]ent
 }
 
 // merge adds listed entries to byName, refusing a name two sources claim.
-func merge(layer string, byName map[string]*entry, listed []entry) error {
+func merge(layer string, byName map[string]*Entry, listed []Entry) error {
 	for i := range listed {
 		e := listed[i]
 		if prev, ok := byName[e.name]; ok {
@@ -107,7 +107,7 @@ func merge(layer string, byName map[string]*entry, listed []entry) error {
 
 // finish adds the folders that hold the listed files and links, checks
 // that every link points inside the layer, and sorts the entries.
-func finish(layer string, byName map[string]*entry) ([]entry, error) {
+func finish(layer string, byName map[string]*Entry) ([]Entry, error) {
 	cerr := func(format string, args ...any) error {
 		return &ContentError{Layer: layer, Msg: fmt.Sprintf(format, args...)}
 	}
@@ -121,7 +121,7 @@ func finish(layer string, byName map[string]*entry) ([]entry, error) {
 			if _, ok := byName[dir+"/"]; ok {
 				break
 			}
-			byName[dir+"/"] = &entry{name: dir + "/", kind: kindDir, origin: e.origin}
+			byName[dir+"/"] = &Entry{name: dir + "/", kind: kindDir, origin: e.origin}
 		}
 	}
 	if err := checkLinks(layer, byName); err != nil {
@@ -133,7 +133,7 @@ func finish(layer string, byName map[string]*entry) ([]entry, error) {
 // checkLinks resolves every symlink of the layer as Linux will under /opt
 // and refuses the layer if one ends outside it, loops, or points at
 // nothing in it.
-func checkLinks(layer string, byName map[string]*entry) error {
+func checkLinks(layer string, byName map[string]*Entry) error {
 	t := newLinkTree()
 	links := 0
 	for name, e := range byName {
@@ -163,8 +163,8 @@ func checkLinks(layer string, byName map[string]*entry) error {
 	return &ContentError{Layer: layer, Msg: msg}
 }
 
-func sortedEntries(byName map[string]*entry) []entry {
-	entries := make([]entry, 0, len(byName))
+func sortedEntries(byName map[string]*Entry) []Entry {
+	entries := make([]Entry, 0, len(byName))
 	for _, e := range byName {
 		entries = append(entries, *e)
 	}
@@ -177,15 +177,15 @@ func sortedEntries(byName map[string]*entry) []entry {
 // skip (the output folder, its symlinks followed) is never read, even when
 // a source holds it: sources are walked from their real path, so the
 // folders met are real paths too.
-func listSources(layer string, srcs []source, excludes []string, skip string) (map[string]*entry, error) {
+func listSources(layer string, srcs []source, excludes []string, skip string) (map[string]*Entry, error) {
 	excluded := compileGlobs(excludes).match
 	cerr := func(format string, args ...any) error {
 		return &ContentError{Layer: layer, Msg: fmt.Sprintf(format, args...)}
 	}
 
-	byName := map[string]*entry{}
+	byName := map[string]*Entry{}
 	var mu sync.Mutex // walkDirParallel calls add from several goroutines
-	add := func(e entry) error {
+	add := func(e Entry) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if prev, ok := byName[e.name]; ok {
@@ -214,7 +214,7 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 			if !info.Mode().IsRegular() {
 				return nil, cerr("%s is not a regular file or folder", src.label)
 			}
-			if err := add(entry{name: name, kind: kindFile, src: src.path, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: src.label, stamp: stampOf(info)}); err != nil {
+			if err := add(Entry{name: name, kind: kindFile, src: src.path, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: src.label, stamp: stampOf(info)}); err != nil {
 				return nil, err
 			}
 			continue
@@ -264,13 +264,13 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 				if err != nil {
 					return vanishedOr(origin, err)
 				}
-				return add(entry{name: name, kind: kindSymlink, target: filepath.ToSlash(target), origin: origin})
+				return add(Entry{name: name, kind: kindSymlink, target: filepath.ToSlash(target), origin: origin})
 			case t.IsRegular():
 				info, err := d.Info()
 				if err != nil {
 					return vanishedOr(origin, err)
 				}
-				return add(entry{name: name, kind: kindFile, src: p, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: origin, stamp: stampOf(info)})
+				return add(Entry{name: name, kind: kindFile, src: p, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: origin, stamp: stampOf(info)})
 			default:
 				return cerr("%s is a %s, not a regular file: exclude it", origin, typeName(t))
 			}

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -20,17 +19,6 @@ import (
 	"github.com/layerctl/layerctl/internal/atomicfile"
 	"github.com/layerctl/layerctl/internal/crash"
 )
-
-// fileStat is what one stat says about one version of a file. Any write to
-// a file moves its ctime to the current time, and no user-level call can set
-// a ctime back, so a file whose fileStat is unchanged still has the content
-// it had: that is what lets a rebuild skip reading its inputs.
-type fileStat struct {
-	Dev, Ino     uint64
-	Size         int64
-	Mode         uint32
-	Mtime, Ctime int64 // nanoseconds since 1970
-}
 
 // racyWindow: a file changed this recently could change again within the
 // same timestamp tick (coarse on some filesystems, 2 s on FAT) and keep its
@@ -192,22 +180,6 @@ func decodeMemo(data []byte) (map[string]memoEntry, error) {
 	return out, nil
 }
 
-// stamp is what the memo keeps of one stat of a file: its fileStat, and
-// whether that can vouch for the content (not where ctime or inode are
-// unknown; then a file is always read).
-type stamp struct {
-	st      fileStat
-	trusted bool
-}
-
-func stampOf(info fs.FileInfo) stamp {
-	st, trusted := statOf(info)
-	if !trusted {
-		st = fileStat{Size: info.Size(), Mtime: info.ModTime().UnixNano(), Mode: uint32(info.Mode())}
-	}
-	return stamp{st, trusted}
-}
-
 // known returns the remembered digest of the file at p without reading it,
 // when its stamp (from stat or lstat of p) is the one remembered.
 func (h *hashMemo) known(p string, s stamp) ([32]byte, bool) {
@@ -253,64 +225,6 @@ func (h *hashMemo) sum(p string, s stamp) ([32]byte, error) {
 	return sum, nil
 }
 
-// A file's content digest is the SHA-256 of the SHA-256s of its chunks of
-// chunkSize bytes (one empty chunk for an empty file). The ZIP writer
-// computes it from the chunks it compresses, in parallel, so a first build
-// reads its inputs once.
-type contentDigest struct{ h hash.Hash }
-
-func newContentDigest() *contentDigest {
-	d := &contentDigest{h: sha256.New()}
-	d.reset()
-	return d
-}
-
-func (d *contentDigest) reset() {
-	d.h.Reset()
-	d.h.Write([]byte("layerctl content digest 1\n"))
-}
-
-func (d *contentDigest) add(chunk [32]byte) { d.h.Write(chunk[:]) }
-
-func (d *contentDigest) sum() [32]byte {
-	var out [32]byte
-	d.h.Sum(out[:0])
-	return out
-}
-
-var digestBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
-
-// digestFile reads the file at p, which stat said holds size bytes.
-func digestFile(p string, size int64) ([32]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return [32]byte{}, err
-	}
-	defer f.Close()
-	d := newContentDigest()
-	bp := digestBufs.Get().(*[]byte)
-	defer digestBufs.Put(bp)
-	buf := (*bp)[:min(int64(chunkSize), max(size, 1))]
-	var n int64
-	for first := true; ; first = false {
-		k, err := io.ReadFull(f, buf)
-		n += int64(k)
-		if k > 0 || first {
-			d.add(sha256.Sum256(buf[:k]))
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			return [32]byte{}, fmt.Errorf("reading %s: %w", p, err)
-		}
-	}
-	if n != size {
-		return [32]byte{}, fmt.Errorf("reading %s: the file changed while layerctl read it (rebuild when nothing writes to it)", p)
-	}
-	return d.sum(), nil
-}
-
 // sumPath hashes the regular file at p, following a symlink at p.
 func (h *hashMemo) sumPath(p string) ([32]byte, error) {
 	info, err := os.Stat(p)
@@ -324,7 +238,7 @@ func (h *hashMemo) sumPath(p string) ([32]byte, error) {
 }
 
 // sumEntries hashes the file entries, in parallel, into sums (by index).
-func (h *hashMemo) sumEntries(ctx context.Context, entries []entry) ([][32]byte, error) {
+func (h *hashMemo) sumEntries(ctx context.Context, entries []Entry) ([][32]byte, error) {
 	sums := make([][32]byte, len(entries))
 	work := make(chan int)
 	errs := make(chan error, 1)

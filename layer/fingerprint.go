@@ -49,9 +49,9 @@ func (k *keyWriter) field(v string) {
 // memo, from reading them, or from the ZIP writer on a first build.
 type fingerprint struct {
 	k      keyWriter
-	files  []entry         // the files entries' files and symlinks, in key order
+	files  []Entry         // the files entries' files and symlinks, in key order
 	owner  []int           // index of the files entry each came from
-	listed map[int][]entry // the same, by files entry: the build reuses them
+	listed map[int][]Entry // the same, by files entry: the build reuses them
 }
 
 // key is the fingerprint, given the digest of every file by source path.
@@ -75,9 +75,9 @@ func (f *fingerprint) key(digests map[string][32]byte) string {
 
 // knownDigests returns the file digests the memo vouches for, by source
 // path, and the file entries it cannot vouch for.
-func (f *fingerprint) knownDigests(memo *hashMemo) (map[string][32]byte, []entry) {
+func (f *fingerprint) knownDigests(memo *hashMemo) (map[string][32]byte, []Entry) {
 	known := map[string][32]byte{}
-	var missing []entry
+	var missing []Entry
 	for _, e := range f.files {
 		if e.kind != kindFile {
 			continue
@@ -187,7 +187,7 @@ func layerStanza(l *manifest.Layer) (string, error) {
 // file (their digests are filled in later, see fingerprint.key).
 func (p *plan) keyFiles(f *fingerprint) error {
 	excludes := layerExcludes(p.l)
-	f.listed = map[int][]entry{}
+	f.listed = map[int][]Entry{}
 	for i, fm := range p.l.Files {
 		if fm.Architecture != "" && !slices.Contains(p.l.Architectures, fm.Architecture) {
 			continue // another architecture's (the other half of a split layer)

@@ -22,10 +22,3 @@ func statOf(info fs.FileInfo) (fileStat, bool) {
 		Ctime: st.Ctim.Sec*1e9 + st.Ctim.Nsec,
 	}, true
 }
-
-// ownedByMe reports whether this process's user owns the file: leftovers
-// are reclaimed only from one's own files.
-func ownedByMe(info fs.FileInfo) bool {
-	st, ok := info.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) == syscall.Getuid()
-}

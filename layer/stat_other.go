@@ -9,7 +9,3 @@ import "io/fs"
 func statOf(info fs.FileInfo) (fileStat, bool) {
 	return fileStat{}, false
 }
-
-// ownedByMe cannot tell here; where there is no flock nothing is taken for
-// a leftover anyway (internal/inuse).
-func ownedByMe(info fs.FileInfo) bool { return true }

@@ -44,7 +44,7 @@ type zipStats struct {
 // chunk is one unit of work: a slice of one file, compressed by a worker
 // and written in order by the writer.
 type chunk struct {
-	e      *entry
+	e      *Entry
 	index  int // chunk number within the file
 	last   bool
 	off    int64
@@ -61,7 +61,7 @@ type chunk struct {
 // writeZip writes entries as a deterministic ZIP to w: sorted entries,
 // fixed timestamps and modes, no extra fields. Files are compressed by a
 // bounded pool of workers; peak memory is about 2*chunkSize per slot.
-func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.Time, workers int) (*zipStats, error) {
+func writeZip(ctx context.Context, w io.Writer, entries []Entry, modified time.Time, workers int) (*zipStats, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -227,7 +227,7 @@ func writeZip(ctx context.Context, w io.Writer, entries []entry, modified time.T
 
 // produce cuts the entries' files into chunks, in order, each sent to the
 // writer (ordered) and, for files, to a worker; it stops when ctx ends.
-func produce(ctx context.Context, entries []entry, sem chan struct{}, ordered, work chan<- *chunk) {
+func produce(ctx context.Context, entries []Entry, sem chan struct{}, ordered, work chan<- *chunk) {
 	for i := range entries {
 		e := &entries[i]
 		if e.kind != kindFile {
