@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -17,7 +18,7 @@ const maxDiffLines = 10
 // sameContent checks that every architecture got the same entries, so
 // that one ZIP can serve them all; otherwise it says what differs and how
 // to split the layer.
-func sameContent(ctx context.Context, l *manifest.Layer, archs []string, perArch [][]Entry) error {
+func sameContent(ctx context.Context, l *manifest.Layer, archs []string, perArch [][]archive.Entry) error {
 	var lines []string
 	for i := 1; i < len(archs); i++ {
 		diff, err := entryDifference(ctx, perArch[0], perArch[i], archs[0], archs[i])
@@ -43,27 +44,27 @@ func sameContent(ctx context.Context, l *manifest.Layer, archs []string, perArch
 		pairs = append(pairs, fmt.Sprintf("%s: %s-%s", a, l.Name, a))
 	}
 	fmt.Fprintf(&b, "\n  fix: split it into one Lambda layer per architecture, named in the manifest:\n    split_architectures: {%s}\n  or declare one architecture", strings.Join(pairs, ", "))
-	return &ContentError{Layer: l.Name, Msg: b.String()}
+	return &archive.ContentError{Layer: l.Name, Msg: b.String()}
 }
 
 // entryDifference lists, for messages, how two entry lists differ. Files
 // read from the same place are equal without reading them.
-func entryDifference(ctx context.Context, a, b []Entry, nameA, nameB string) ([]string, error) {
-	byA := map[string]*Entry{}
+func entryDifference(ctx context.Context, a, b []archive.Entry, nameA, nameB string) ([]string, error) {
+	byA := map[string]*archive.Entry{}
 	for i := range a {
-		byA[a[i].name] = &a[i]
+		byA[a[i].Name] = &a[i]
 	}
-	byB := map[string]*Entry{}
+	byB := map[string]*archive.Entry{}
 	for i := range b {
-		byB[b[i].name] = &b[i]
+		byB[b[i].Name] = &b[i]
 	}
 	memo := newHashMemo("", true)
 	var out []string
 	for i := range a {
 		ea := &a[i]
-		eb, ok := byB[ea.name]
+		eb, ok := byB[ea.Name]
 		if !ok {
-			out = append(out, fmt.Sprintf("%s: only for %s", ea.name, nameA))
+			out = append(out, fmt.Sprintf("%s: only for %s", ea.Name, nameA))
 			continue
 		}
 		same, err := sameEntry(memo, ea, eb)
@@ -71,60 +72,60 @@ func entryDifference(ctx context.Context, a, b []Entry, nameA, nameB string) ([]
 			return nil, err
 		}
 		if !same {
-			out = append(out, fmt.Sprintf("%s: differs (%s: %s, %s: %s)", ea.name, nameA, describeEntryShort(ea), nameB, describeEntryShort(eb)))
+			out = append(out, fmt.Sprintf("%s: differs (%s: %s, %s: %s)", ea.Name, nameA, describeEntryShort(ea), nameB, describeEntryShort(eb)))
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 	}
 	for i := range b {
-		if _, ok := byA[b[i].name]; !ok {
-			out = append(out, fmt.Sprintf("%s: only for %s", b[i].name, nameB))
+		if _, ok := byA[b[i].Name]; !ok {
+			out = append(out, fmt.Sprintf("%s: only for %s", b[i].Name, nameB))
 		}
 	}
 	sort.Strings(out)
 	return out, nil
 }
 
-func sameEntry(memo *hashMemo, a, b *Entry) (bool, error) {
-	if a.kind != b.kind || a.exec != b.exec || a.target != b.target {
+func sameEntry(memo *hashMemo, a, b *archive.Entry) (bool, error) {
+	if a.Kind != b.Kind || a.Exec != b.Exec || a.Target != b.Target {
 		return false, nil
 	}
-	if a.kind != kindFile || a.src == b.src {
+	if a.Kind != archive.KindFile || a.Src == b.Src {
 		return true, nil
 	}
-	if a.size != b.size {
+	if a.Size != b.Size {
 		return false, nil
 	}
-	sa, err := memo.sum(a.src, a.stamp)
+	sa, err := memo.sum(a.Src, a.Stamp)
 	if err != nil {
 		return false, err
 	}
-	sb, err := memo.sum(b.src, b.stamp)
+	sb, err := memo.sum(b.Src, b.Stamp)
 	if err != nil {
 		return false, err
 	}
 	return sa == sb, nil
 }
 
-func describeEntryShort(e *Entry) string {
-	switch e.kind {
-	case kindSymlink:
-		return "symlink to " + e.target
-	case kindDir:
+func describeEntryShort(e *archive.Entry) string {
+	switch e.Kind {
+	case archive.KindSymlink:
+		return "symlink to " + e.Target
+	case archive.KindDir:
 		return "folder"
 	}
-	return output.Bytes(e.size)
+	return output.Bytes(e.Size)
 }
 
 // treeDifference lists the paths that differ between two folders.
 func treeDifference(ctx context.Context, dirA, dirB string) ([]string, error) {
-	list := func(dir string) ([]Entry, error) {
-		byName, err := listSources("", []source{{path: dir, label: dir}}, nil, "")
+	list := func(dir string) ([]archive.Entry, error) {
+		byName, err := archive.ListSources("", []archive.Source{{Path: dir, Label: dir}}, nil, "")
 		if err != nil {
 			return nil, err
 		}
-		return sortedEntries(byName), nil
+		return archive.SortedEntries(byName), nil
 	}
 	a, err := list(dirA)
 	if err != nil {

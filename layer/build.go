@@ -17,6 +17,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/inuse"
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -106,7 +107,7 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 			return nil, err
 		}
 		for i, e := range unknown {
-			digests[e.src] = sums[i]
+			digests[e.Src] = sums[i]
 		}
 		unknown = nil
 		if a := cache.lookup(l.Name, fp.key(digests)); a != nil {
@@ -125,14 +126,14 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 		return a, nil
 	}
 	for _, e := range unknown {
-		d, ok := written[e.src]
+		d, ok := written[e.Src]
 		if !ok {
-			if d, err = cache.memo.sum(e.src, e.stamp); err != nil {
+			if d, err = cache.memo.sum(e.Src, e.Stamp); err != nil {
 				return a, nil // not cached; the artifact stands
 			}
 		}
-		digests[e.src] = d
-		cache.memo.remember(e.src, e.stamp, d, started)
+		digests[e.Src] = d
+		cache.memo.remember(e.Src, e.Stamp, d, started)
 	}
 	if err := cache.record(fp.key(digests), a); err != nil {
 		a.Findings = append(a.Findings, Finding{SevNote, "", fmt.Sprintf("the build cache (%s) could not record this build: %v", cache.dir, err)})
@@ -152,8 +153,8 @@ type plan struct {
 	memo    *hashMemo
 	absOut  string // the output folder, symlinks followed: never read
 
-	pythonExe, pipVersion string          // learned by the fingerprint, used by pip
-	listed                map[int][]Entry // files entries as the fingerprint listed them
+	pythonExe, pipVersion string                  // learned by the fingerprint, used by pip
+	listed                map[int][]archive.Entry // files entries as the fingerprint listed them
 }
 
 // archDependent reports whether the layer's content may differ between
@@ -186,7 +187,7 @@ func (p *plan) build(ctx context.Context) (a *Artifact, written map[string][32]b
 	}
 
 	// Each architecture's content, made in parallel.
-	entries := make([][]Entry, len(archs))
+	entries := make([][]archive.Entry, len(archs))
 	errs := make([]error, len(archs))
 	var wg sync.WaitGroup
 	for i, arch := range archs {
@@ -219,45 +220,45 @@ func (p *plan) build(ctx context.Context) (a *Artifact, written map[string][32]b
 // content lists the layer's entries for arch: files entries as the
 // fingerprint listed them (read in place), unpacked archives, and what the
 // package tools install.
-func (p *plan) content(ctx context.Context, work *workDir, arch string, archives map[int]string) ([]Entry, error) {
+func (p *plan) content(ctx context.Context, work *workDir, arch string, archives map[int]string) ([]archive.Entry, error) {
 	l := p.l
-	byName := map[string]*Entry{}
-	var srcs []source
+	byName := map[string]*archive.Entry{}
+	var srcs []archive.Source
 	for i, fm := range l.Files {
 		if fm.Architecture != "" && fm.Architecture != arch {
 			continue
 		}
 		switch listed, ok := p.listed[i]; {
 		case ok:
-			if err := merge(l.Name, byName, listed); err != nil {
+			if err := archive.Merge(l.Name, byName, listed); err != nil {
 				return nil, err
 			}
 		case fm.Archive:
-			srcs = append(srcs, source{path: archives[i], to: fm.To, label: fm.From})
+			srcs = append(srcs, archive.Source{Path: archives[i], To: fm.To, Label: fm.From})
 		default:
-			srcs = append(srcs, source{path: absPath(p.baseDir, fm.From), to: fm.To, label: fm.From})
+			srcs = append(srcs, archive.Source{Path: archive.AbsPath(p.baseDir, fm.From), To: fm.To, Label: fm.From})
 		}
 	}
 	built, err := p.builders(ctx, work, arch)
 	if err != nil {
 		return nil, err
 	}
-	more, err := listSources(l.Name, append(srcs, built...), layerExcludes(l), p.absOut)
+	more, err := archive.ListSources(l.Name, append(srcs, built...), archive.LayerExcludes(l), p.absOut)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range sortedEntries(more) {
-		if err := merge(l.Name, byName, []Entry{e}); err != nil {
+	for _, e := range archive.SortedEntries(more) {
+		if err := archive.Merge(l.Name, byName, []archive.Entry{e}); err != nil {
 			return nil, err
 		}
 	}
-	return finish(l.Name, byName)
+	return archive.Finish(l.Name, byName)
 }
 
 // builders runs the package tools for arch and says where their output goes.
-func (p *plan) builders(ctx context.Context, work *workDir, arch string) ([]source, error) {
+func (p *plan) builders(ctx context.Context, work *workDir, arch string) ([]archive.Source, error) {
 	l := p.l
-	var srcs []source
+	var srcs []archive.Source
 	if py := l.Python; py != nil {
 		s, err := p.python(ctx, work, arch)
 		if err != nil {
@@ -270,11 +271,11 @@ func (p *plan) builders(ctx context.Context, work *workDir, arch string) ([]sour
 		if err != nil {
 			return nil, err
 		}
-		j := &nodeJob{layer: l.Name, pkgDir: absPath(p.baseDir, n.Package), label: n.Package, scripts: n.Scripts, arch: arch, stage: stage}
+		j := &nodeJob{layer: l.Name, pkgDir: archive.AbsPath(p.baseDir, n.Package), label: n.Package, scripts: n.Scripts, arch: arch, stage: stage}
 		if err := j.run(ctx, p.tools); err != nil {
 			return nil, err
 		}
-		srcs = append(srcs, source{path: filepath.Join(stage, "node_modules"), to: "nodejs/node_modules", label: "npm ci for " + arch + ": nodejs/node_modules"})
+		srcs = append(srcs, archive.Source{Path: filepath.Join(stage, "node_modules"), To: "nodejs/node_modules", Label: "npm ci for " + arch + ": nodejs/node_modules"})
 	}
 	for i, g := range l.Go {
 		dir, err := work.dir(arch, fmt.Sprintf("go-%d", i))
@@ -285,14 +286,14 @@ func (p *plan) builders(ctx context.Context, work *workDir, arch string) ([]sour
 		if err := j.run(ctx, p.tools); err != nil {
 			return nil, err
 		}
-		srcs = append(srcs, source{path: j.out, to: g.To, label: "go build " + g.Package + " for " + arch})
+		srcs = append(srcs, archive.Source{Path: j.out, To: g.To, Label: "go build " + g.Package + " for " + arch})
 	}
 	return srcs, nil
 }
 
 // python installs the requirements for every Python version of the layer
 // on arch, and returns where the result goes in the layer.
-func (p *plan) python(ctx context.Context, work *workDir, arch string) ([]source, error) {
+func (p *plan) python(ctx context.Context, work *workDir, arch string) ([]archive.Source, error) {
 	l, py := p.l, p.l.Python
 	installer := p.tools.pythonInstaller(py)
 	versions := pythonVersions(l.Runtimes)
@@ -313,9 +314,9 @@ func (p *plan) python(ctx context.Context, work *workDir, arch string) ([]source
 	}
 	label := func(v string) string { return fmt.Sprintf("%s for python%s on %s", installer, v, arch) }
 	if py.PerVersion {
-		var out []source
+		var out []archive.Source
 		for i, v := range versions {
-			out = append(out, source{path: dirs[i], to: "python/lib/python" + v + "/site-packages", label: label(v) + ": site-packages"})
+			out = append(out, archive.Source{Path: dirs[i], To: "python/lib/python" + v + "/site-packages", Label: label(v) + ": site-packages"})
 		}
 		return out, nil
 	}
@@ -328,7 +329,7 @@ func (p *plan) python(ctx context.Context, work *workDir, arch string) ([]source
 			return nil, pythonDifference(l.Name, versions, dirs, diff)
 		}
 	}
-	return []source{{path: dirs[0], to: "python", label: label(versions[0]) + ": python"}}, nil
+	return []archive.Source{{Path: dirs[0], To: "python", Label: label(versions[0]) + ": python"}}, nil
 }
 
 // unpackArchives unpacks the layer's archive sources, each once, into the
@@ -343,9 +344,9 @@ func (p *plan) unpackArchives(ctx context.Context, work *workDir) (map[int]strin
 		if err != nil {
 			return nil, err
 		}
-		if err := unpack(ctx, absPath(p.baseDir, fm.From), dest, fm.From); err != nil {
-			if ue, ok := err.(*UnpackError); ok {
-				return nil, &ContentError{Layer: p.l.Name, Msg: ue.Error()}
+		if err := archive.Unpack(ctx, archive.AbsPath(p.baseDir, fm.From), dest, fm.From); err != nil {
+			if ue, ok := err.(*archive.UnpackError); ok {
+				return nil, &archive.ContentError{Layer: p.l.Name, Msg: ue.Error()}
 			}
 			return nil, fmt.Errorf("layer %q: unpacking %s: %w", p.l.Name, fm.From, err)
 		}
@@ -355,14 +356,14 @@ func (p *plan) unpackArchives(ctx context.Context, work *workDir) (map[int]strin
 }
 
 // writeArtifact checks the entries and writes them as the layer's ZIP.
-func (p *plan) writeArtifact(ctx context.Context, entries []Entry) (*Artifact, map[string][32]byte, error) {
+func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*Artifact, map[string][32]byte, error) {
 	l, opts := p.l, p.opts
 	var unzipped int64
 	var files []layoutFile
 	for _, e := range entries {
-		if e.kind == kindFile || e.kind == kindSymlink {
-			unzipped += e.size
-			files = append(files, layoutFile{name: e.name, exec: e.exec})
+		if e.Kind == archive.KindFile || e.Kind == archive.KindSymlink {
+			unzipped += e.Size
+			files = append(files, layoutFile{name: e.Name, exec: e.Exec})
 		}
 	}
 	// Fail fast, before compressing anything, on what the listing shows.
@@ -389,14 +390,14 @@ func (p *plan) writeArtifact(ctx context.Context, entries []Entry) (*Artifact, m
 	h := sha256.New()
 	bw := bufio.NewWriterSize(tmp, 1<<20)
 	cw := &countingWriter{w: io.MultiWriter(bw, h)}
-	stats, err := writeZip(ctx, cw, entries, opts.Modified, opts.Workers)
+	stats, err := archive.WriteZip(ctx, cw, entries, opts.Modified, opts.Workers)
 	if err != nil {
 		if ctx.Err() != nil && !crash.Is(err) {
 			return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, ctx.Err())
 		}
 		return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, err)
 	}
-	elfFindings := append(checkELF(stats.elf, l.Architectures), checkServesAll(stats.elf, l.Architectures)...)
+	elfFindings := append(checkELF(stats.ELF, l.Architectures), checkServesAll(stats.ELF, l.Architectures)...)
 	if errs := errorsOf(elfFindings); len(errs) > 0 {
 		return nil, nil, &CheckError{Layer: l.Name, Findings: errs}
 	}
@@ -423,12 +424,12 @@ func (p *plan) writeArtifact(ctx context.Context, entries []Entry) (*Artifact, m
 		SHA256:        hexSum,
 		CodeSHA256:    base64.StdEncoding.EncodeToString(sum),
 		Size:          cw.n,
-		UnzippedSize:  stats.unzipped,
-		Files:         stats.files,
+		UnzippedSize:  stats.Unzipped,
+		Files:         stats.Files,
 		Runtimes:      l.Runtimes,
 		Architectures: l.Architectures,
-		Findings:      append(checkSizes(stats.unzipped, cw.n), elfFindings...),
-	}, stats.digests, nil
+		Findings:      append(checkSizes(stats.Unzipped, cw.n), elfFindings...),
+	}, stats.Digests, nil
 }
 
 // workDir is a private temporary folder for one build: unpacked archives

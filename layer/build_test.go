@@ -17,6 +17,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -145,7 +146,7 @@ func TestBuildOtherReadersAgree(t *testing.T) {
 	// data descriptor: every common reader must take that.
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(1, 2))
-	big := make([]byte, 3*chunkSize+12345)
+	big := make([]byte, 3*archive.ChunkSize+12345)
 	for i := range big {
 		if i%3 == 0 {
 			big[i] = byte(rng.IntN(256))
@@ -463,17 +464,17 @@ func TestWriteZipStopsMidway(t *testing.T) {
 	}
 	testenv.Tree(t, dir, files)
 	l := testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"})
-	var srcs []source
+	var srcs []archive.Source
 	for _, fm := range l.Files {
-		srcs = append(srcs, source{path: absPath(dir, fm.From), to: fm.To, label: fm.From})
+		srcs = append(srcs, archive.Source{Path: archive.AbsPath(dir, fm.From), To: fm.To, Label: fm.From})
 	}
-	entries, err := collect(l.Name, srcs, layerExcludes(l), "")
+	entries, err := archive.Collect(l.Name, srcs, archive.LayerExcludes(l), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err = writeZip(ctx, &cancelAfter{n: 1000, cancel: cancel}, entries, DefaultModified, 2)
+	_, err = archive.WriteZip(ctx, &cancelAfter{n: 1000, cancel: cancel}, entries, DefaultModified, 2)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/atomicfile"
+	"github.com/layerctl/layerctl/layer/archive"
 )
 
 // CacheDirName is the build cache's folder inside the output folder: it
@@ -37,8 +38,8 @@ type buildCache struct {
 // cacheEntry is one recorded build.
 type cacheEntry struct {
 	Layer         string
-	File          string   // the ZIP's name in the output folder
-	Stat          fileStat // the ZIP's stat when recorded
+	File          string           // the ZIP's name in the output folder
+	Stat          archive.FileStat // the ZIP's stat when recorded
 	SHA256        string
 	CodeSHA256    string
 	Size          int64
@@ -95,13 +96,13 @@ func (c *buildCache) lookup(layer, key string) *Artifact {
 	if err != nil || !info.Mode().IsRegular() {
 		return nil
 	}
-	if st, ok := statOf(info); !ok || st != e.Stat {
+	if st, ok := archive.StatOf(info); !ok || st != e.Stat {
 		// Touched, copied or replaced: trust it only if its bytes are still the ones recorded.
 		sum, err := fileSHA256(zip)
 		if err != nil || sum != e.SHA256 {
 			return nil
 		}
-		if st, ok := statOf(info); ok {
+		if st, ok := archive.StatOf(info); ok {
 			e.Stat = st
 			_ = c.write(key, e)
 		}
@@ -176,7 +177,7 @@ func (c *buildCache) record(key string, a *Artifact) error {
 	if err != nil {
 		return err
 	}
-	st, _ := statOf(info)
+	st, _ := archive.StatOf(info)
 	return c.write(key, &cacheEntry{
 		Layer: a.Layer, File: filepath.Base(a.Path), Stat: st,
 		SHA256: a.SHA256, CodeSHA256: a.CodeSHA256, Size: a.Size, UnzippedSize: a.UnzippedSize,

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/archive"
 )
 
 // sealed is a memo body (header and records) with its checksum, as
@@ -35,7 +36,7 @@ func uvarint(n uint64) []byte { return binary.AppendUvarint(nil, n) }
 // A damaged memo is refused with a reason, never a panic, and never
 // allocates more than its own size.
 func TestDecodeMemoRefusesDamage(t *testing.T) {
-	good := memoBytes(t, map[string]memoEntry{"/src/a.py": {Stat: fileStat{Size: 3}, Sum: [32]byte{1}}})
+	good := memoBytes(t, map[string]memoEntry{"/src/a.py": {Stat: archive.FileStat{Size: 3}, Sum: [32]byte{1}}})
 	body := good[:len(good)-sha256.Size]
 	record := func(pathLen uint64, rest []byte) []byte {
 		return sealed(append(append(bytes.Clone(memoMagic), uvarint(pathLen)...), rest...))
@@ -82,7 +83,7 @@ func TestDecodeMemoRefusesDamage(t *testing.T) {
 
 func FuzzDecodeMemo(f *testing.F) {
 	var buf bytes.Buffer
-	encodeMemo(&buf, map[string]memoEntry{"/a/b": {Stat: fileStat{Ino: 7, Size: 9}, Sum: [32]byte{3}}, "/c": {}})
+	encodeMemo(&buf, map[string]memoEntry{"/a/b": {Stat: archive.FileStat{Ino: 7, Size: 9}, Sum: [32]byte{3}}, "/c": {}})
 	f.Add(buf.Bytes())
 	f.Add(sealed(append(bytes.Clone(memoMagic), uvarint(1<<64-1)...)))
 	f.Add(memoMagic)

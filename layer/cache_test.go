@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -156,7 +157,7 @@ func TestNoCacheRebuildsAndRehashes(t *testing.T) {
 	m := newHashMemo(filepath.Join(out, CacheDirName, "files.memo"), false)
 	m.load()
 	e := m.entries[p]
-	e.Stat, _ = statOf(info)
+	e.Stat, _ = archive.StatOf(info)
 	m.entries[p] = e
 	m.dirty = true
 	if err := m.save(); err != nil {
@@ -238,8 +239,8 @@ func TestRacyFilesAreNotRemembered(t *testing.T) {
 
 func TestMemoFileRoundTrip(t *testing.T) {
 	in := map[string]memoEntry{
-		"/a/b":      {Stat: fileStat{Dev: 1, Ino: 2, Size: 3, Mode: 0o644, Mtime: -5, Ctime: 1 << 62}, Sum: [32]byte{1, 2, 3}},
-		"/ünïcode ": {Stat: fileStat{Size: 1 << 40}, Sum: [32]byte{31: 9}},
+		"/a/b":      {Stat: archive.FileStat{Dev: 1, Ino: 2, Size: 3, Mode: 0o644, Mtime: -5, Ctime: 1 << 62}, Sum: [32]byte{1, 2, 3}},
+		"/ünïcode ": {Stat: archive.FileStat{Size: 1 << 40}, Sum: [32]byte{31: 9}},
 	}
 	var buf bytes.Buffer
 	if err := encodeMemo(&buf, in); err != nil {

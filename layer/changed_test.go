@@ -14,16 +14,17 @@ import (
 	"time"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/archive"
 )
 
 // A file listed, then deleted or cut short before it is compressed or
 // hashed, stops the build with what happened, never a bare open error nor
 // a ZIP without it.
 func TestChangedBetweenListingAndReading(t *testing.T) {
-	list := func(t *testing.T) (string, []Entry) {
+	list := func(t *testing.T) (string, []archive.Entry) {
 		dir := t.TempDir()
 		testenv.Tree(t, dir, map[string]string{"src/a.py": "a", "src/pkg/b.py": strings.Repeat("b", 3000)})
-		entries, err := collect("l", []source{{path: filepath.Join(dir, "src"), to: "python", label: "src"}}, nil, "")
+		entries, err := archive.Collect("l", []archive.Source{{Path: filepath.Join(dir, "src"), To: "python", Label: "src"}}, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,36 +33,36 @@ func TestChangedBetweenListingAndReading(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(dir string)
-		read   func(entries []Entry) error
+		read   func(entries []archive.Entry) error
 		want   string
 	}{
 		{"deleted before compressing", func(dir string) { os.Remove(filepath.Join(dir, "src/pkg/b.py")) },
-			func(entries []Entry) error {
-				_, err := writeZip(context.Background(), io.Discard, entries, DefaultModified, 2)
+			func(entries []archive.Entry) error {
+				_, err := archive.WriteZip(context.Background(), io.Discard, entries, DefaultModified, 2)
 				return err
 			},
 			"src/pkg/b.py vanished while the layer was being read: rebuild when nothing writes to the sources"},
 		{"folder emptied before compressing", func(dir string) { os.RemoveAll(filepath.Join(dir, "src/pkg")) },
-			func(entries []Entry) error {
-				_, err := writeZip(context.Background(), io.Discard, entries, DefaultModified, 2)
+			func(entries []archive.Entry) error {
+				_, err := archive.WriteZip(context.Background(), io.Discard, entries, DefaultModified, 2)
 				return err
 			},
 			"src/pkg/b.py vanished while the layer was being read"},
 		{"cut short before compressing", func(dir string) { os.Truncate(filepath.Join(dir, "src/pkg/b.py"), 10) },
-			func(entries []Entry) error {
-				_, err := writeZip(context.Background(), io.Discard, entries, DefaultModified, 2)
+			func(entries []archive.Entry) error {
+				_, err := archive.WriteZip(context.Background(), io.Discard, entries, DefaultModified, 2)
 				return err
 			},
 			"src/pkg/b.py changed while the layer was being read: rebuild when nothing writes to the sources"},
 		{"grown before compressing", func(dir string) {
 			os.WriteFile(filepath.Join(dir, "src/pkg/b.py"), []byte(strings.Repeat("b", 4000)), 0o644)
-		}, func(entries []Entry) error {
-			_, err := writeZip(context.Background(), io.Discard, entries, DefaultModified, 2)
+		}, func(entries []archive.Entry) error {
+			_, err := archive.WriteZip(context.Background(), io.Discard, entries, DefaultModified, 2)
 			return err
 		},
 			"src/pkg/b.py changed while the layer was being read"},
 		{"deleted before hashing", func(dir string) { os.Remove(filepath.Join(dir, "src/pkg/b.py")) },
-			func(entries []Entry) error {
+			func(entries []archive.Entry) error {
 				_, err := newHashMemo("", true).sumEntries(context.Background(), entries)
 				return err
 			},
@@ -72,7 +73,7 @@ func TestChangedBetweenListingAndReading(t *testing.T) {
 			dir, entries := list(t)
 			tc.change(dir)
 			err := tc.read(entries)
-			var ce *ChangedError
+			var ce *archive.ChangedError
 			if !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Fatalf("got %v\nwant a *ChangedError saying %s", err, tc.want)
 			}
@@ -114,12 +115,12 @@ func TestChangedDuringTheWalk(t *testing.T) {
 	var seen atomic.Int32
 	deadline := time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) && seen.Load() < 20 {
-		_, err := listSources("l", []source{{path: src, to: "python", label: "src"}}, nil, "")
+		_, err := archive.ListSources("l", []archive.Source{{Path: src, To: "python", Label: "src"}}, nil, "")
 		if err == nil {
 			continue
 		}
 		seen.Add(1)
-		var ce *ChangedError
+		var ce *archive.ChangedError
 		if !errors.As(err, &ce) || !ce.Vanished || !strings.HasPrefix(err.Error(), `layer "l": src/d`) {
 			close(stop)
 			wg.Wait()

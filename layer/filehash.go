@@ -18,6 +18,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/atomicfile"
 	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/layer/archive"
 )
 
 // racyWindow: a file changed this recently could change again within the
@@ -43,16 +44,16 @@ type hashMemo struct {
 	// unreadable is why the memo file could not be used, when it could
 	// not: the build reads every input and writes the memo afresh.
 	unreadable error
-	vouched    map[string]fileStat // every file whose hash this run used, as it was then
+	vouched    map[string]archive.FileStat // every file whose hash this run used, as it was then
 }
 
 type memoEntry struct {
-	Stat fileStat
+	Stat archive.FileStat
 	Sum  [32]byte
 }
 
 func newHashMemo(file string, ignore bool) *hashMemo {
-	return &hashMemo{file: file, ignore: ignore, entries: map[string]memoEntry{}, vouched: map[string]fileStat{}}
+	return &hashMemo{file: file, ignore: ignore, entries: map[string]memoEntry{}, vouched: map[string]archive.FileStat{}}
 }
 
 func (h *hashMemo) load() {
@@ -172,7 +173,7 @@ func decodeMemo(data []byte) (map[string]memoEntry, error) {
 		p := string(rest[:n])
 		rec := rest[n : n+memoRecord]
 		u := func(i int) uint64 { return binary.LittleEndian.Uint64(rec[i*8:]) }
-		e := memoEntry{Stat: fileStat{Dev: u(0), Ino: u(1), Size: int64(u(2)), Mode: uint32(u(3)), Mtime: int64(u(4)), Ctime: int64(u(5))}}
+		e := memoEntry{Stat: archive.FileStat{Dev: u(0), Ino: u(1), Size: int64(u(2)), Mode: uint32(u(3)), Mtime: int64(u(4)), Ctime: int64(u(5))}}
 		copy(e.Sum[:], rec[48:])
 		out[p] = e
 		data = rest[n+memoRecord:]
@@ -182,8 +183,8 @@ func decodeMemo(data []byte) (map[string]memoEntry, error) {
 
 // known returns the remembered digest of the file at p without reading it,
 // when its stamp (from stat or lstat of p) is the one remembered.
-func (h *hashMemo) known(p string, s stamp) ([32]byte, bool) {
-	st, trusted := s.st, s.trusted
+func (h *hashMemo) known(p string, s archive.Stamp) ([32]byte, bool) {
+	st, trusted := s.Stat, s.Trusted
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.load()
@@ -197,8 +198,8 @@ func (h *hashMemo) known(p string, s stamp) ([32]byte, bool) {
 
 // remember records the digest of the file at p as read at time read, unless
 // the file changed too shortly before to be told apart from a later change.
-func (h *hashMemo) remember(p string, s stamp, sum [32]byte, read time.Time) {
-	st, trusted := s.st, s.trusted
+func (h *hashMemo) remember(p string, s archive.Stamp, sum [32]byte, read time.Time) {
+	st, trusted := s.Stat, s.Trusted
 	cutoff := read.Add(-racyWindow).UnixNano()
 	if !trusted || st.Mtime >= cutoff || st.Ctime >= cutoff {
 		return
@@ -212,12 +213,12 @@ func (h *hashMemo) remember(p string, s stamp, sum [32]byte, read time.Time) {
 // sum returns the content digest of the file at p, stamped s (from stat or
 // lstat of p, not followed through a symlink), reading it only when the
 // memo cannot vouch for it.
-func (h *hashMemo) sum(p string, s stamp) ([32]byte, error) {
+func (h *hashMemo) sum(p string, s archive.Stamp) ([32]byte, error) {
 	if sum, ok := h.known(p, s); ok {
 		return sum, nil
 	}
 	now := time.Now()
-	sum, err := digestFile(p, s.st.Size)
+	sum, err := archive.DigestFile(p, s.Stat.Size)
 	if err != nil {
 		return sum, err
 	}
@@ -234,11 +235,11 @@ func (h *hashMemo) sumPath(p string) ([32]byte, error) {
 	if !info.Mode().IsRegular() {
 		return [32]byte{}, fmt.Errorf("%s is not a regular file", p)
 	}
-	return h.sum(p, stampOf(info))
+	return h.sum(p, archive.StampOf(info))
 }
 
 // sumEntries hashes the file entries, in parallel, into sums (by index).
-func (h *hashMemo) sumEntries(ctx context.Context, entries []Entry) ([][32]byte, error) {
+func (h *hashMemo) sumEntries(ctx context.Context, entries []archive.Entry) ([][32]byte, error) {
 	sums := make([][32]byte, len(entries))
 	work := make(chan int)
 	errs := make(chan error, 1)
@@ -250,7 +251,7 @@ func (h *hashMemo) sumEntries(ctx context.Context, entries []Entry) ([][32]byte,
 			for i := range work {
 				var s [32]byte
 				err := crash.Guard("hash", func() (err error) {
-					s, err = h.sum(entries[i].src, entries[i].stamp)
+					s, err = h.sum(entries[i].Src, entries[i].Stamp)
 					return err
 				})
 				if crash.Is(err) {
@@ -262,7 +263,7 @@ func (h *hashMemo) sumEntries(ctx context.Context, entries []Entry) ([][32]byte,
 				}
 				if err != nil {
 					select {
-					case errs <- readError(entries[i].origin, err):
+					case errs <- archive.ReadError(entries[i].Origin, err):
 					default:
 					}
 					continue
@@ -274,7 +275,7 @@ func (h *hashMemo) sumEntries(ctx context.Context, entries []Entry) ([][32]byte,
 	var err error
 feed:
 	for i := range entries {
-		if entries[i].kind != kindFile {
+		if entries[i].Kind != archive.KindFile {
 			continue
 		}
 		select {
@@ -307,7 +308,7 @@ func (h *hashMemo) changedSince() string {
 		if err != nil {
 			return p
 		}
-		if stampOf(info).st != st {
+		if archive.StampOf(info).Stat != st {
 			return p
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -49,9 +50,9 @@ func (k *keyWriter) field(v string) {
 // memo, from reading them, or from the ZIP writer on a first build.
 type fingerprint struct {
 	k      keyWriter
-	files  []Entry         // the files entries' files and symlinks, in key order
-	owner  []int           // index of the files entry each came from
-	listed map[int][]Entry // the same, by files entry: the build reuses them
+	files  []archive.Entry         // the files entries' files and symlinks, in key order
+	owner  []int                   // index of the files entry each came from
+	listed map[int][]archive.Entry // the same, by files entry: the build reuses them
 }
 
 // key is the fingerprint, given the digest of every file by source path.
@@ -61,12 +62,12 @@ func (f *fingerprint) key(digests map[string][32]byte) string {
 	var k keyWriter
 	for j, e := range f.files {
 		owner := strconv.Itoa(f.owner[j])
-		switch e.kind {
-		case kindFile:
-			d := digests[e.src]
-			k.add("file", owner, e.name, strconv.FormatBool(e.exec), hex.EncodeToString(d[:]))
-		case kindSymlink:
-			k.add("symlink", owner, e.name, e.target)
+		switch e.Kind {
+		case archive.KindFile:
+			d := digests[e.Src]
+			k.add("file", owner, e.Name, strconv.FormatBool(e.Exec), hex.EncodeToString(d[:]))
+		case archive.KindSymlink:
+			k.add("symlink", owner, e.Name, e.Target)
 		}
 	}
 	h.Write(k.b.Bytes())
@@ -75,15 +76,15 @@ func (f *fingerprint) key(digests map[string][32]byte) string {
 
 // knownDigests returns the file digests the memo vouches for, by source
 // path, and the file entries it cannot vouch for.
-func (f *fingerprint) knownDigests(memo *hashMemo) (map[string][32]byte, []Entry) {
+func (f *fingerprint) knownDigests(memo *hashMemo) (map[string][32]byte, []archive.Entry) {
 	known := map[string][32]byte{}
-	var missing []Entry
+	var missing []archive.Entry
 	for _, e := range f.files {
-		if e.kind != kindFile {
+		if e.Kind != archive.KindFile {
 			continue
 		}
-		if d, ok := memo.known(e.src, e.stamp); ok {
-			known[e.src] = d
+		if d, ok := memo.known(e.Src, e.Stamp); ok {
+			known[e.Src] = d
 		} else {
 			missing = append(missing, e)
 		}
@@ -186,26 +187,26 @@ func layerStanza(l *manifest.Layer) (string, error) {
 // keyFiles lists the files entries: archives by digest, the rest file by
 // file (their digests are filled in later, see fingerprint.key).
 func (p *plan) keyFiles(f *fingerprint) error {
-	excludes := layerExcludes(p.l)
-	f.listed = map[int][]Entry{}
+	excludes := archive.LayerExcludes(p.l)
+	f.listed = map[int][]archive.Entry{}
 	for i, fm := range p.l.Files {
 		if fm.Architecture != "" && !slices.Contains(p.l.Architectures, fm.Architecture) {
 			continue // another architecture's (the other half of a split layer)
 		}
-		abs := absPath(p.baseDir, fm.From)
+		abs := archive.AbsPath(p.baseDir, fm.From)
 		if fm.Archive {
 			sum, err := p.memo.sumPath(abs)
 			if err != nil {
-				return &ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("files: %s: %v", fm.From, unwrapPathErr(err))}
+				return &archive.ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("files: %s: %v", fm.From, archive.UnwrapPathErr(err))}
 			}
 			f.k.add("archive", fmt.Sprint(i), hexSum(sum))
 			continue
 		}
-		byName, err := listSources(p.l.Name, []source{{path: abs, to: fm.To, label: fm.From}}, excludes, p.absOut)
+		byName, err := archive.ListSources(p.l.Name, []archive.Source{{Path: abs, To: fm.To, Label: fm.From}}, excludes, p.absOut)
 		if err != nil {
 			return err
 		}
-		f.listed[i] = sortedEntries(byName)
+		f.listed[i] = archive.SortedEntries(byName)
 		for _, e := range f.listed[i] {
 			f.files = append(f.files, e)
 			f.owner = append(f.owner, i)
@@ -222,7 +223,7 @@ func (p *plan) keyPath(k *keyWriter, label, file string) {
 	case err != nil:
 		k.add(label, file, "missing")
 	case info.Mode().IsRegular():
-		if sum, err := p.memo.sum(file, stampOf(info)); err == nil {
+		if sum, err := p.memo.sum(file, archive.StampOf(info)); err == nil {
 			k.add(label, file, hexSum(sum))
 		} else {
 			k.add(label, file, "unreadable", time.Now().String())
@@ -259,7 +260,7 @@ func (p *plan) keyPython(ctx context.Context, k *keyWriter) error {
 			return withLayer(err, p.l.Name)
 		}
 		if info.Pip == "" {
-			return &ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("python3 (%s) cannot run pip (%s): install pip (python3 -m ensurepip, or apt-get install python3-pip), or install uv", info.Executable, info.PipError)}
+			return &archive.ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("python3 (%s) cannot run pip (%s): install pip (python3 -m ensurepip, or apt-get install python3-pip), or install uv", info.Executable, info.PipError)}
 		}
 		p.pythonExe, p.pipVersion = info.Executable, info.Pip
 		k.add("pip", info.Pip, info.Version, info.Config)
@@ -290,14 +291,14 @@ func (p *plan) keyPython(ctx context.Context, k *keyWriter) error {
 	}
 	for _, fl := range py.FindLinks {
 		if !manifest.IsURL(fl) {
-			p.keyPath(k, "find-links", absPath(p.baseDir, fl))
+			p.keyPath(k, "find-links", archive.AbsPath(p.baseDir, fl))
 		}
 	}
 	return nil
 }
 
 func (p *plan) keyNode(ctx context.Context, k *keyWriter) error {
-	dir := absPath(p.baseDir, p.l.Node.Package)
+	dir := archive.AbsPath(p.baseDir, p.l.Node.Package)
 	for _, name := range nodeFiles {
 		p.keyPath(k, "node input", filepath.Join(dir, name))
 	}
@@ -310,7 +311,7 @@ func (p *plan) keyNode(ctx context.Context, k *keyWriter) error {
 			if v := strings.TrimSpace(string(out)); !versionAtLeast(v, 10, 4) {
 				// Older npm takes --cpu, --os and --libc for unknown settings and
 				// installs this machine's packages without a word.
-				return &ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("node: npm %s cannot install for another platform (--cpu, --os and --libc need npm 10.4 or later): upgrade it (npm install -g npm@latest)", v)}
+				return &archive.ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("node: npm %s cannot install for another platform (--cpu, --os and --libc need npm 10.4 or later): upgrade it (npm install -g npm@latest)", v)}
 			}
 		}
 		k.add(strings.Join(q, " "), string(out))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zip"
 
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -130,7 +131,7 @@ func (s *inspection) add(zf *zip.File) error {
 	if zf.UncompressedSize64 > lambdafacts.MaxUnzipped {
 		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q claims %d bytes unzipped, more than Lambda's limit of %d bytes (250 MB) for a function and all its layers", name, zf.UncompressedSize64, lambdafacts.MaxUnzipped)})
 	}
-	dir := zipEntryKind(name, mode) == kindDir
+	dir := archive.ZipEntryKind(name, mode) == archive.KindDir
 	r.Findings = append(r.Findings, nameFindings(name, dir)...)
 	s.names = append(s.names, name)
 	if dir {

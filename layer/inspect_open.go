@@ -9,6 +9,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -41,7 +42,7 @@ var errTooManyEntries = fmt.Errorf("it has more than %d entries, more than a lay
 func openZip(p string) (*os.File, int64, error) {
 	info, err := os.Stat(p)
 	if err != nil {
-		return nil, 0, fmt.Errorf("opening %s: %w", p, unwrapPathErr(err))
+		return nil, 0, fmt.Errorf("opening %s: %w", p, archive.UnwrapPathErr(err))
 	}
 	if err := checkZipFile(p, info); err != nil {
 		return nil, 0, err
@@ -50,7 +51,7 @@ func openZip(p string) (*os.File, int64, error) {
 	// changes nothing.
 	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, 0, fmt.Errorf("opening %s: %w", p, unwrapPathErr(err))
+		return nil, 0, fmt.Errorf("opening %s: %w", p, archive.UnwrapPathErr(err))
 	}
 	if info, err = f.Stat(); err == nil {
 		err = checkZipFile(p, info)
@@ -68,7 +69,7 @@ func checkZipFile(p string, info fs.FileInfo) error {
 	case m.IsDir():
 		return fmt.Errorf("%s is a folder, not a ZIP file", p)
 	case !m.IsRegular():
-		return fmt.Errorf("%s is a %s, not a ZIP file: inspect reads only regular files", p, typeName(m.Type()))
+		return fmt.Errorf("%s is a %s, not a ZIP file: inspect reads only regular files", p, archive.TypeName(m.Type()))
 	case info.Size() > maxZipSize:
 		return fmt.Errorf("%s is %d bytes, more than the %d bytes a layer ZIP can usefully be (Lambda's 250 MB unzipped limit plus 64 MB for the ZIP's own headers): not inspected", p, info.Size(), int64(maxZipSize))
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -49,7 +50,7 @@ func (j *nodeJob) run(ctx context.Context, t *Tools) error {
 		}
 		if err != nil {
 			if name == "package-lock.json" && errors.Is(err, fs.ErrNotExist) {
-				return &ContentError{Layer: j.layer, Msg: fmt.Sprintf("node: %s has no package-lock.json: layerctl installs exactly what the lock file pins (npm ci); run npm install there and commit package-lock.json", j.label)}
+				return &archive.ContentError{Layer: j.layer, Msg: fmt.Sprintf("node: %s has no package-lock.json: layerctl installs exactly what the lock file pins (npm ci); run npm install there and commit package-lock.json", j.label)}
 			}
 			return fmt.Errorf("layer %q: node: %w", j.layer, err)
 		}

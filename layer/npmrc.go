@@ -9,6 +9,8 @@ import (
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/layerctl/layerctl/layer/archive"
 )
 
 // A package's .npmrc is copied beside its package.json for npm ci, and a
@@ -47,12 +49,12 @@ func riskyNpmrc(file string, getenv func(string) string) ([]npmrcLine, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read it: %w", unwrapPathErr(err))
+		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxNpmrc+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read it: %w", unwrapPathErr(err))
+		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
 	}
 	if len(data) > maxNpmrc {
 		return nil, fmt.Errorf("larger than %d MiB: layerctl does not read a .npmrc that large", maxNpmrc>>20)

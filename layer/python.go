@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -167,7 +168,7 @@ type pythonJob struct {
 }
 
 func (j *pythonJob) command() command {
-	req := absPath(j.baseDir, j.p.Requirements)
+	req := archive.AbsPath(j.baseDir, j.p.Requirements)
 	what := fmt.Sprintf("installing %s for python%s on %s", j.p.Requirements, j.version, j.arch)
 	var args []string
 	if j.installer == "uv" {
@@ -209,7 +210,7 @@ func (j *pythonJob) command() command {
 	}
 	for _, fl := range j.p.FindLinks {
 		if !manifest.IsURL(fl) {
-			fl = absPath(j.baseDir, fl)
+			fl = archive.AbsPath(j.baseDir, fl)
 		}
 		args = append(args, "--find-links", fl)
 	}
@@ -444,5 +445,5 @@ func pythonDifference(layer string, versions []string, dirs []string, diffPaths 
 	}
 	b.WriteString("\n  (a wheel tagged cpXY holds native code compiled for that CPython version only; the other runtimes cannot import it)")
 	fmt.Fprintf(&b, "\n  fix: set python: {per_version: true} to install each runtime's wheels into python/lib/pythonX.Y/site-packages/, or give each Python version its own layer")
-	return &ContentError{Layer: layer, Msg: strings.TrimPrefix(b.String(), fmt.Sprintf("layer %q: ", layer))}
+	return &archive.ContentError{Layer: layer, Msg: strings.TrimPrefix(b.String(), fmt.Sprintf("layer %q: ", layer))}
 }

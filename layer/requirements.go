@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -103,7 +104,7 @@ func readRequirements(ctx context.Context, baseDir, req string, getenv func(stri
 		}
 		return nil
 	}
-	if err := walk(absPath(baseDir, req), nil); err != nil {
+	if err := walk(archive.AbsPath(baseDir, req), nil); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -117,12 +118,12 @@ func (r *pipRequirements) refuse(l reqLine, why string) {
 func requirementLines(file string, getenv func(string) string) ([]reqLine, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read it: %w", unwrapPathErr(err))
+		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxRequirementsFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read it: %w", unwrapPathErr(err))
+		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
 	}
 	if len(data) > maxRequirementsFile {
 		return nil, fmt.Errorf("larger than %d MiB: layerctl does not read a requirements file that large", maxRequirementsFile>>20)
@@ -413,7 +414,7 @@ func (r *pipRequirements) classify(baseDir string, l reqLine) (includes []string
 			// pip tries the folder next to the requirements file first.
 			dir := filepath.Join(filepath.Dir(l.file), value)
 			if _, err := os.Stat(dir); err != nil || filepath.IsAbs(value) {
-				dir = absPath(baseDir, value)
+				dir = archive.AbsPath(baseDir, value)
 			}
 			r.findLinks = append(r.findLinks, dir)
 		}
@@ -475,7 +476,7 @@ func (r *pipRequirements) requirement(baseDir string, l reqLine, req string) {
 	if !looksLikePath && !hasSuffixFold(local, pipArchive...) {
 		return // a name: from an index or find-links, wheels only
 	}
-	p := absPath(baseDir, local)
+	p := archive.AbsPath(baseDir, local)
 	r.local = append(r.local, p)
 	info, err := os.Stat(p)
 	switch {

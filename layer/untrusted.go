@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -59,7 +60,7 @@ func checkLayerInputs(ctx context.Context, baseDir, name string, l *manifest.Lay
 		}
 	}
 	if n := l.Node; n != nil && !n.Scripts {
-		file := filepath.Join(absPath(baseDir, n.Package), ".npmrc")
+		file := filepath.Join(archive.AbsPath(baseDir, n.Package), ".npmrc")
 		lines, err := riskyNpmrc(file, tools.Getenv)
 		pos := manifest.Pos{File: relToBase(baseDir, file)}
 		field := "layers." + name + ".node.package"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mholt/archiver/v3"
 
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -117,7 +118,7 @@ func Verify(ctx context.Context, zipPath string, opts VerifyOptions) (*VerifyRep
 			return nil, err
 		}
 	}
-	if err := unpackWith(ctx, archiver.NewZip(), zipPath, opt, zipPath); err != nil {
+	if err := archive.UnpackWith(ctx, archiver.NewZip(), zipPath, opt, zipPath); err != nil {
 		return nil, err
 	}
 

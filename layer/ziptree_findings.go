@@ -3,6 +3,8 @@ package layer
 import (
 	"fmt"
 	"path"
+
+	"github.com/layerctl/layerctl/layer/archive"
 )
 
 // zipTreeFindings are inspect's errors about the ZIP as a tree: folder
@@ -12,11 +14,11 @@ import (
 // and left out of the tree.
 func zipTreeFindings(entries []ZipEntry) []Finding {
 	var out []Finding
-	t := newLinkTree()
+	t := archive.NewLinkTree()
 	raw := map[string]string{}
 	for _, e := range entries {
 		if e.Type == "dir" {
-			if problem := zipFolderData(uint64(e.Size)); problem != "" {
+			if problem := archive.ZipFolderData(uint64(e.Size)); problem != "" {
 				out = append(out, Finding{SevError, e.Path, fmt.Sprintf("entry %q %s", e.Path, problem)})
 			}
 		}
@@ -24,21 +26,21 @@ func zipTreeFindings(entries []ZipEntry) []Finding {
 		if unsafeName(e.Path) != "" || name == "." {
 			continue
 		}
-		kind := kindFile
+		kind := archive.KindFile
 		switch e.Type {
 		case "dir":
-			kind = kindDir
+			kind = archive.KindDir
 		case "symlink":
-			kind = kindSymlink
+			kind = archive.KindSymlink
 			raw[name] = e.Path
 		}
-		t.add(name, kind, e.Target)
+		t.Add(name, kind, e.Target)
 	}
 	if len(raw) == 0 {
 		return out
 	}
-	for _, p := range t.check() {
-		out = append(out, Finding{SevError, raw[p.link], fmt.Sprintf("symlink %s -> %s %s", raw[p.link], p.target, p.explain(layerScope))})
+	for _, p := range t.Check() {
+		out = append(out, Finding{SevError, raw[p.Link], fmt.Sprintf("symlink %s -> %s %s", raw[p.Link], p.Target, p.Explain(archive.LayerScope))})
 	}
 	return out
 }

@@ -15,6 +15,7 @@ import (
 	kzip "github.com/klauspost/compress/zip"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -68,11 +69,11 @@ func TestZipEntriesAreWhatUnzipMakesOfThem(t *testing.T) {
 	os.WriteFile(src, rawZip(t, oddZip), 0o644)
 	dest := filepath.Join(dir, "out")
 	os.Mkdir(dest, 0o755)
-	if err := unpack(context.Background(), src, dest, "odd.zip"); err != nil {
+	if err := archive.Unpack(context.Background(), src, dest, "odd.zip"); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"pkg/", "pkg/dosdir-data*", "pkg/dosdir-empty*", "pkg/plain.txt", "pkg/unixdir-data*"}
-	if d := cmp.Diff(want, listTree(t, dest)); d != "" {
+	if d := cmp.Diff(want, testenv.ListTree(t, dest)); d != "" {
 		t.Errorf("unpacked (-want +got):\n%s", d)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dest, "pkg/dosdir-data")); string(b) != "hello dos" {
@@ -96,7 +97,7 @@ func TestZipEntriesAreWhatUnzipMakesOfThem(t *testing.T) {
 		return out
 	}
 	for name, other := range map[string]string{"unzip": byUnzip, "zipfile": byPython} {
-		if d := cmp.Diff(kinds(listTree(t, dest)), kinds(listTree(t, other))); d != "" {
+		if d := cmp.Diff(kinds(testenv.ListTree(t, dest)), kinds(testenv.ListTree(t, other))); d != "" {
 			t.Errorf("%s extracts differently (-layerctl +%s):\n%s", name, name, d)
 		}
 	}
@@ -109,7 +110,7 @@ func TestZipFolderWithDataIsRefused(t *testing.T) {
 	os.WriteFile(src, rawZip(t, []rawZipEntry{{name: "pkg/", creator: 3, attrs: unixDir}, {name: "pkg/lost/", body: "data", creator: 3, attrs: unixDir}}), 0o644)
 	dest := filepath.Join(dir, "out")
 	os.Mkdir(dest, 0o755)
-	err := unpack(context.Background(), src, dest, "odd.zip")
+	err := archive.Unpack(context.Background(), src, dest, "odd.zip")
 	want := `archive odd.zip: entry "pkg/lost/" is a folder (its name ends in /) but holds 4 bytes, which unzip and Python's zipfile drop: refused`
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("got %v\nwant %s", err, want)
@@ -151,12 +152,12 @@ func TestZipDirAttributeFileInALayer(t *testing.T) {
 // entry holding bytes.
 func TestInspectResolvesLinkChains(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "links.zip")
-	os.WriteFile(path, zipBytes(t, []zipEntry{
-		{name: "lib/d/e/s", body: "..", mode: fs.ModeSymlink | 0o777},
-		{name: "lib/x", body: "d/e/s/../../../..", mode: fs.ModeSymlink | 0o777},
-		{name: "lib/ok", body: "d/e/s/f", mode: fs.ModeSymlink | 0o777},
-		{name: "lib/d/f", body: "f"},
-		{name: "lib/loop", body: "loop", mode: fs.ModeSymlink | 0o777},
+	os.WriteFile(path, testenv.ZipBytes(t, []testenv.ZipEntry{
+		{Name: "lib/d/e/s", Body: "..", Mode: fs.ModeSymlink | 0o777},
+		{Name: "lib/x", Body: "d/e/s/../../../..", Mode: fs.ModeSymlink | 0o777},
+		{Name: "lib/ok", Body: "d/e/s/f", Mode: fs.ModeSymlink | 0o777},
+		{Name: "lib/d/f", Body: "f"},
+		{Name: "lib/loop", Body: "loop", Mode: fs.ModeSymlink | 0o777},
 	}), 0o644)
 	r, err := Inspect(context.Background(), path, InspectOptions{})
 	if err != nil {

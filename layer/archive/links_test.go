@@ -1,4 +1,4 @@
-package layer
+package archive
 
 import (
 	"errors"
@@ -15,17 +15,17 @@ import (
 
 // treeSpec is a tree for the resolver: "name" a file, "name/" a folder,
 // "name -> target" a symlink.
-func treeOf(spec []string) *linkTree {
-	t := newLinkTree()
+func treeOf(spec []string) *LinkTree {
+	t := NewLinkTree()
 	for _, s := range spec {
 		name, target, isLink := strings.Cut(s, " -> ")
 		switch {
 		case isLink:
-			t.add(name, kindSymlink, target)
+			t.Add(name, KindSymlink, target)
 		case strings.HasSuffix(name, "/"):
-			t.add(name, kindDir, "")
+			t.Add(name, KindDir, "")
 		default:
-			t.add(name, kindFile, "")
+			t.Add(name, KindFile, "")
 		}
 	}
 	return t
@@ -82,7 +82,7 @@ func TestLinkResolver(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := ""
 			if p := treeOf(tc.tree).resolve(tc.link); p != nil {
-				got = p.explain(layerScope)
+				got = p.Explain(LayerScope)
 			}
 			switch {
 			case tc.want == "" && got != "":
@@ -154,8 +154,8 @@ func agreeWithKernel(t *testing.T, spec []string, link string, inside bool) {
 func TestLinkTreeCheckSortsAndSkipsGoodLinks(t *testing.T) {
 	tr := treeOf([]string{"f", "z -> ..", "a -> f", "m -> missing"})
 	var got []string
-	for _, p := range tr.check() {
-		got = append(got, p.link)
+	for _, p := range tr.Check() {
+		got = append(got, p.Link)
 	}
 	if strings.Join(got, ",") != "m,z" {
 		t.Errorf("problems for %v, want m and z", got)
@@ -167,23 +167,23 @@ func TestLinkTreeCheckSortsAndSkipsGoodLinks(t *testing.T) {
 func TestLinkResolverWorkIsBounded(t *testing.T) {
 	const n = 5000
 	pad := strings.Repeat("./", 1900) // each target near Linux's 4095 bytes
-	tr := newLinkTree()
-	tr.add("d/f", kindFile, "")
+	tr := NewLinkTree()
+	tr.Add("d/f", KindFile, "")
 	for i := range n {
 		// Chains of 39 links, each ending in a folder...
 		next := fmt.Sprintf("l%d", i+1)
 		if i%39 == 38 || i == n-1 {
 			next = "d"
 		}
-		tr.add(fmt.Sprintf("l%d", i), kindSymlink, pad+next)
+		tr.Add(fmt.Sprintf("l%d", i), KindSymlink, pad+next)
 		// ...and n links that go through the start of it.
-		tr.add(fmt.Sprintf("x%d", i), kindSymlink, pad+"l0/f")
+		tr.Add(fmt.Sprintf("x%d", i), KindSymlink, pad+"l0/f")
 	}
 	start := time.Now()
-	problems := tr.check()
+	problems := tr.Check()
 	took := time.Since(start)
 	if len(problems) != 0 {
-		t.Fatalf("%d problems, first: %s", len(problems), problems[0].explain(layerScope))
+		t.Fatalf("%d problems, first: %s", len(problems), problems[0].Explain(LayerScope))
 	}
 	t.Logf("%d links with %d-byte targets resolved in %v", 2*n, len(pad)+5, took)
 	if took > 5*time.Second {
@@ -196,24 +196,24 @@ func TestLinkResolverWorkIsBounded(t *testing.T) {
 func TestLinkResolverLongChains(t *testing.T) {
 	for _, n := range []int{maxResolveDepth - 1, maxResolveDepth + 1, 3*maxResolveDepth + 17, 200_000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			tr := newLinkTree()
-			tr.add("f", kindFile, "")
+			tr := NewLinkTree()
+			tr.Add("f", KindFile, "")
 			for i := range n {
 				next := fmt.Sprintf("l%d", i+1)
 				if i == n-1 {
 					next = "f"
 				}
-				tr.add(fmt.Sprintf("l%d", i), kindSymlink, next)
+				tr.Add(fmt.Sprintf("l%d", i), KindSymlink, next)
 			}
 			start := time.Now()
-			problems := tr.check()
+			problems := tr.Check()
 			took := time.Since(start)
 			refused := map[string]bool{}
 			for _, p := range problems {
 				if p.kind != linkLoops {
-					t.Fatalf("%s: %s", p.link, p.explain(layerScope))
+					t.Fatalf("%s: %s", p.Link, p.Explain(LayerScope))
 				}
-				refused[p.link] = true
+				refused[p.Link] = true
 			}
 			for i := range n {
 				if want := n-i > maxLinkHops; refused[fmt.Sprintf("l%d", i)] != want {

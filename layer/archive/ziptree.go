@@ -1,4 +1,4 @@
-package layer
+package archive
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// zipEntryKind classifies a ZIP entry the way Info-ZIP's unzip and
+// ZipEntryKind classifies a ZIP entry the way Info-ZIP's unzip and
 // Python's zipfile extract it, so that what layerctl unpacks, inspects and
 // Lambda unzips agree: a name ending in "/" is a folder whatever its
 // attributes say; any other name is a symlink when its Unix mode says so,
@@ -14,20 +14,20 @@ import (
 // both tools write such an entry as a file with its bytes, and an empty
 // one as an empty file. (Go's FileHeader.Mode reports those attributes as
 // a folder, which made them vanish.)
-func zipEntryKind(name string, mode fs.FileMode) entryKind {
+func ZipEntryKind(name string, mode fs.FileMode) EntryKind {
 	switch {
 	case strings.HasSuffix(name, "/"):
-		return kindDir
+		return KindDir
 	case mode&fs.ModeSymlink != 0:
-		return kindSymlink
+		return KindSymlink
 	}
-	return kindFile
+	return KindFile
 }
 
-// zipFolderData says what is wrong with a folder entry (its name ends in
+// ZipFolderData says what is wrong with a folder entry (its name ends in
 // "/") that holds bytes: unzip and zipfile make the folder and drop them,
 // so they would be lost without a word. "" when there is nothing wrong.
-func zipFolderData(size uint64) string {
+func ZipFolderData(size uint64) string {
 	if size == 0 {
 		return ""
 	}

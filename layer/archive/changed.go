@@ -1,4 +1,4 @@
-package layer
+package archive
 
 import (
 	"errors"
@@ -33,12 +33,12 @@ func vanishedOr(name string, err error) error {
 	return err
 }
 
-// readError is vanishedOr, with the name added to any other error.
-func readError(name string, err error) error {
+// ReadError is vanishedOr, with the name added to any other error.
+func ReadError(name string, err error) error {
 	if gone(err) {
 		return &ChangedError{Path: name, Vanished: true}
 	}
-	return fmt.Errorf("reading %s: %w", name, unwrapPathErr(err))
+	return fmt.Errorf("reading %s: %w", name, UnwrapPathErr(err))
 }
 
 func gone(err error) bool {

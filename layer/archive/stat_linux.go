@@ -1,19 +1,19 @@
-package layer
+package archive
 
 import (
 	"io/fs"
 	"syscall"
 )
 
-// statOf is the identity of one version of a file, from what lstat
+// StatOf is the identity of one version of a file, from what lstat
 // returned. ok is false when the platform does not give the change time
 // and inode, without which a stat cannot prove a file unchanged.
-func statOf(info fs.FileInfo) (fileStat, bool) {
+func StatOf(info fs.FileInfo) (FileStat, bool) {
 	st, ok := info.Sys().(*syscall.Stat_t)
 	if !ok {
-		return fileStat{}, false
+		return FileStat{}, false
 	}
-	return fileStat{
+	return FileStat{
 		Dev:   uint64(st.Dev),
 		Ino:   st.Ino,
 		Size:  st.Size,

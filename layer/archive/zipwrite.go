@@ -1,4 +1,4 @@
-package layer
+package archive
 
 import (
 	"context"
@@ -20,11 +20,11 @@ import (
 )
 
 const (
-	// chunkSize is how much of one file a compressor takes at a time. Big
+	// ChunkSize is how much of one file a compressor takes at a time. Big
 	// files are cut into chunks compressed in parallel and joined into one
 	// deflate stream, as pigz does, so memory stays bounded whatever the
 	// file size.
-	chunkSize = 1 << 20
+	ChunkSize = 1 << 20
 	// dictSize is the deflate window: each chunk after the first is primed
 	// with the previous chunk's last bytes, so cutting costs almost no ratio.
 	dictSize = 32 << 10
@@ -33,12 +33,12 @@ const (
 	compressLevel = 6
 )
 
-// zipStats is what writing the ZIP learned about its content.
-type zipStats struct {
-	files    int
-	unzipped int64
-	elf      map[string]uint16   // entry name -> ELF machine, for ELF files
-	digests  map[string][32]byte // source file -> content digest (see contentDigest)
+// ZipStats is what writing the ZIP learned about its content.
+type ZipStats struct {
+	Files    int
+	Unzipped int64
+	ELF      map[string]uint16   // entry name -> ELF machine, for ELF files
+	Digests  map[string][32]byte // source file -> content digest (see contentDigest)
 }
 
 // chunk is one unit of work: a slice of one file, compressed by a worker
@@ -58,10 +58,10 @@ type chunk struct {
 	stored bool // single-chunk file that deflate does not shrink
 }
 
-// writeZip writes entries as a deterministic ZIP to w: sorted entries,
+// WriteZip writes entries as a deterministic ZIP to w: sorted entries,
 // fixed timestamps and modes, no extra fields. Files are compressed by a
 // bounded pool of workers; peak memory is about 2*chunkSize per slot.
-func writeZip(ctx context.Context, w io.Writer, entries []Entry, modified time.Time, workers int) (*zipStats, error) {
+func WriteZip(ctx context.Context, w io.Writer, entries []Entry, modified time.Time, workers int) (*ZipStats, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -72,7 +72,7 @@ func writeZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 	work := make(chan *chunk)
 	ordered := make(chan *chunk, slots)
 	sem := make(chan struct{}, slots)
-	pool := sync.Pool{New: func() any { b := make([]byte, 0, chunkSize+dictSize); return &b }}
+	pool := sync.Pool{New: func() any { b := make([]byte, 0, ChunkSize+dictSize); return &b }}
 
 	var wg sync.WaitGroup
 	for range workers {
@@ -106,7 +106,7 @@ func writeZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 
 	date, tm := msdosTime(modified)
 	zw := zip.NewWriter(w)
-	stats := &zipStats{elf: map[string]uint16{}, digests: map[string][32]byte{}}
+	stats := &ZipStats{ELF: map[string]uint16{}, Digests: map[string][32]byte{}}
 	var (
 		fh  *zip.FileHeader
 		out io.Writer
@@ -126,27 +126,27 @@ func writeZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 		}
 		e := ch.e
 		if ch.index == 0 {
-			fh = &zip.FileHeader{Name: e.name, ReaderVersion: 20, CreatorVersion: 20, ModifiedDate: date, ModifiedTime: tm}
-			if !isASCII(e.name) && utf8.ValidString(e.name) {
+			fh = &zip.FileHeader{Name: e.Name, ReaderVersion: 20, CreatorVersion: 20, ModifiedDate: date, ModifiedTime: tm}
+			if !isASCII(e.Name) && utf8.ValidString(e.Name) {
 				fh.Flags |= 0x800
 			}
-			switch e.kind {
-			case kindDir:
+			switch e.Kind {
+			case KindDir:
 				fh.SetMode(fs.ModeDir | 0o755)
-			case kindSymlink:
+			case KindSymlink:
 				fh.SetMode(fs.ModeSymlink | 0o777)
-				fh.CRC32 = crc32.ChecksumIEEE([]byte(e.target))
-				fh.CompressedSize64 = uint64(len(e.target))
+				fh.CRC32 = crc32.ChecksumIEEE([]byte(e.Target))
+				fh.CompressedSize64 = uint64(len(e.Target))
 				fh.UncompressedSize64 = fh.CompressedSize64
-			case kindFile:
-				stats.files++
-				if e.exec {
+			case KindFile:
+				stats.Files++
+				if e.Exec {
 					fh.SetMode(0o755)
 				} else {
 					fh.SetMode(0o644)
 				}
 				if m, ok := lambdafacts.ELFMachine(ch.raw); ok {
-					stats.elf[e.name] = m
+					stats.ELF[e.Name] = m
 				}
 				if ch.last {
 					// The whole file is in hand: sizes go in the local header.
@@ -171,12 +171,12 @@ func writeZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 			}
 			crc, raw, cmp = 0, 0, 0
 			dig.reset()
-			switch e.kind {
-			case kindSymlink:
-				if _, err := io.WriteString(out, e.target); err != nil {
+			switch e.Kind {
+			case KindSymlink:
+				if _, err := io.WriteString(out, e.Target); err != nil {
 					return nil, err
 				}
-			case kindFile:
+			case KindFile:
 				if ch.last {
 					data := ch.comp
 					if ch.stored {
@@ -186,15 +186,15 @@ func writeZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 						return nil, err
 					}
 					dig.add(ch.sha)
-					stats.digests[e.src] = dig.sum()
-					stats.unzipped += int64(len(ch.raw))
+					stats.Digests[e.Src] = dig.sum()
+					stats.Unzipped += int64(len(ch.raw))
 					ch.release(&pool)
 					<-sem
 					continue
 				}
 			}
 		}
-		if e.kind == kindFile {
+		if e.Kind == KindFile {
 			if _, err := out.Write(ch.comp); err != nil {
 				return nil, err
 			}
@@ -203,11 +203,11 @@ func writeZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 			cmp += int64(len(ch.comp))
 			dig.add(ch.sha)
 			if ch.last {
-				stats.digests[e.src] = dig.sum()
+				stats.Digests[e.Src] = dig.sum()
 				fh.CRC32 = crc
 				fh.CompressedSize64, fh.UncompressedSize64 = uint64(cmp), uint64(raw)
 				fh.CompressedSize, fh.UncompressedSize = uint32(cmp), uint32(raw)
-				stats.unzipped += raw
+				stats.Unzipped += raw
 			}
 		}
 		ch.release(&pool)
@@ -230,7 +230,7 @@ func writeZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 func produce(ctx context.Context, entries []Entry, sem chan struct{}, ordered, work chan<- *chunk) {
 	for i := range entries {
 		e := &entries[i]
-		if e.kind != kindFile {
+		if e.Kind != KindFile {
 			ch := &chunk{e: e, last: true, done: make(chan struct{})}
 			close(ch.done)
 			select {
@@ -241,9 +241,9 @@ func produce(ctx context.Context, entries []Entry, sem chan struct{}, ordered, w
 			ordered <- ch
 			continue
 		}
-		n := max(1, (e.size+chunkSize-1)/chunkSize)
+		n := max(1, (e.Size+ChunkSize-1)/ChunkSize)
 		for k := int64(0); k < n; k++ {
-			ch := &chunk{e: e, index: int(k), off: k * chunkSize, n: min(chunkSize, e.size-k*chunkSize), last: k == n-1, done: make(chan struct{})}
+			ch := &chunk{e: e, index: int(k), off: k * ChunkSize, n: min(ChunkSize, e.Size-k*ChunkSize), last: k == n-1, done: make(chan struct{})}
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
@@ -279,12 +279,12 @@ type compressor struct {
 }
 
 func (c *compressor) run(ch *chunk) error {
-	if ch.e.kind != kindFile {
+	if ch.e.Kind != KindFile {
 		return nil
 	}
-	f, err := os.Open(ch.e.src)
+	f, err := os.Open(ch.e.Src)
 	if err != nil {
-		return readError(ch.e.origin, err)
+		return ReadError(ch.e.Origin, err)
 	}
 	defer f.Close()
 
@@ -295,10 +295,10 @@ func (c *compressor) run(ch *chunk) error {
 		err = nil
 	}
 	if err == io.EOF || err == nil && ch.last && !atEOF(f, ch.off+ch.n) {
-		return &ChangedError{Path: ch.e.origin} // shorter or longer than listed
+		return &ChangedError{Path: ch.e.Origin} // shorter or longer than listed
 	}
 	if err != nil {
-		return readError(ch.e.origin, err)
+		return ReadError(ch.e.Origin, err)
 	}
 	dict, data := in[:ch.off-dictOff], in[ch.off-dictOff:]
 

@@ -1,4 +1,4 @@
-package layer
+package archive
 
 import (
 	"errors"
@@ -17,25 +17,25 @@ import (
 	"github.com/layerctl/layerctl/manifest"
 )
 
-// entryKind says what a ZIP entry is.
-type entryKind int
+// EntryKind says what a ZIP entry is.
+type EntryKind int
 
 const (
-	kindFile entryKind = iota
-	kindDir
-	kindSymlink
+	KindFile EntryKind = iota
+	KindDir
+	KindSymlink
 )
 
 // Entry is one member of the layer ZIP, read from where it lies on disk.
 type Entry struct {
-	name   string // slash path inside the ZIP; directories end with "/"
-	kind   entryKind
-	src    string // file on disk (files only)
-	size   int64  // bytes on disk (files only)
-	exec   bool   // any execute bit set on disk
-	target string // link target (symlinks only)
-	origin string // the manifest source it came from, for error messages
-	stamp  stamp  // from the walk (files only): what the cache knows the file by
+	Name   string // slash path inside the ZIP; directories end with "/"
+	Kind   EntryKind
+	Src    string // file on disk (files only)
+	Size   int64  // bytes on disk (files only)
+	Exec   bool   // any execute bit set on disk
+	Target string // link target (symlinks only)
+	Origin string // the manifest source it came from, for error messages
+	Stamp  Stamp  // from the walk (files only): what the cache knows the file by
 }
 
 // DefaultExcludes are left out of every layer unless it sets
@@ -57,17 +57,17 @@ type ContentError struct {
 
 func (e *ContentError) Error() string { return fmt.Sprintf("layer %q: %s", e.Layer, e.Msg) }
 
-// source is one file or folder on disk whose content goes into the layer
+// Source is one file or folder on disk whose content goes into the layer
 // under to: a files entry of the manifest, an unpacked archive, or what a
 // package tool (pip, npm, go) wrote.
-type source struct {
-	path  string // on disk
-	to    string // slash path inside the ZIP; "" is the root
-	label string // how messages name it: the manifest's from, or the tool
+type Source struct {
+	Path  string // on disk
+	To    string // slash path inside the ZIP; "" is the root
+	Label string // how messages name it: the manifest's from, or the tool
 }
 
-// layerExcludes are the patterns that leave entries out of the layer.
-func layerExcludes(l *manifest.Layer) []string {
+// LayerExcludes are the patterns that leave entries out of the layer.
+func LayerExcludes(l *manifest.Layer) []string {
 	excludes := append([]string(nil), l.Exclude...)
 	if l.DefaultExcludes {
 		excludes = append(excludes, DefaultExcludes...)
@@ -75,39 +75,39 @@ func layerExcludes(l *manifest.Layer) []string {
 	return excludes
 }
 
-func absPath(baseDir, p string) string {
+func AbsPath(baseDir, p string) string {
 	if filepath.IsAbs(filepath.FromSlash(p)) {
 		return filepath.FromSlash(p)
 	}
 	return filepath.Join(baseDir, filepath.FromSlash(p))
 }
 
-// collect lists every entry of the layer from its sources, sorted by name,
+// Collect lists every entry of the layer from its sources, sorted by name,
 // reading them in place (no staging copy). The folder skip (the output
 // folder) is never read, even when a source contains it.
-func collect(layer string, srcs []source, excludes []string, skip string) ([]Entry, error) {
-	byName, err := listSources(layer, srcs, excludes, skip)
+func Collect(layer string, srcs []Source, excludes []string, skip string) ([]Entry, error) {
+	byName, err := ListSources(layer, srcs, excludes, skip)
 	if err != nil {
 		return nil, err
 	}
-	return finish(layer, byName)
+	return Finish(layer, byName)
 }
 
-// merge adds listed entries to byName, refusing a name two sources claim.
-func merge(layer string, byName map[string]*Entry, listed []Entry) error {
+// Merge adds listed entries to byName, refusing a name two sources claim.
+func Merge(layer string, byName map[string]*Entry, listed []Entry) error {
 	for i := range listed {
 		e := listed[i]
-		if prev, ok := byName[e.name]; ok {
-			return &ContentError{Layer: layer, Msg: fmt.Sprintf("%s comes from both %s and %s: map one of them elsewhere or exclude it", e.name, prev.origin, e.origin)}
+		if prev, ok := byName[e.Name]; ok {
+			return &ContentError{Layer: layer, Msg: fmt.Sprintf("%s comes from both %s and %s: map one of them elsewhere or exclude it", e.Name, prev.Origin, e.Origin)}
 		}
-		byName[e.name] = &e
+		byName[e.Name] = &e
 	}
 	return nil
 }
 
-// finish adds the folders that hold the listed files and links, checks
+// Finish adds the folders that hold the listed files and links, checks
 // that every link points inside the layer, and sorts the entries.
-func finish(layer string, byName map[string]*Entry) ([]Entry, error) {
+func Finish(layer string, byName map[string]*Entry) ([]Entry, error) {
 	cerr := func(format string, args ...any) error {
 		return &ContentError{Layer: layer, Msg: fmt.Sprintf(format, args...)}
 	}
@@ -116,68 +116,68 @@ func finish(layer string, byName map[string]*Entry) ([]Entry, error) {
 	for name, e := range byName {
 		for dir := path.Dir(strings.TrimSuffix(name, "/")); dir != "."; dir = path.Dir(dir) {
 			if f, ok := byName[dir]; ok {
-				return nil, cerr("%s is a file (from %s) but %s puts %s inside it", dir, f.origin, e.origin, name)
+				return nil, cerr("%s is a file (from %s) but %s puts %s inside it", dir, f.Origin, e.Origin, name)
 			}
 			if _, ok := byName[dir+"/"]; ok {
 				break
 			}
-			byName[dir+"/"] = &Entry{name: dir + "/", kind: kindDir, origin: e.origin}
+			byName[dir+"/"] = &Entry{Name: dir + "/", Kind: KindDir, Origin: e.Origin}
 		}
 	}
 	if err := checkLinks(layer, byName); err != nil {
 		return nil, err
 	}
-	return sortedEntries(byName), nil
+	return SortedEntries(byName), nil
 }
 
 // checkLinks resolves every symlink of the layer as Linux will under /opt
 // and refuses the layer if one ends outside it, loops, or points at
 // nothing in it.
 func checkLinks(layer string, byName map[string]*Entry) error {
-	t := newLinkTree()
+	t := NewLinkTree()
 	links := 0
 	for name, e := range byName {
-		t.add(name, e.kind, e.target)
-		if e.kind == kindSymlink {
+		t.Add(name, e.Kind, e.Target)
+		if e.Kind == KindSymlink {
 			links++
 		}
 	}
 	if links == 0 {
 		return nil
 	}
-	problems := t.check()
+	problems := t.Check()
 	if len(problems) == 0 {
 		return nil
 	}
 	p := problems[0]
-	e := byName[p.link]
+	e := byName[p.Link]
 	hint := "replace it with what it points to, or exclude it"
 	if p.kind == linkDangles {
 		hint = "add what it points to, or exclude the link"
 	}
 	// Named where the user can fix it; the explanation speaks of /opt.
-	msg := fmt.Sprintf("symlink %s -> %s %s: %s", e.origin, safetext.Name(p.target), p.explain(layerScope), hint)
+	msg := fmt.Sprintf("symlink %s -> %s %s: %s", e.Origin, safetext.Name(p.Target), p.Explain(LayerScope), hint)
 	if n := len(problems) - 1; n > 0 {
 		msg += fmt.Sprintf(" (and %d more %s like it)", n, plural(n, "symlink"))
 	}
 	return &ContentError{Layer: layer, Msg: msg}
 }
 
-func sortedEntries(byName map[string]*Entry) []Entry {
+func SortedEntries(byName map[string]*Entry) []Entry {
 	entries := make([]Entry, 0, len(byName))
 	for _, e := range byName {
 		entries = append(entries, *e)
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
 	return entries
 }
 
-// listSources walks the sources and returns their files and symlinks by
+// ListSources walks the sources and returns their files and symlinks by
 // name in the ZIP, excludes applied. Folders are not listed. The folder
 // skip (the output folder, its symlinks followed) is never read, even when
 // a source holds it: sources are walked from their real path, so the
 // folders met are real paths too.
-func listSources(layer string, srcs []source, excludes []string, skip string) (map[string]*Entry, error) {
+func ListSources(layer string, srcs []Source, excludes []string, skip string) (map[string]*Entry, error) {
 	excluded := compileGlobs(excludes).match
 	cerr := func(format string, args ...any) error {
 		return &ContentError{Layer: layer, Msg: fmt.Sprintf(format, args...)}
@@ -188,42 +188,42 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 	add := func(e Entry) error {
 		mu.Lock()
 		defer mu.Unlock()
-		if prev, ok := byName[e.name]; ok {
-			return cerr("%s comes from both %s and %s: map one of them elsewhere or exclude it", e.name, prev.origin, e.origin)
+		if prev, ok := byName[e.Name]; ok {
+			return cerr("%s comes from both %s and %s: map one of them elsewhere or exclude it", e.Name, prev.Origin, e.Origin)
 		}
-		byName[e.name] = &e
+		byName[e.Name] = &e
 		return nil
 	}
 
 	for _, src := range srcs {
-		info, err := os.Stat(src.path)
+		info, err := os.Stat(src.Path)
 		if err != nil {
-			return nil, cerr("files: %s: %v", src.label, unwrapPathErr(err))
+			return nil, cerr("files: %s: %v", src.Label, UnwrapPathErr(err))
 		}
 		if !info.IsDir() {
-			name := src.to
+			name := src.To
 			if name == "" {
-				name = path.Base(filepath.ToSlash(src.path))
+				name = path.Base(filepath.ToSlash(src.Path))
 			}
 			if excluded(name) {
 				continue
 			}
-			if err := controlInName(layer, src.label); err != nil {
+			if err := controlInName(layer, src.Label); err != nil {
 				return nil, err
 			}
 			if !info.Mode().IsRegular() {
-				return nil, cerr("%s is not a regular file or folder", src.label)
+				return nil, cerr("%s is not a regular file or folder", src.Label)
 			}
-			if err := add(Entry{name: name, kind: kindFile, src: src.path, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: src.label, stamp: stampOf(info)}); err != nil {
+			if err := add(Entry{Name: name, Kind: KindFile, Src: src.Path, Size: info.Size(), Exec: info.Mode()&0o111 != 0, Origin: src.Label, Stamp: StampOf(info)}); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		// A from: that is a symlink to a folder is the user's own root:
 		// followed, once, before the walk (links inside stay links).
-		root, err := filepath.EvalSymlinks(src.path)
+		root, err := filepath.EvalSymlinks(src.Path)
 		if err != nil {
-			return nil, cerr("files: %s: %v", src.label, unwrapPathErr(err))
+			return nil, cerr("files: %s: %v", src.Label, UnwrapPathErr(err))
 		}
 		err = walkDirParallel(root, func(p string, d fs.DirEntry, err error) error {
 			rel, ok := strings.CutPrefix(p, root+string(filepath.Separator))
@@ -234,7 +234,7 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 				}
 			}
 			// Something listed, then gone: the sources are being written to.
-			origin := path.Join(src.label, filepath.ToSlash(rel))
+			origin := path.Join(src.Label, filepath.ToSlash(rel))
 			if err != nil {
 				return vanishedOr(origin, err)
 			}
@@ -244,7 +244,7 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 			if d.IsDir() && p == skip {
 				return filepath.SkipDir
 			}
-			name := path.Join(src.to, filepath.ToSlash(rel))
+			name := path.Join(src.To, filepath.ToSlash(rel))
 			if excluded(name) {
 				if d.IsDir() {
 					return filepath.SkipDir
@@ -264,15 +264,15 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 				if err != nil {
 					return vanishedOr(origin, err)
 				}
-				return add(Entry{name: name, kind: kindSymlink, target: filepath.ToSlash(target), origin: origin})
+				return add(Entry{Name: name, Kind: KindSymlink, Target: filepath.ToSlash(target), Origin: origin})
 			case t.IsRegular():
 				info, err := d.Info()
 				if err != nil {
 					return vanishedOr(origin, err)
 				}
-				return add(Entry{name: name, kind: kindFile, src: p, size: info.Size(), exec: info.Mode()&0o111 != 0, origin: origin, stamp: stampOf(info)})
+				return add(Entry{Name: name, Kind: KindFile, Src: p, Size: info.Size(), Exec: info.Mode()&0o111 != 0, Origin: origin, Stamp: StampOf(info)})
 			default:
-				return cerr("%s is a %s, not a regular file: exclude it", origin, typeName(t))
+				return cerr("%s is a %s, not a regular file: exclude it", origin, TypeName(t))
 			}
 		})
 		if err != nil {
@@ -286,7 +286,7 @@ func listSources(layer string, srcs []source, excludes []string, skip string) (m
 			case errors.As(err, &changed):
 				return nil, err
 			}
-			return nil, fmt.Errorf("reading %s: %w", src.label, err)
+			return nil, fmt.Errorf("reading %s: %w", src.Label, err)
 		}
 	}
 	return byName, nil
@@ -303,7 +303,7 @@ func controlInName(layer, origin string) error {
 	return nil
 }
 
-func typeName(t fs.FileMode) string {
+func TypeName(t fs.FileMode) string {
 	switch {
 	case t&fs.ModeNamedPipe != 0:
 		return "named pipe"
@@ -316,7 +316,7 @@ func typeName(t fs.FileMode) string {
 	}
 }
 
-func unwrapPathErr(err error) error {
+func UnwrapPathErr(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
@@ -372,4 +372,11 @@ func containsAll(s string, subs []string) bool {
 		}
 	}
 	return true
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

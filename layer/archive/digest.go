@@ -1,4 +1,4 @@
-package layer
+package archive
 
 import (
 	"crypto/sha256"
@@ -34,10 +34,10 @@ func (d *contentDigest) sum() [32]byte {
 	return out
 }
 
-var digestBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+var digestBufs = sync.Pool{New: func() any { b := make([]byte, ChunkSize); return &b }}
 
-// digestFile reads the file at p, which stat said holds size bytes.
-func digestFile(p string, size int64) ([32]byte, error) {
+// DigestFile reads the file at p, which stat said holds size bytes.
+func DigestFile(p string, size int64) ([32]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return [32]byte{}, err
@@ -46,7 +46,7 @@ func digestFile(p string, size int64) ([32]byte, error) {
 	d := newContentDigest()
 	bp := digestBufs.Get().(*[]byte)
 	defer digestBufs.Put(bp)
-	buf := (*bp)[:min(int64(chunkSize), max(size, 1))]
+	buf := (*bp)[:min(int64(ChunkSize), max(size, 1))]
 	var n int64
 	for first := true; ; first = false {
 		k, err := io.ReadFull(f, buf)

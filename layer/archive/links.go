@@ -1,4 +1,4 @@
-package layer
+package archive
 
 import (
 	"fmt"
@@ -21,26 +21,26 @@ import (
 // in one lookup fails with ELOOP.
 const maxLinkHops = 40
 
-// linkTree is every entry of a tree (a layer, or one archive's folder) by
+// LinkTree is every entry of a tree (a layer, or one archive's folder) by
 // clean slash name, with the folders that hold them; "" is its root.
-type linkTree struct {
+type LinkTree struct {
 	nodes map[string]treeNode
 }
 
 type treeNode struct {
-	kind     entryKind
+	kind     EntryKind
 	target   string // symlinks only
 	implicit bool   // a folder known only because something is inside it
 }
 
-func newLinkTree() *linkTree {
-	return &linkTree{nodes: map[string]treeNode{"": {kind: kindDir}}}
+func NewLinkTree() *LinkTree {
+	return &LinkTree{nodes: map[string]treeNode{"": {kind: KindDir}}}
 }
 
-// add records one entry. name is clean and relative; a trailing "/" is
+// Add records one entry. name is clean and relative; a trailing "/" is
 // dropped. The first entry of a name wins over a later one, except over a
 // folder implied by a path: duplicates are for the caller to refuse.
-func (t *linkTree) add(name string, kind entryKind, target string) {
+func (t *LinkTree) Add(name string, kind EntryKind, target string) {
 	name = strings.TrimSuffix(name, "/")
 	if prev, ok := t.nodes[name]; !ok || prev.implicit {
 		t.nodes[name] = treeNode{kind: kind, target: target}
@@ -49,15 +49,15 @@ func (t *linkTree) add(name string, kind entryKind, target string) {
 		if _, ok := t.nodes[dir]; ok {
 			break
 		}
-		t.nodes[dir] = treeNode{kind: kindDir, implicit: true}
+		t.nodes[dir] = treeNode{kind: KindDir, implicit: true}
 	}
 }
 
 // links lists the tree's symlinks by name.
-func (t *linkTree) links() []string {
+func (t *LinkTree) links() []string {
 	var out []string
 	for name, n := range t.nodes {
-		if n.kind == kindSymlink {
+		if n.kind == KindSymlink {
 			out = append(out, name)
 		}
 	}
@@ -65,13 +65,13 @@ func (t *linkTree) links() []string {
 	return out
 }
 
-// check resolves every symlink of the tree and returns what is wrong with
+// Check resolves every symlink of the tree and returns what is wrong with
 // each one that does not end on an entry of the tree, sorted by link. Each
 // link is resolved once (see resolver), so the work grows with the size of
 // the tree and its targets, however the links are chained.
-func (t *linkTree) check() []*linkProblem {
+func (t *LinkTree) Check() []*LinkProblem {
 	r := &resolver{t: t, memo: map[string]*resolution{}}
-	var out []*linkProblem
+	var out []*LinkProblem
 	for _, name := range t.links() {
 		if p := r.link(name).problem; p != nil {
 			out = append(out, p)
@@ -81,7 +81,7 @@ func (t *linkTree) check() []*linkProblem {
 }
 
 // resolve is check for one link: nil when it ends on an entry of the tree.
-func (t *linkTree) resolve(name string) *linkProblem {
+func (t *LinkTree) resolve(name string) *LinkProblem {
 	r := &resolver{t: t, memo: map[string]*resolution{}}
 	return r.link(name).problem
 }
@@ -104,9 +104,9 @@ const (
 // unpacked as it says.
 const maxLinkTarget = 4095
 
-// linkProblem is one symlink that does not resolve inside its tree.
-type linkProblem struct {
-	link, target string
+// LinkProblem is one symlink that does not resolve inside its tree.
+type LinkProblem struct {
+	Link, Target string
 	kind         problemKind
 	at           string   // the path where resolution failed: missing, or a file used as a folder
 	via          string   // the last link followed on the way, other than link itself
@@ -122,16 +122,16 @@ type linkScope struct {
 }
 
 var (
-	layerScope   = linkScope{outside: "points outside the layer", top: "/opt", within: "the layer"}
+	LayerScope   = linkScope{outside: "points outside the layer", top: "/opt", within: "the layer"}
 	archiveScope = linkScope{outside: "leaves the archive's folder", top: "the archive's folder", within: "the archive"}
 )
 
-// explain says what is wrong, to follow "symlink NAME -> TARGET ": for
+// Explain says what is wrong, to follow "symlink NAME -> TARGET ": for
 // example "points outside the layer: d/e/s is a link to .., so x resolves
 // above /opt".
-func (p *linkProblem) explain(s linkScope) string {
+func (p *LinkProblem) Explain(s linkScope) string {
 	// Names come from the user's tree or an archive: escaped for terminals.
-	via, viaTarget, link, at := safetext.Name(p.via), safetext.Name(p.viaTarget), safetext.Name(p.link), safetext.Name(p.at)
+	via, viaTarget, link, at := safetext.Name(p.via), safetext.Name(p.viaTarget), safetext.Name(p.Link), safetext.Name(p.at)
 	through := ""
 	if p.via != "" {
 		through = fmt.Sprintf(" (after following %s -> %s)", via, viaTarget)
@@ -169,7 +169,7 @@ func (p *linkProblem) explain(s linkScope) string {
 // leads: that depends only on where the link is, so a lookup that meets a
 // link already resolved jumps to its end and adds the links it took.
 type resolver struct {
-	t     *linkTree
+	t     *LinkTree
 	memo  map[string]*resolution
 	stack []string // links being resolved, outermost first
 }
@@ -177,9 +177,9 @@ type resolver struct {
 // resolution is where one link leads, or why it leads nowhere.
 type resolution struct {
 	path    string    // the entry it ends on, its links followed: "" is the root
-	kind    entryKind // kindDir or kindFile
+	kind    EntryKind // kindDir or kindFile
 	hops    int       // links followed to get there, itself included
-	problem *linkProblem
+	problem *LinkProblem
 	done    bool
 	cutAt   int // not resolved: links nested this deep were being resolved
 }
@@ -222,8 +222,8 @@ func (r *resolver) link(name string) *resolution {
 	return res
 }
 
-func (r *resolver) loop(name string, chain []string) *linkProblem {
-	return &linkProblem{link: name, target: r.t.nodes[name].target, kind: linkLoops, chain: chain}
+func (r *resolver) loop(name string, chain []string) *LinkProblem {
+	return &LinkProblem{Link: name, Target: r.t.nodes[name].target, kind: linkLoops, chain: chain}
 }
 
 // walk looks up the target of the link at name from the folder holding it,
@@ -232,7 +232,7 @@ func (r *resolver) loop(name string, chain []string) *linkProblem {
 // resolve, the result is cut (cutAt) and cutLink is that link.
 func (r *resolver) walk(name string) (res *resolution, cutLink string) {
 	target := r.t.nodes[name].target
-	p := &linkProblem{link: name, target: target}
+	p := &LinkProblem{Link: name, Target: target}
 	fail := func(kind problemKind, at string) (*resolution, string) {
 		p.kind, p.at = kind, at
 		return &resolution{problem: p}, ""
@@ -240,7 +240,7 @@ func (r *resolver) walk(name string) (res *resolution, cutLink string) {
 	// Resolution starts from the link's folder, which must be one: a link
 	// named through another link would be made wherever that one points.
 	for dir := path.Dir(name); dir != "."; dir = path.Dir(dir) {
-		if r.t.nodes[dir].kind != kindDir {
+		if r.t.nodes[dir].kind != KindDir {
 			return fail(linkInside, dir)
 		}
 	}
@@ -254,7 +254,7 @@ func (r *resolver) walk(name string) (res *resolution, cutLink string) {
 	}
 	at := &walkPos{}
 	at.set(path.Dir(name))
-	kind, hops := kindDir, 1
+	kind, hops := KindDir, 1
 	parts := strings.Split(target, "/")
 	for i, c := range parts {
 		more := i < len(parts)-1 // even "f/" or "f/.": the kernel wants a folder
@@ -272,7 +272,7 @@ func (r *resolver) walk(name string) (res *resolution, cutLink string) {
 		switch {
 		case !ok:
 			return fail(linkDangles, next)
-		case n.kind == kindSymlink:
+		case n.kind == KindSymlink:
 			sub := r.link(next)
 			if sub.cutAt > 0 {
 				return &resolution{cutAt: sub.cutAt}, next
@@ -286,20 +286,20 @@ func (r *resolver) walk(name string) (res *resolution, cutLink string) {
 				p.chain = chainOf(append(slices.Clone(r.stack), next))
 				return fail(linkLoops, "")
 			}
-			if sub.kind == kindFile && more {
+			if sub.kind == KindFile && more {
 				return fail(linkNotDir, sub.path)
 			}
 			at.set(sub.path)
 			kind = sub.kind
-		case n.kind == kindFile:
+		case n.kind == KindFile:
 			if more {
 				return fail(linkNotDir, next)
 			}
 			at.down(c)
-			kind = kindFile
+			kind = KindFile
 		default:
 			at.down(c)
-			kind = kindDir
+			kind = KindDir
 		}
 	}
 	return &resolution{path: at.path, kind: kind, hops: hops}, ""
@@ -307,14 +307,14 @@ func (r *resolver) walk(name string) (res *resolution, cutLink string) {
 
 // inherit makes p, a link whose lookup went through another link that
 // leads nowhere, fail the same way, naming the link that led it astray.
-func (p *linkProblem) inherit(sub *linkProblem) {
+func (p *LinkProblem) inherit(sub *LinkProblem) {
 	p.kind, p.at, p.chain = sub.kind, sub.at, sub.chain
 	p.via, p.viaTarget = sub.via, sub.viaTarget
 	if p.via == "" {
-		p.via, p.viaTarget = sub.link, sub.target
+		p.via, p.viaTarget = sub.Link, sub.Target
 	}
 	if sub.kind == linkLoops {
-		p.chain = chainOf(append([]string{p.link}, sub.chain...))
+		p.chain = chainOf(append([]string{p.Link}, sub.chain...))
 	}
 }
 

@@ -1,4 +1,4 @@
-package layer
+package archive
 
 import (
 	"archive/tar"
@@ -68,24 +68,24 @@ func walkerFor(name string) (archiver.Walker, error) {
 type archiveEntry struct {
 	name   string // cleaned, relative, slash-separated
 	raw    string // as the archive has it, for messages
-	kind   entryKind
+	kind   EntryKind
 	exec   bool
 	target string // symlinks: link target; hard links: the cleaned name linked to
 	hard   bool
 }
 
-// unpack writes the entries of the archive file src into the folder dest,
+// Unpack writes the entries of the archive file src into the folder dest,
 // which must exist and be empty. label names the archive in errors.
-func unpack(ctx context.Context, src, dest, label string) error {
+func Unpack(ctx context.Context, src, dest, label string) error {
 	w, err := walkerFor(src)
 	if err != nil {
 		return &UnpackError{Archive: label, Msg: err.Error()}
 	}
-	return unpackWith(ctx, w, src, dest, label)
+	return UnpackWith(ctx, w, src, dest, label)
 }
 
-// unpackWith is unpack with the archive's format given.
-func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string) error {
+// UnpackWith is unpack with the archive's format given.
+func UnpackWith(ctx context.Context, w archiver.Walker, src, dest, label string) error {
 	root, err := os.OpenRoot(dest)
 	if err != nil {
 		return err
@@ -93,7 +93,7 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 	defer root.Close()
 
 	var links []archiveEntry
-	written := map[string]entryKind{}
+	written := map[string]EntryKind{}
 	var total int64             // bytes unpacked so far, hard links' copies included
 	sizes := map[string]int64{} // files written, by name: what a hard link to one will copy
 	tooBig := func() error {
@@ -112,15 +112,15 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 		if skip {
 			return nil
 		}
-		if prev, dup := written[e.name]; dup && !(prev == kindDir && e.kind == kindDir) {
+		if prev, dup := written[e.name]; dup && !(prev == KindDir && e.kind == KindDir) {
 			refused = &UnpackError{Archive: label, Entry: e.raw, Msg: "appears twice in the archive: which copy wins would depend on the unpacker"}
 			return refused
 		}
 		switch {
-		case e.kind == kindDir:
-			written[e.name] = kindDir
+		case e.kind == KindDir:
+			written[e.name] = KindDir
 			return root.MkdirAll(e.name, 0o755)
-		case e.kind == kindSymlink || e.hard:
+		case e.kind == KindSymlink || e.hard:
 			written[e.name] = e.kind
 			links = append(links, e)
 			// A hard link is unpacked as a copy: its bytes count now, before
@@ -134,10 +134,10 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 			}
 			return nil
 		}
-		written[e.name] = kindFile
+		written[e.name] = KindFile
 		if dir := path.Dir(e.name); dir != "." {
 			if err := root.MkdirAll(dir, 0o755); err != nil {
-				refused = &UnpackError{Archive: label, Entry: e.raw, Msg: "is inside something that is not a folder: " + unwrapPathErr(err).Error()}
+				refused = &UnpackError{Archive: label, Entry: e.raw, Msg: "is inside something that is not a folder: " + UnwrapPathErr(err).Error()}
 				return refused
 			}
 		}
@@ -172,7 +172,7 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 	sort.SliceStable(links, func(i, j int) bool { return links[i].hard && !links[j].hard })
 	for _, e := range links {
 		if e.hard {
-			if kind, ok := written[e.target]; !ok || kind != kindFile || slices.ContainsFunc(links, func(o archiveEntry) bool { return o.name == e.target }) {
+			if kind, ok := written[e.target]; !ok || kind != KindFile || slices.ContainsFunc(links, func(o archiveEntry) bool { return o.name == e.target }) {
 				return &UnpackError{Archive: label, Entry: e.raw, Msg: fmt.Sprintf("is a hard link to %q, which is not a file earlier in the archive", e.target)}
 			}
 			if err := copyWithin(root, e.target, e.name); err != nil {
@@ -182,14 +182,14 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 		}
 		if dir := path.Dir(e.name); dir != "." {
 			if err := root.MkdirAll(dir, 0o755); err != nil {
-				return &UnpackError{Archive: label, Entry: e.raw, Msg: "is inside something that is not a folder: " + unwrapPathErr(err).Error()}
+				return &UnpackError{Archive: label, Entry: e.raw, Msg: "is inside something that is not a folder: " + UnwrapPathErr(err).Error()}
 			}
 		}
 		if err := root.Symlink(e.target, e.name); err != nil {
 			if errors.Is(err, fs.ErrExist) {
 				return &UnpackError{Archive: label, Entry: e.raw, Msg: "is a symlink, but the archive also has a file or folder of that name"}
 			}
-			return &UnpackError{Archive: label, Entry: e.raw, Msg: "cannot be made: " + unwrapPathErr(err).Error()}
+			return &UnpackError{Archive: label, Entry: e.raw, Msg: "cannot be made: " + UnwrapPathErr(err).Error()}
 		}
 	}
 	return nil
@@ -198,12 +198,12 @@ func unpackWith(ctx context.Context, w archiver.Walker, src, dest, label string)
 // checkArchiveLinks resolves the archive's symlinks as Linux will once
 // they are made, in the archive's own folder, and refuses the archive if
 // one ends outside that folder, loops, or points at nothing in it.
-func checkArchiveLinks(label string, written map[string]entryKind, links []archiveEntry) error {
-	t := newLinkTree()
+func checkArchiveLinks(label string, written map[string]EntryKind, links []archiveEntry) error {
+	t := NewLinkTree()
 	raw := map[string]string{}
 	for _, e := range links {
 		if !e.hard {
-			t.add(e.name, kindSymlink, e.target)
+			t.Add(e.name, KindSymlink, e.target)
 			raw[e.name] = e.raw
 		}
 	}
@@ -211,21 +211,21 @@ func checkArchiveLinks(label string, written map[string]entryKind, links []archi
 		return nil
 	}
 	for name, kind := range written {
-		t.add(name, kind, "") // the links are in already, and win
+		t.Add(name, kind, "") // the links are in already, and win
 	}
-	problems := t.check()
+	problems := t.Check()
 	if len(problems) == 0 {
 		return nil
 	}
 	p := problems[0]
-	msg := fmt.Sprintf("is a symlink to %q that %s", p.target, p.explain(archiveScope))
+	msg := fmt.Sprintf("is a symlink to %q that %s", p.Target, p.Explain(archiveScope))
 	if p.kind == linkLeaves {
-		msg = fmt.Sprintf("is a symlink to %q, which %s", p.target, p.explain(archiveScope))
+		msg = fmt.Sprintf("is a symlink to %q, which %s", p.Target, p.Explain(archiveScope))
 		if p.via == "" {
-			msg = fmt.Sprintf("is a symlink to %q, which %s", p.target, archiveScope.outside)
+			msg = fmt.Sprintf("is a symlink to %q, which %s", p.Target, archiveScope.outside)
 		}
 	}
-	return &UnpackError{Archive: label, Entry: raw[p.link], Msg: msg}
+	return &UnpackError{Archive: label, Entry: raw[p.Link], Msg: msg}
 }
 
 // describeEntry reads an entry's header and checks its name and, for
@@ -241,14 +241,14 @@ func describeEntry(f archiver.File) (e archiveEntry, skip bool, err error) {
 		case tar.TypeXGlobalHeader:
 			return e, true, nil
 		case tar.TypeDir:
-			e.kind = kindDir
+			e.kind = KindDir
 		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
-			e.kind = kindFile
+			e.kind = KindFile
 		case tar.TypeSymlink:
-			e.kind = kindSymlink
+			e.kind = KindSymlink
 			e.target = h.Linkname
 		case tar.TypeLink:
-			e.kind, e.hard = kindFile, true
+			e.kind, e.hard = KindFile, true
 			target, problem := cleanEntryName(h.Linkname)
 			if problem != "" {
 				return e, false, fmt.Errorf("is a hard link to %q, which %s", h.Linkname, problem)
@@ -262,13 +262,13 @@ func describeEntry(f archiver.File) (e archiveEntry, skip bool, err error) {
 	case zip.FileHeader:
 		e.raw = h.Name
 		mode = h.Mode()
-		e.kind = zipEntryKind(h.Name, mode)
+		e.kind = ZipEntryKind(h.Name, mode)
 		switch {
-		case e.kind == kindDir:
-			if problem := zipFolderData(h.UncompressedSize64); problem != "" {
+		case e.kind == KindDir:
+			if problem := ZipFolderData(h.UncompressedSize64); problem != "" {
 				return e, false, errors.New(problem)
 			}
-		case e.kind == kindSymlink:
+		case e.kind == KindSymlink:
 			target, err := io.ReadAll(io.LimitReader(f, 4096))
 			if err != nil {
 				return e, false, fmt.Errorf("cannot be read: %v", err)
@@ -289,7 +289,7 @@ func describeEntry(f archiver.File) (e archiveEntry, skip bool, err error) {
 	}
 	e.name = name
 	e.exec = mode&0o111 != 0
-	if e.kind == kindSymlink {
+	if e.kind == KindSymlink {
 		// Where a relative target lands is for checkArchiveLinks to say,
 		// once every entry is known.
 		t := e.target
@@ -341,7 +341,7 @@ func writeEntry(root *os.Root, e archiveEntry, r io.Reader) (int64, error) {
 	}
 	out, err := root.OpenFile(e.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
-		return 0, fmt.Errorf("writing %s: %w", e.name, unwrapPathErr(err))
+		return 0, fmt.Errorf("writing %s: %w", e.name, UnwrapPathErr(err))
 	}
 	n, err := io.Copy(out, r)
 	if err == nil {

@@ -1,4 +1,4 @@
-package layer
+package archive
 
 import (
 	"archive/tar"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // Regression test (found while writing FuzzUnpack's "unpacked bytes within
@@ -20,16 +22,16 @@ import (
 func TestUnpackHardLinkCopiesCountTowardsTheLimit(t *testing.T) {
 	defer func(old int64) { maxUnpacked = old }(maxUnpacked)
 	maxUnpacked = 1 << 20 // as if Lambda allowed 1 MB
-	entries := []tarEntry{{name: "a", kind: tar.TypeReg, body: strings.Repeat("\x00", 900<<10)}}
+	entries := []testenv.TarEntry{{Name: "a", Kind: tar.TypeReg, Body: strings.Repeat("\x00", 900<<10)}}
 	for _, n := range "bcdefghijklmnopqrstu" {
-		entries = append(entries, tarEntry{name: string(n), kind: tar.TypeLink, target: "a"})
+		entries = append(entries, testenv.TarEntry{Name: string(n), Kind: tar.TypeLink, Target: "a"})
 	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "links.tar.gz")
-	os.WriteFile(src, compressTar(t, src, tarBytes(t, entries)), 0o644)
+	os.WriteFile(src, testenv.CompressTar(t, src, testenv.TarBytes(t, entries)), 0o644)
 	dest := filepath.Join(dir, "out")
 	os.Mkdir(dest, 0o755)
-	err := unpack(context.Background(), src, dest, "links.tar.gz")
+	err := Unpack(context.Background(), src, dest, "links.tar.gz")
 
 	var total int64
 	filepath.WalkDir(dest, func(p string, d fs.DirEntry, err error) error {
