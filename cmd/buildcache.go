@@ -11,13 +11,14 @@ import (
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
 
 // newTools is how builds and verify run pip/uv, npm and go: in this
 // process's environment, telling each step on stderr.
-func newTools(f *Factory) *layer.Tools {
-	return &layer.Tools{Env: os.Environ(), Log: f.Err}
+func newTools(f *Factory) *builder.Tools {
+	return &builder.Tools{Env: os.Environ(), Log: f.Err}
 }
 
 // reportBuilt tells, on stderr, whether a layer was built or taken from the

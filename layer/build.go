@@ -18,16 +18,20 @@ import (
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/inuse"
 	"github.com/layerctl/layerctl/layer/archive"
+	"github.com/layerctl/layerctl/layer/builder"
+	"github.com/layerctl/layerctl/layer/builder/gobuild"
+	"github.com/layerctl/layerctl/layer/builder/node"
+	"github.com/layerctl/layerctl/layer/builder/python"
 	"github.com/layerctl/layerctl/manifest"
 )
 
 // BuildOptions says where and how to build.
 type BuildOptions struct {
-	OutDir   string    // where ZIPs go; created when missing
-	Modified time.Time // the one timestamp every entry gets
-	Workers  int       // compressors at once; 0 means one per CPU
-	NoCache  bool      // rebuild even when the cache holds this build, hashing every input afresh
-	Tools    *Tools    // runs pip/uv, npm and go; nil means the process's environment, no log
+	OutDir   string         // where ZIPs go; created when missing
+	Modified time.Time      // the one timestamp every entry gets
+	Workers  int            // compressors at once; 0 means one per CPU
+	NoCache  bool           // rebuild even when the cache holds this build, hashing every input afresh
+	Tools    *builder.Tools // runs pip/uv, npm and go; nil means the process's environment, no log
 }
 
 // DefaultModified is the timestamp of every entry when SOURCE_DATE_EPOCH is
@@ -75,7 +79,7 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 		return nil, fmt.Errorf("resolving the output folder: %w", err)
 	}
 	if opts.Tools == nil {
-		opts.Tools = &Tools{}
+		opts.Tools = &builder.Tools{}
 	}
 	cache := openCache(opts.OutDir, absOut, opts.NoCache)
 	swept := removeLeftovers(absOut, cache.dir, os.TempDir())
@@ -149,7 +153,7 @@ type plan struct {
 	l       *manifest.Layer
 	baseDir string // the manifest's folder, absolute: paths in it are relative to it
 	opts    BuildOptions
-	tools   *Tools
+	tools   *builder.Tools
 	memo    *hashMemo
 	absOut  string // the output folder, symlinks followed: never read
 
@@ -271,8 +275,8 @@ func (p *plan) builders(ctx context.Context, work *workDir, arch string) ([]arch
 		if err != nil {
 			return nil, err
 		}
-		j := &nodeJob{layer: l.Name, pkgDir: archive.AbsPath(p.baseDir, n.Package), label: n.Package, scripts: n.Scripts, arch: arch, stage: stage}
-		if err := j.run(ctx, p.tools); err != nil {
+		j := &node.Job{Layer: l.Name, PkgDir: archive.AbsPath(p.baseDir, n.Package), Label: n.Package, Scripts: n.Scripts, Arch: arch, Stage: stage}
+		if err := j.Run(ctx, p.tools); err != nil {
 			return nil, err
 		}
 		srcs = append(srcs, archive.Source{Path: filepath.Join(stage, "node_modules"), To: "nodejs/node_modules", Label: "npm ci for " + arch + ": nodejs/node_modules"})
@@ -282,11 +286,11 @@ func (p *plan) builders(ctx context.Context, work *workDir, arch string) ([]arch
 		if err != nil {
 			return nil, err
 		}
-		j := &goJob{layer: l.Name, baseDir: p.baseDir, g: g, arch: arch, out: filepath.Join(dir, goOutName(g))}
-		if err := j.run(ctx, p.tools); err != nil {
+		j := &gobuild.Job{Layer: l.Name, BaseDir: p.baseDir, Spec: g, Arch: arch, Out: filepath.Join(dir, gobuild.OutName(g))}
+		if err := j.Run(ctx, p.tools); err != nil {
 			return nil, err
 		}
-		srcs = append(srcs, archive.Source{Path: j.out, To: g.To, Label: "go build " + g.Package + " for " + arch})
+		srcs = append(srcs, archive.Source{Path: j.Out, To: g.To, Label: "go build " + g.Package + " for " + arch})
 	}
 	return srcs, nil
 }
@@ -295,19 +299,19 @@ func (p *plan) builders(ctx context.Context, work *workDir, arch string) ([]arch
 // on arch, and returns where the result goes in the layer.
 func (p *plan) python(ctx context.Context, work *workDir, arch string) ([]archive.Source, error) {
 	l, py := p.l, p.l.Python
-	installer := p.tools.pythonInstaller(py)
-	versions := pythonVersions(l.Runtimes)
+	installer := python.Installer(p.tools, py)
+	versions := python.Versions(l.Runtimes)
 	dirs := make([]string, len(versions))
 	for i, v := range versions {
 		dest, err := work.dir(arch, "python"+v)
 		if err != nil {
 			return nil, err
 		}
-		j := &pythonJob{layer: l.Name, baseDir: p.baseDir, p: py, installer: installer, python: p.pythonExe, pip: p.pipVersion, arch: arch, version: v, dest: dest}
-		if j.python == "" {
-			j.python = "python3"
+		j := &python.Job{Layer: l.Name, BaseDir: p.baseDir, Spec: py, Installer: installer, Python: p.pythonExe, Pip: p.pipVersion, Arch: arch, Version: v, Dest: dest}
+		if j.Python == "" {
+			j.Python = "python3"
 		}
-		if err := j.run(ctx, p.tools); err != nil {
+		if err := j.Run(ctx, p.tools); err != nil {
 			return nil, err
 		}
 		dirs[i] = dest
@@ -326,7 +330,7 @@ func (p *plan) python(ctx context.Context, work *workDir, arch string) ([]archiv
 			return nil, err
 		}
 		if len(diff) > 0 {
-			return nil, pythonDifference(l.Name, versions, dirs, diff)
+			return nil, python.Difference(l.Name, versions, dirs, diff)
 		}
 	}
 	return []archive.Source{{Path: dirs[0], To: "python", Label: label(versions[0]) + ": python"}}, nil

@@ -7,12 +7,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
 
 // testTools is one Tools for the whole test binary, so that python3, npm
 // and go are asked about themselves once.
-var testTools = sync.OnceValue(func() *Tools { return &Tools{} })
+var testTools = sync.OnceValue(func() *builder.Tools { return &builder.Tools{} })
 
 // buildLayer builds l from dir into out with the shared test Tools.
 func buildLayer(t *testing.T, dir, out string, l *manifest.Layer, noCache bool) (*Artifact, error) {

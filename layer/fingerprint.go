@@ -20,6 +20,10 @@ import (
 	"time"
 
 	"github.com/layerctl/layerctl/layer/archive"
+	"github.com/layerctl/layerctl/layer/builder"
+	"github.com/layerctl/layerctl/layer/builder/gobuild"
+	"github.com/layerctl/layerctl/layer/builder/node"
+	"github.com/layerctl/layerctl/layer/builder/python"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -245,17 +249,17 @@ func (p *plan) keyPath(k *keyWriter, label, file string) {
 
 func (p *plan) keyPython(ctx context.Context, k *keyWriter) error {
 	py := p.l.Python
-	installer := p.tools.pythonInstaller(py)
+	installer := python.Installer(p.tools, py)
 	k.add("python installer", installer)
 	if installer == "uv" {
-		out, err := p.tools.ask(ctx, command{tool: "uv", what: "(asking its version)", dir: p.baseDir, args: []string{"uv", "--version"}})
+		out, err := p.tools.Ask(ctx, builder.Command{Tool: "uv", What: "(asking its version)", Dir: p.baseDir, Args: []string{"uv", "--version"}})
 		if err != nil {
 			return withLayer(err, p.l.Name)
 		}
 		k.add("uv", strings.TrimSpace(string(out)))
-		k.add("env", p.tools.envWithPrefix("UV_")...) // uv runs with --no-config: no file settings
+		k.add("env", p.tools.EnvWithPrefix("UV_")...) // uv runs with --no-config: no file settings
 	} else {
-		info, err := p.tools.python(ctx, p.baseDir)
+		info, err := python.About(ctx, p.tools, p.baseDir)
 		if err != nil {
 			return withLayer(err, p.l.Name)
 		}
@@ -269,22 +273,22 @@ func (p *plan) keyPython(ctx context.Context, k *keyWriter) error {
 				p.keyPath(k, "pip config find-links", strings.TrimPrefix(fl, "file://"))
 			}
 		}
-		k.add("env", p.tools.envWithPrefix("PIP_")...)
+		k.add("env", p.tools.EnvWithPrefix("PIP_")...)
 	}
-	reqs, err := readRequirements(ctx, p.baseDir, py.Requirements, p.tools.pipGetenv)
+	reqs, err := python.ReadRequirements(ctx, p.baseDir, py.Requirements, python.PipGetenv(p.tools))
 	if err != nil {
 		return err
 	}
-	for _, f := range reqs.files {
+	for _, f := range reqs.Files {
 		p.keyPath(k, "requirements input", f)
 	}
-	for _, d := range reqs.findLinks {
+	for _, d := range reqs.FindLinks {
 		p.keyPath(k, "requirements find-links", d)
 	}
-	for _, f := range reqs.local {
+	for _, f := range reqs.Local {
 		p.keyPath(k, "requirements local path", f)
 	}
-	if py.AllowSourceBuilds && reqs.sources {
+	if py.AllowSourceBuilds && reqs.Sources {
 		// A folder, a VCS checkout or a remote source archive: what pip
 		// builds from it is not known without fetching it.
 		k.add("python source builds", "not cacheable", time.Now().String())
@@ -299,16 +303,16 @@ func (p *plan) keyPython(ctx context.Context, k *keyWriter) error {
 
 func (p *plan) keyNode(ctx context.Context, k *keyWriter) error {
 	dir := archive.AbsPath(p.baseDir, p.l.Node.Package)
-	for _, name := range nodeFiles {
+	for _, name := range node.Files {
 		p.keyPath(k, "node input", filepath.Join(dir, name))
 	}
 	for _, q := range [][]string{{"npm", "--version"}, {"node", "--version"}, {"npm", "config", "list", "--json"}} {
-		out, err := p.tools.ask(ctx, command{tool: q[0], what: "(asking " + strings.Join(q[1:], " ") + ")", dir: dir, args: q})
+		out, err := p.tools.Ask(ctx, builder.Command{Tool: q[0], What: "(asking " + strings.Join(q[1:], " ") + ")", Dir: dir, Args: q})
 		if err != nil {
 			return withLayer(err, p.l.Name)
 		}
 		if q[1] == "--version" && q[0] == "npm" {
-			if v := strings.TrimSpace(string(out)); !versionAtLeast(v, 10, 4) {
+			if v := strings.TrimSpace(string(out)); !python.VersionAtLeast(v, 10, 4) {
 				// Older npm takes --cpu, --os and --libc for unknown settings and
 				// installs this machine's packages without a word.
 				return &archive.ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("node: npm %s cannot install for another platform (--cpu, --os and --libc need npm 10.4 or later): upgrade it (npm install -g npm@latest)", v)}
@@ -316,7 +320,7 @@ func (p *plan) keyNode(ctx context.Context, k *keyWriter) error {
 		}
 		k.add(strings.Join(q, " "), string(out))
 	}
-	k.add("env", p.tools.envWithPrefix("npm_config_", "NODE_")...)
+	k.add("env", p.tools.EnvWithPrefix("npm_config_", "NODE_")...)
 	return nil
 }
 
@@ -334,9 +338,9 @@ type goListPackage struct {
 }
 
 func (p *plan) keyGo(ctx context.Context, k *keyWriter) error {
-	out, err := p.tools.ask(ctx, command{tool: "go env", what: "(asking its settings)", dir: p.baseDir,
-		args: []string{"go", "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOWORK", "GO111MODULE", "GOTOOLCHAIN", "GOMODCACHE"},
-		env:  goToolchain(p.tools)})
+	out, err := p.tools.Ask(ctx, builder.Command{Tool: "go env", What: "(asking its settings)", Dir: p.baseDir,
+		Args: []string{"go", "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOWORK", "GO111MODULE", "GOTOOLCHAIN", "GOMODCACHE"},
+		Env:  gobuild.Toolchain(p.tools)})
 	if err != nil {
 		return withLayer(err, p.l.Name)
 	}
@@ -355,7 +359,7 @@ func (p *plan) keyGo(ctx context.Context, k *keyWriter) error {
 	}
 	for _, arch := range p.l.Architectures {
 		args := append([]string{"go", "list", "-deps", "-json=ImportPath,Dir,Standard,EmbedFiles,Module", "--"}, pkgs...)
-		out, err := p.tools.run(ctx, p.l.Name, command{tool: "go list", what: "for " + arch, dir: p.baseDir, args: args, env: goEnv(p.tools, arch)})
+		out, err := p.tools.Run(ctx, p.l.Name, builder.Command{Tool: "go list", What: "for " + arch, Dir: p.baseDir, Args: args, Env: gobuild.Env(p.tools, arch)})
 		if err != nil {
 			return err
 		}
@@ -407,7 +411,7 @@ func (p *plan) keyGo(ctx context.Context, k *keyWriter) error {
 
 // withLayer names the layer in a tool's error.
 func withLayer(err error, layer string) error {
-	var te *ToolError
+	var te *builder.ToolError
 	if errors.As(err, &te) && te.Layer == "" {
 		c := *te
 		c.Layer = layer

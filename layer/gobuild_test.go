@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -154,7 +155,7 @@ func TestGoKeepsThisMachinesToolchain(t *testing.T) {
 		l := extLayer("x86_64")
 		l.DefaultExcludes = true
 		m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
-		_, err := Build(context.Background(), m, l, BuildOptions{OutDir: t.TempDir(), Modified: DefaultModified, NoCache: true, Tools: &Tools{Env: env}})
+		_, err := Build(context.Background(), m, l, BuildOptions{OutDir: t.TempDir(), Modified: DefaultModified, NoCache: true, Tools: &builder.Tools{Env: env}})
 		return err
 	}
 	if err := build(env); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -91,7 +92,7 @@ func TestNpmFailureShowsNpmsError(t *testing.T) {
 	out := t.TempDir()
 	l := &manifest.Layer{Name: "fn", Runtimes: []string{"nodejs22.x"}, Node: &manifest.Node{Package: "fn"}}
 	_, err := buildLayer(t, dir, out, l, false)
-	var te *ToolError
+	var te *builder.ToolError
 	if !errors.As(err, &te) {
 		t.Fatalf("got %v, want a *ToolError", err)
 	}
@@ -102,16 +103,6 @@ func TestNpmFailureShowsNpmsError(t *testing.T) {
 	}
 	if z, c := testenv.ZipsIn(t, out), cacheEntries(t, out); len(z)+len(c) != 0 {
 		t.Errorf("a failed build left %v %v", z, c)
-	}
-}
-
-func TestNodeJobNeedsALockFile(t *testing.T) {
-	dir := t.TempDir()
-	testenv.Tree(t, dir, map[string]string{"fn/package.json": `{"name": "fn"}`})
-	j := &nodeJob{layer: "fn", pkgDir: filepath.Join(dir, "fn"), label: "fn", arch: "x86_64", stage: filepath.Join(dir, "stage")}
-	err := j.run(t.Context(), &Tools{})
-	if err == nil || !strings.Contains(err.Error(), "fn has no package-lock.json") || !strings.Contains(err.Error(), "commit package-lock.json") {
-		t.Fatalf("got %v", err)
 	}
 }
 

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/builder"
+	"github.com/layerctl/layerctl/layer/builder/python"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -21,7 +21,7 @@ func checkRequirements(t *testing.T, dir string, allow bool, env ...string) []st
 	l := &manifest.Layer{Name: "deps", Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"},
 		Python: &manifest.Python{Requirements: "requirements.txt", Installer: "pip", AllowSourceBuilds: allow}}
 	m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
-	err := CheckBuildInputs(context.Background(), m, m.Layers, &Tools{Env: env})
+	err := CheckBuildInputs(context.Background(), m, m.Layers, &builder.Tools{Env: env})
 	if err == nil {
 		return nil
 	}
@@ -160,39 +160,10 @@ func TestRequirementsOfWheelsOnlyPass(t *testing.T) {
 	}
 }
 
-func TestPipLineReading(t *testing.T) {
-	lines := pySplitLines("a\r\nb\rc\vd\fe\x1cf\u2028g\u0085h\n\ni")
-	if d := cmp.Diff([]string{"a", "b", "c", "d", "e", "f", "g", "h", "", "i"}, lines); d != "" {
-		t.Errorf("pySplitLines (-want +got):\n%s", d)
-	}
-	for in, want := range map[string]string{
-		"x # c":        "x",
-		"x#c":          "x#c",
-		"# c":          "",
-		"x\u00a0# c":   "x",
-		"url#frag # c": "url#frag",
-	} {
-		if got := stripRequirementComment(in); got != want {
-			t.Errorf("stripRequirementComment(%q) = %q, want %q", in, got, want)
-		}
-	}
-	for in, want := range map[string][]string{
-		`--a "b c" 'd e'`: {"--a", "b c", "d e"},
-		`--x=\:none\:`:    {"--x=:none:"},
-		`"a\"b"`:          {`a"b`},
-		`"a\b"`:           {`a\b`},
-	} {
-		got, err := shlexSplit(in)
-		if err != nil || !cmp.Equal(want, got) {
-			t.Errorf("shlexSplit(%q) = %q, %v, want %q", in, got, err, want)
-		}
-	}
-}
-
 func TestRequirementsAreBounded(t *testing.T) {
 	dir := t.TempDir()
 	testenv.Tree(t, dir, map[string]string{"requirements.txt": "-r big.txt\n"})
-	big := strings.Repeat("purepkg==1.0\n", maxRequirementsFile/13+1)
+	big := strings.Repeat("purepkg==1.0\n", python.MaxRequirementsFile/13+1)
 	if err := os.WriteFile(filepath.Join(dir, "big.txt"), []byte(big), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +173,7 @@ func TestRequirementsAreBounded(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := readRequirements(ctx, dir, "requirements.txt", noEnv); !errors.Is(err, context.Canceled) {
+	if _, err := python.ReadRequirements(ctx, dir, "requirements.txt", noEnv); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/layer/archive"
+	"github.com/layerctl/layerctl/layer/builder"
+	"github.com/layerctl/layerctl/layer/builder/node"
+	"github.com/layerctl/layerctl/layer/builder/python"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -17,9 +20,9 @@ import (
 // run code from the repository or from a package, unless the layer's
 // manifest opts in. It runs no tool. Build checks its layer the same way;
 // checking every layer first means nothing is built when one is refused.
-func CheckBuildInputs(ctx context.Context, m *manifest.Manifest, layers []*manifest.Layer, tools *Tools) error {
+func CheckBuildInputs(ctx context.Context, m *manifest.Manifest, layers []*manifest.Layer, tools *builder.Tools) error {
 	if tools == nil {
-		tools = &Tools{}
+		tools = &builder.Tools{}
 	}
 	baseDir, err := filepath.Abs(m.Dir)
 	if err != nil {
@@ -48,30 +51,30 @@ func CheckBuildInputs(ctx context.Context, m *manifest.Manifest, layers []*manif
 	return nil
 }
 
-func checkLayerInputs(ctx context.Context, baseDir, name string, l *manifest.Layer, tools *Tools) ([]*manifest.Problem, error) {
+func checkLayerInputs(ctx context.Context, baseDir, name string, l *manifest.Layer, tools *builder.Tools) ([]*manifest.Problem, error) {
 	var problems []*manifest.Problem
 	if py := l.Python; py != nil && !py.AllowSourceBuilds {
-		reqs, err := readRequirements(ctx, baseDir, py.Requirements, tools.pipGetenv)
+		reqs, err := python.ReadRequirements(ctx, baseDir, py.Requirements, python.PipGetenv(tools))
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range reqs.refused {
+		for _, r := range reqs.Refused {
 			problems = append(problems, sourceBuildProblem(baseDir, name, r))
 		}
 	}
 	if n := l.Node; n != nil && !n.Scripts {
 		file := filepath.Join(archive.AbsPath(baseDir, n.Package), ".npmrc")
-		lines, err := riskyNpmrc(file, tools.Getenv)
-		pos := manifest.Pos{File: relToBase(baseDir, file)}
+		lines, err := node.RiskyNpmrc(file, tools.Getenv)
+		pos := manifest.Pos{File: python.RelToBase(baseDir, file)}
 		field := "layers." + name + ".node.package"
 		if err != nil {
 			problems = append(problems, &manifest.Problem{Pos: pos, Field: field, Msg: err.Error()})
 		}
 		for _, l := range lines {
-			pos.Line, pos.Column = l.line, 1
+			pos.Line, pos.Column = l.Line, 1
 			problems = append(problems, &manifest.Problem{Pos: pos, Field: field, Msg: fmt.Sprintf(
 				"%s %s: a .npmrc in the repository must not choose what npm runs; remove it (set it in your own ~/.npmrc or as npm_config_%s), or set node: {scripts: true} on layer %s, which runs the packages' own code anyway",
-				l.key, npmRiskyKeys[l.key], strings.ReplaceAll(l.key, "-", "_"), name)})
+				l.Key, node.NpmRiskyKeys[l.Key], strings.ReplaceAll(l.Key, "-", "_"), name)})
 		}
 	}
 	return problems, nil
@@ -79,31 +82,15 @@ func checkLayerInputs(ctx context.Context, baseDir, name string, l *manifest.Lay
 
 // sourceBuildProblem says which line would build from source, why that
 // is refused and how to opt in.
-func sourceBuildProblem(baseDir, layer string, r reqRefusal) *manifest.Problem {
-	msg := r.why
-	if r.text != "" {
-		msg = fmt.Sprintf("%q: %s", r.text, r.why)
+func sourceBuildProblem(baseDir, layer string, r python.Refusal) *manifest.Problem {
+	msg := r.Why
+	if r.Text != "" {
+		msg = fmt.Sprintf("%q: %s", r.Text, r.Why)
 	}
 	msg += fmt.Sprintf("; building from source runs the package's own setup.py or build backend on this machine (and builds it for this machine's platform), so layerctl installs wheels only: use a wheel, or set python: {allow_source_builds: true} on layer %s to allow it", layer)
 	return &manifest.Problem{
-		Pos:   manifest.Pos{File: relToBase(baseDir, r.file), Line: r.line, Column: min(r.line, 1)},
+		Pos:   manifest.Pos{File: python.RelToBase(baseDir, r.File), Line: r.Line, Column: min(r.Line, 1)},
 		Field: "layers." + layer + ".python.requirements",
 		Msg:   msg,
 	}
-}
-
-// relToBase names a file relative to the manifest's folder when it is in it.
-func relToBase(baseDir, file string) string {
-	if rel, err := filepath.Rel(baseDir, file); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
-		return filepath.ToSlash(rel)
-	}
-	return file
-}
-
-// pipGetenv is the environment pip sees, for its ${VAR} expansion.
-func (t *Tools) pipGetenv(name string) string {
-	if name == "PIP_DISABLE_PIP_VERSION_CHECK" {
-		return "1"
-	}
-	return t.Getenv(name)
 }

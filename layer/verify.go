@@ -15,6 +15,7 @@ import (
 	"github.com/mholt/archiver/v3"
 
 	"github.com/layerctl/layerctl/layer/archive"
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -22,7 +23,7 @@ import (
 type VerifyOptions struct {
 	Runtimes      []string
 	Architectures []string
-	Tools         *Tools // nil: this process's environment
+	Tools         *builder.Tools // nil: this process's environment
 }
 
 // Check statuses.
@@ -92,7 +93,7 @@ func hostArch() string { return lambdafacts.ArchOfGOARCH(runtime.GOARCH) }
 // and the ELF checks of inspect still apply to it.
 func Verify(ctx context.Context, zipPath string, opts VerifyOptions) (*VerifyReport, error) {
 	if opts.Tools == nil {
-		opts.Tools = &Tools{}
+		opts.Tools = &builder.Tools{}
 	}
 	insp, err := Inspect(ctx, zipPath, InspectOptions{Runtimes: opts.Runtimes, Architectures: opts.Architectures})
 	if err != nil {
@@ -147,7 +148,7 @@ func Verify(ctx context.Context, zipPath string, opts VerifyOptions) (*VerifyRep
 
 // verifier runs the local runtimes against an unpacked layer.
 type verifier struct {
-	tools *Tools
+	tools *builder.Tools
 	opt   string // the unpacked ZIP: /opt
 	run   string // working folder of the runtimes
 	host  string
@@ -242,7 +243,7 @@ func (v *verifier) runImports(ctx context.Context, args []string, names []string
 	for len(names) > 0 {
 		cmd := exec.CommandContext(ctx, prog, append(args[1:], names...)...)
 		cmd.Dir = v.run
-		cmd.Env = append(append([]string(nil), v.tools.env()...), env...)
+		cmd.Env = append(append([]string(nil), v.tools.Environ()...), env...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		runErr := cmd.Run()
@@ -272,13 +273,13 @@ func (v *verifier) runImports(ctx context.Context, args []string, names []string
 			break
 		}
 		if runErr == nil && started == "" {
-			return nil, fmt.Errorf("%s printed no result for %s: %s", args[0], strings.Join(rest, ", "), strings.Join(lastLines(stderr.String(), 5), " / "))
+			return nil, fmt.Errorf("%s printed no result for %s: %s", args[0], strings.Join(rest, ", "), strings.Join(builder.LastLines(stderr.String(), 5), " / "))
 		}
 		if started == "" {
-			return nil, fmt.Errorf("%s failed before importing anything (%v): %s", args[0], runErr, strings.Join(lastLines(stderr.String(), 5), " / "))
+			return nil, fmt.Errorf("%s failed before importing anything (%v): %s", args[0], runErr, strings.Join(builder.LastLines(stderr.String(), 5), " / "))
 		}
 		msg := fmt.Sprintf("the runtime crashed (%v)", runErr)
-		if tail := lastLines(stderr.String(), 3); len(tail) > 0 {
+		if tail := builder.LastLines(stderr.String(), 3); len(tail) > 0 {
 			msg += ": " + strings.Join(tail, " / ")
 		}
 		out[started] = importResult{Name: started, Error: msg}

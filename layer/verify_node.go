@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -125,7 +126,7 @@ func (v *verifier) node(ctx context.Context, rt string) ([]VerifyCheck, error) {
 		return checks, nil
 	}
 
-	version, err := v.tools.ask(ctx, command{tool: "node", what: "(asking its version)", args: []string{"node", "--version"}})
+	version, err := v.tools.Ask(ctx, builder.Command{Tool: "node", What: "(asking its version)", Args: []string{"node", "--version"}})
 	if err != nil {
 		for _, p := range pkgs {
 			checks = append(checks, VerifyCheck{Runtime: rt, Package: p.name, Status: CheckSkipped, Detail: "no local node to require it with: " + firstLine(err.Error())})

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/layerctl/layerctl/layer/builder/python"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -129,7 +130,7 @@ func (v *verifier) python(ctx context.Context, rt string) ([]VerifyCheck, error)
 		return checks, nil
 	}
 
-	info, err := v.tools.python(ctx, "")
+	info, err := python.About(ctx, v.tools, "")
 	if err != nil {
 		for _, m := range modules {
 			checks = append(checks, VerifyCheck{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: "no local python3 to import it with: " + firstLine(err.Error())})

@@ -1,4 +1,4 @@
-package layer
+package python
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/layer/archive"
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -32,10 +33,10 @@ func glibcFor(pyVersion string) int {
 	return 26
 }
 
-// pythonPlatforms are pip's --platform values for a Lambda runtime: every
+// Platforms are pip's --platform values for a Lambda runtime: every
 // manylinux tag the runtime's glibc can load, newest first (pip prefers
 // earlier platforms), then the legacy aliases.
-func pythonPlatforms(arch, pyVersion string) []string {
+func Platforms(arch, pyVersion string) []string {
 	m := lambdafacts.Uname(arch)
 	lowest := 17 // manylinux on aarch64 starts at glibc 2.17
 	if arch == "x86_64" {
@@ -56,13 +57,13 @@ func pythonPlatforms(arch, pyVersion string) []string {
 	return out
 }
 
-// uvPlatform is uv's --python-platform for a Lambda runtime.
-func uvPlatform(arch, pyVersion string) string {
+// UVPlatform is uv's --python-platform for a Lambda runtime.
+func UVPlatform(arch, pyVersion string) string {
 	return fmt.Sprintf("%s-manylinux_2_%d", lambdafacts.Uname(arch), glibcFor(pyVersion))
 }
 
-// pythonVersions are the distinct Python versions of the runtimes, in order.
-func pythonVersions(runtimes []string) []string {
+// Versions are the distinct Python versions of the runtimes, in order.
+func Versions(runtimes []string) []string {
 	var out []string
 	for _, r := range runtimes {
 		if v := lambdafacts.PythonVersion(r); v != "" && !slices.Contains(out, v) {
@@ -72,8 +73,8 @@ func pythonVersions(runtimes []string) []string {
 	return out
 }
 
-// pythonInfo is what the local python3 says about itself and its pip.
-type pythonInfo struct {
+// Info is what the local python3 says about itself and its pip.
+type Info struct {
 	Executable string   `json:"executable"`
 	Version    string   `json:"version"`
 	Pip        string   `json:"pip"`
@@ -120,13 +121,13 @@ print(json.dumps(out))
 // writes no bytecode.
 var pythonIsolated = []string{"-I", "-B"}
 
-func (t *Tools) python(ctx context.Context, dir string) (*pythonInfo, error) {
+func About(ctx context.Context, t *builder.Tools, dir string) (*Info, error) {
 	args := append(append([]string{"python3"}, pythonIsolated...), "-c", pythonInfoScript)
-	out, err := t.ask(ctx, command{tool: "python3", what: "(asking it for its version and pip's)", dir: dir, args: args})
+	out, err := t.Ask(ctx, builder.Command{Tool: "python3", What: "(asking it for its version and pip's)", Dir: dir, Args: args})
 	if err != nil {
 		return nil, err
 	}
-	var info pythonInfo
+	var info Info
 	if err := json.Unmarshal(bytes.TrimSpace(lastLine(out)), &info); err != nil {
 		return nil, fmt.Errorf("python3 answered %q: %w", out, err)
 	}
@@ -141,8 +142,8 @@ func lastLine(b []byte) []byte {
 	return b
 }
 
-// pythonInstaller decides between pip and uv: auto is uv when it is on PATH.
-func (t *Tools) pythonInstaller(p *manifest.Python) string {
+// Installer decides between pip and uv: auto is uv when it is on PATH.
+func Installer(t *builder.Tools, p *manifest.Python) string {
 	switch p.Installer {
 	case "pip", "uv":
 		return p.Installer
@@ -153,38 +154,38 @@ func (t *Tools) pythonInstaller(p *manifest.Python) string {
 	return "pip"
 }
 
-// pythonJob is one install of the requirements for one Python version on
+// Job is one install of the requirements for one Python version on
 // one architecture.
-type pythonJob struct {
-	layer     string
-	baseDir   string // the manifest's folder: the working folder
-	p         *manifest.Python
-	installer string
-	python    string // interpreter running pip (from pythonInfo), for pip
-	pip       string // pip's version, for pip
-	arch      string
-	version   string // 3.12
-	dest      string
+type Job struct {
+	Layer     string
+	BaseDir   string // the manifest's folder: the working folder
+	Spec      *manifest.Python
+	Installer string
+	Python    string // interpreter running pip (from pythonInfo), for pip
+	Pip       string // pip's version, for pip
+	Arch      string
+	Version   string // 3.12
+	Dest      string
 }
 
-func (j *pythonJob) command() command {
-	req := archive.AbsPath(j.baseDir, j.p.Requirements)
-	what := fmt.Sprintf("installing %s for python%s on %s", j.p.Requirements, j.version, j.arch)
+func (j *Job) Command() builder.Command {
+	req := archive.AbsPath(j.BaseDir, j.Spec.Requirements)
+	what := fmt.Sprintf("installing %s for python%s on %s", j.Spec.Requirements, j.Version, j.Arch)
 	var args []string
-	if j.installer == "uv" {
+	if j.Installer == "uv" {
 		// --no-config: uv would read settings (no-binary, config-settings,
 		// indexes...) from a pyproject.toml or uv.toml in the manifest's
 		// folder and above, which the repository controls. uv's settings
 		// come from the manifest and UV_* variables only.
-		args = []string{"uv", "pip", "install", "--no-config", "--target", j.dest,
-			"--python-platform", uvPlatform(j.arch, j.version), "--python-version", j.version}
-		if !j.p.AllowSourceBuilds {
+		args = []string{"uv", "pip", "install", "--no-config", "--target", j.Dest,
+			"--python-platform", UVPlatform(j.Arch, j.Version), "--python-version", j.Version}
+		if !j.Spec.AllowSourceBuilds {
 			args = append(args, "--only-binary", ":all:")
 		}
 	} else {
-		args = append(append([]string{j.python}, pythonIsolated...), "-m", "pip", "install", "--target", j.dest,
-			"--implementation", "cp", "--python-version", j.version)
-		if j.p.AllowSourceBuilds {
+		args = append(append([]string{j.Python}, pythonIsolated...), "-m", "pip", "install", "--target", j.Dest,
+			"--implementation", "cp", "--python-version", j.Version)
+		if j.Spec.AllowSourceBuilds {
 			// pip takes --platform without --only-binary=:all: only with
 			// --no-deps: it cannot know an sdist's dependencies on another
 			// platform. So every package must be listed (pinned, as
@@ -195,46 +196,46 @@ func (j *pythonJob) command() command {
 		}
 		args = append(args, "--no-compile", "--no-warn-script-location",
 			"--disable-pip-version-check", "--no-input", "--progress-bar=off")
-		if versionAtLeast(j.pip, 22, 1) {
+		if VersionAtLeast(j.Pip, 22, 1) {
 			args = append(args, "--root-user-action=ignore")
 		}
-		for _, plat := range pythonPlatforms(j.arch, j.version) {
+		for _, plat := range Platforms(j.Arch, j.Version) {
 			args = append(args, "--platform", plat)
 		}
 	}
-	if j.p.IndexURL != "" {
-		args = append(args, "--index-url", j.p.IndexURL)
+	if j.Spec.IndexURL != "" {
+		args = append(args, "--index-url", j.Spec.IndexURL)
 	}
-	for _, u := range j.p.ExtraIndexURLs {
+	for _, u := range j.Spec.ExtraIndexURLs {
 		args = append(args, "--extra-index-url", u)
 	}
-	for _, fl := range j.p.FindLinks {
+	for _, fl := range j.Spec.FindLinks {
 		if !manifest.IsURL(fl) {
-			fl = archive.AbsPath(j.baseDir, fl)
+			fl = archive.AbsPath(j.BaseDir, fl)
 		}
 		args = append(args, "--find-links", fl)
 	}
-	if j.p.NoIndex {
+	if j.Spec.NoIndex {
 		args = append(args, "--no-index")
 	}
 	args = append(args, "-r", req)
 	tool := "pip install"
-	if j.installer == "uv" {
+	if j.Installer == "uv" {
 		tool = "uv pip install"
 	}
-	return command{tool: tool, what: what, dir: j.baseDir, args: args,
-		env: []string{"PIP_DISABLE_PIP_VERSION_CHECK=1"}}
+	return builder.Command{Tool: tool, What: what, Dir: j.BaseDir, Args: args,
+		Env: []string{"PIP_DISABLE_PIP_VERSION_CHECK=1"}}
 }
 
-func (j *pythonJob) run(ctx context.Context, t *Tools) error {
-	if err := os.MkdirAll(j.dest, 0o755); err != nil {
+func (j *Job) Run(ctx context.Context, t *builder.Tools) error {
+	if err := os.MkdirAll(j.Dest, 0o755); err != nil {
 		return err
 	}
-	t.logf("layer %s: %s: python%s on %s", j.layer, j.command().tool, j.version, j.arch)
-	if _, err := t.run(ctx, j.layer, j.command()); err != nil {
+	t.Logf("layer %s: %s: python%s on %s", j.Layer, j.Command().Tool, j.Version, j.Arch)
+	if _, err := t.Run(ctx, j.Layer, j.Command()); err != nil {
 		return j.explain(err)
 	}
-	return tidyPythonTarget(j.dest)
+	return tidyPythonTarget(j.Dest)
 }
 
 // noDistribution is pip's last word when nothing it may install fits.
@@ -243,9 +244,9 @@ var noDistribution = regexp.MustCompile(`No matching distribution found for (\S+
 // explain adds to pip's failure what layerctl knows about it: a package
 // with no wheel for the target may have only a source distribution, which
 // layerctl does not build unless told to.
-func (j *pythonJob) explain(err error) error {
-	var te *ToolError
-	if j.p.AllowSourceBuilds || !errors.As(err, &te) {
+func (j *Job) explain(err error) error {
+	var te *builder.ToolError
+	if j.Spec.AllowSourceBuilds || !errors.As(err, &te) {
 		return err
 	}
 	for _, l := range te.Lines {
@@ -255,7 +256,7 @@ func (j *pythonJob) explain(err error) error {
 				"layerctl installs wheels only, so pip does not build a package published only as source (an sdist); "+
 				"put a wheel for that platform where pip finds it (an index or find_links), or set python: {allow_source_builds: true} on layer %s to let pip build it, "+
 				"which runs the package's build code on this machine and builds it for this machine's platform",
-				m[1], j.version, j.arch, strings.ReplaceAll(j.version, ".", ""), pythonPlatforms(j.arch, j.version)[0], j.layer)
+				m[1], j.Version, j.Arch, strings.ReplaceAll(j.Version, ".", ""), Platforms(j.Arch, j.Version)[0], j.Layer)
 			return &c
 		}
 	}
@@ -359,7 +360,7 @@ func recordPath(line string) string {
 	return p
 }
 
-func versionAtLeast(v string, major, minor int) bool {
+func VersionAtLeast(v string, major, minor int) bool {
 	parts := strings.SplitN(v, ".", 3)
 	if len(parts) < 2 {
 		return false
@@ -395,9 +396,9 @@ func wheelsIn(dir string) map[string]string {
 	return out
 }
 
-// pythonDifference explains why the installs for several Python versions
+// Difference explains why the installs for several Python versions
 // differ: which distributions got which wheel.
-func pythonDifference(layer string, versions []string, dirs []string, diffPaths []string) error {
+func Difference(layer string, versions []string, dirs []string, diffPaths []string) error {
 	wheels := make([]map[string]string, len(dirs))
 	names := map[string]bool{}
 	for i, d := range dirs {

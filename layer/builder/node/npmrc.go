@@ -1,4 +1,4 @@
-package layer
+package node
 
 import (
 	"encoding/json"
@@ -22,9 +22,9 @@ import (
 // maxNpmrc bounds what layerctl reads of a .npmrc.
 const maxNpmrc = 1 << 20
 
-// npmRiskyKeys are the npm settings that choose a program npm runs, or
+// NpmRiskyKeys are the npm settings that choose a program npm runs, or
 // another settings file npm reads (which layerctl would not have checked).
-var npmRiskyKeys = map[string]string{
+var NpmRiskyKeys = map[string]string{
 	"git":           "names the program npm runs to fetch git dependencies",
 	"script-shell":  "names the shell npm runs scripts with",
 	"shell":         "names the shell npm runs commands with",
@@ -35,15 +35,15 @@ var npmRiskyKeys = map[string]string{
 	"globalconfig":  "makes npm read another settings file, which layerctl does not check",
 }
 
-// npmrcLine is a key set by a line of a .npmrc.
-type npmrcLine struct {
-	line int
-	key  string
+// NpmrcLine is a key set by a line of a .npmrc.
+type NpmrcLine struct {
+	Line int
+	Key  string
 }
 
-// riskyNpmrc reads the .npmrc at file (none is fine) and returns the lines
+// RiskyNpmrc reads the .npmrc at file (none is fine) and returns the lines
 // that set a risky key, with why.
-func riskyNpmrc(file string, getenv func(string) string) ([]npmrcLine, error) {
+func RiskyNpmrc(file string, getenv func(string) string) ([]NpmrcLine, error) {
 	f, err := os.Open(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -59,7 +59,7 @@ func riskyNpmrc(file string, getenv func(string) string) ([]npmrcLine, error) {
 	if len(data) > maxNpmrc {
 		return nil, fmt.Errorf("larger than %d MiB: layerctl does not read a .npmrc that large", maxNpmrc>>20)
 	}
-	var out []npmrcLine
+	var out []NpmrcLine
 	for i, physical := range strings.Split(string(data), "\n") {
 		for _, l := range strings.Split(physical, "\r") {
 			key, ok := npmrcKey(l, getenv)
@@ -69,8 +69,8 @@ func riskyNpmrc(file string, getenv func(string) string) ([]npmrcLine, error) {
 			// npm matches keys exactly; layerctl also catches the spellings
 			// npm only warns about, in case a later npm accepts them.
 			norm := strings.ReplaceAll(strings.ToLower(key), "_", "-")
-			if _, risky := npmRiskyKeys[norm]; risky {
-				out = append(out, npmrcLine{line: i + 1, key: norm})
+			if _, risky := NpmRiskyKeys[norm]; risky {
+				out = append(out, NpmrcLine{Line: i + 1, Key: norm})
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package layer
+package python
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/layerctl/layerctl/layer/archive"
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -32,7 +33,7 @@ import (
 // Limits on what layerctl reads: a requirements file is text a person
 // writes; one larger than this, or a chain of more includes, is refused.
 const (
-	maxRequirementsFile  = 4 << 20
+	MaxRequirementsFile  = 4 << 20
 	maxRequirementsFiles = 256
 )
 
@@ -40,35 +41,35 @@ const (
 // joined, the comment removed, ${VAR} expanded; line is the number of its
 // first physical line.
 type reqLine struct {
-	file string
-	line int
+	File string
+	Line int
 	text string
 }
 
-// reqRefusal is a line that would make pip build from source, or that
+// Refusal is a line that would make pip build from source, or that
 // layerctl cannot check.
-type reqRefusal struct {
-	file string
-	line int
-	text string // the line, as pip reads it
-	why  string
+type Refusal struct {
+	File string
+	Line int
+	Text string // the line, as pip reads it
+	Why  string
 }
 
-// pipRequirements is what a requirements file and the files it includes
+// Requirements is what a requirements file and the files it includes
 // make pip read and install.
-type pipRequirements struct {
-	files     []string // the requirements and constraints files, in the order read
-	findLinks []string // local find-links folders
-	local     []string // local paths installed: wheels, source archives, folders
-	sources   bool     // something is built from source: a folder, a VCS or remote source URL
-	refused   []reqRefusal
+type Requirements struct {
+	Files     []string // the requirements and constraints files, in the order read
+	FindLinks []string // local find-links folders
+	Local     []string // local paths installed: wheels, source archives, folders
+	Sources   bool     // something is built from source: a folder, a VCS or remote source URL
+	Refused   []Refusal
 }
 
-// readRequirements reads the requirements file req (relative to baseDir,
+// ReadRequirements reads the requirements file req (relative to baseDir,
 // pip's working folder) and every file it includes, as pip would, with
 // getenv for pip's ${VAR} expansion.
-func readRequirements(ctx context.Context, baseDir, req string, getenv func(string) string) (*pipRequirements, error) {
-	r := &pipRequirements{}
+func ReadRequirements(ctx context.Context, baseDir, req string, getenv func(string) string) (*Requirements, error) {
+	r := &Requirements{}
 	seen := map[string]bool{}
 	var walk func(file string, from *reqLine) error
 	walk = func(file string, from *reqLine) error {
@@ -79,16 +80,16 @@ func readRequirements(ctx context.Context, baseDir, req string, getenv func(stri
 			return err
 		}
 		seen[file] = true
-		r.files = append(r.files, file)
-		if len(r.files) > maxRequirementsFiles {
+		r.Files = append(r.Files, file)
+		if len(r.Files) > maxRequirementsFiles {
 			r.refuse(*from, fmt.Sprintf("includes more than %d requirements files: layerctl stops reading there", maxRequirementsFiles))
 			return nil
 		}
 		lines, err := requirementLines(file, getenv)
 		if err != nil {
-			why := fmt.Sprintf("%s: %v", relToBase(baseDir, file), err)
+			why := fmt.Sprintf("%s: %v", RelToBase(baseDir, file), err)
 			if from == nil {
-				r.refused = append(r.refused, reqRefusal{file: file, why: why})
+				r.Refused = append(r.Refused, Refusal{File: file, Why: why})
 			} else {
 				r.refuse(*from, why)
 			}
@@ -110,8 +111,8 @@ func readRequirements(ctx context.Context, baseDir, req string, getenv func(stri
 	return r, nil
 }
 
-func (r *pipRequirements) refuse(l reqLine, why string) {
-	r.refused = append(r.refused, reqRefusal{file: l.file, line: l.line, text: l.text, why: why})
+func (r *Requirements) refuse(l reqLine, why string) {
+	r.Refused = append(r.Refused, Refusal{File: l.File, Line: l.Line, Text: l.text, Why: why})
 }
 
 // requirementLines reads a requirements file into the lines pip parses.
@@ -121,12 +122,12 @@ func requirementLines(file string, getenv func(string) string) ([]reqLine, error
 		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxRequirementsFile+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxRequirementsFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
 	}
-	if len(data) > maxRequirementsFile {
-		return nil, fmt.Errorf("larger than %d MiB: layerctl does not read a requirements file that large", maxRequirementsFile>>20)
+	if len(data) > MaxRequirementsFile {
+		return nil, fmt.Errorf("larger than %d MiB: layerctl does not read a requirements file that large", MaxRequirementsFile>>20)
 	}
 	text, err := decodeRequirements(data)
 	if err != nil {
@@ -138,7 +139,7 @@ func requirementLines(file string, getenv func(string) string) ([]reqLine, error
 		if s == "" {
 			continue
 		}
-		out = append(out, reqLine{file: file, line: l.line, text: expandPipEnv(s, getenv)})
+		out = append(out, reqLine{File: file, Line: l.line, text: expandPipEnv(s, getenv)})
 	}
 	return out, nil
 }
@@ -352,7 +353,7 @@ func resolveLong(tok string) (string, pipOption, bool) {
 
 // classify reads one line: it records what it refuses, the local inputs
 // it names, and returns the files it includes (-r, -c).
-func (r *pipRequirements) classify(baseDir string, l reqLine) (includes []string) {
+func (r *Requirements) classify(baseDir string, l reqLine) (includes []string) {
 	args, opts := breakArgsOptions(l.text)
 	if args != "" {
 		r.requirement(baseDir, l, args)
@@ -396,7 +397,7 @@ func (r *pipRequirements) classify(baseDir string, l reqLine) (includes []string
 		}
 		switch {
 		case o.build != "":
-			r.sources = r.sources || name == "--editable"
+			r.Sources = r.Sources || name == "--editable"
 			r.refuse(l, fmt.Sprintf("%s %s", name, o.build))
 		case name == "--only-binary" && slices.ContainsFunc(strings.Split(value, ","), func(v string) bool { return strings.EqualFold(strings.TrimSpace(v), ":none:") }):
 			r.refuse(l, "--only-binary :none: lets pip build packages from source (sdists) instead of installing wheels")
@@ -407,16 +408,16 @@ func (r *pipRequirements) classify(baseDir string, l reqLine) (includes []string
 			}
 			inc := filepath.FromSlash(value)
 			if !filepath.IsAbs(inc) {
-				inc = filepath.Join(filepath.Dir(l.file), inc)
+				inc = filepath.Join(filepath.Dir(l.File), inc)
 			}
 			includes = append(includes, inc)
 		case name == "--find-links" && !manifest.IsURL(value):
 			// pip tries the folder next to the requirements file first.
-			dir := filepath.Join(filepath.Dir(l.file), value)
+			dir := filepath.Join(filepath.Dir(l.File), value)
 			if _, err := os.Stat(dir); err != nil || filepath.IsAbs(value) {
 				dir = archive.AbsPath(baseDir, value)
 			}
-			r.findLinks = append(r.findLinks, dir)
+			r.FindLinks = append(r.FindLinks, dir)
 		}
 	}
 	return includes
@@ -447,7 +448,7 @@ var pipArchive = []string{".zip", ".whl", ".tar.bz2", ".tbz", ".tar.xz", ".txz",
 // requirement classifies the requirement part of a line, as pip's
 // parse_req_from_line would read it: a name with a version (fine), a
 // wheel by path or URL (fine), or something pip builds.
-func (r *pipRequirements) requirement(baseDir string, l reqLine, req string) {
+func (r *Requirements) requirement(baseDir string, l reqLine, req string) {
 	isURL := urlScheme.MatchString(req) && (pipURLScheme.MatchString(req) || vcsScheme.MatchString(req) || strings.HasPrefix(strings.ToLower(req), "ftp:"))
 	sep := ";"
 	if isURL {
@@ -477,11 +478,11 @@ func (r *pipRequirements) requirement(baseDir string, l reqLine, req string) {
 		return // a name: from an index or find-links, wheels only
 	}
 	p := archive.AbsPath(baseDir, local)
-	r.local = append(r.local, p)
+	r.Local = append(r.Local, p)
 	info, err := os.Stat(p)
 	switch {
 	case err == nil && info.IsDir():
-		r.sources = true
+		r.Sources = true
 		r.refuse(l, "a local folder is built from source")
 	case !hasSuffixFold(local, ".whl"):
 		r.refuse(l, "a local path that is not a wheel (.whl) is built from source")
@@ -489,10 +490,10 @@ func (r *pipRequirements) requirement(baseDir string, l reqLine, req string) {
 }
 
 // url classifies a requirement given by URL.
-func (r *pipRequirements) url(l reqLine, u string) {
+func (r *Requirements) url(l reqLine, u string) {
 	switch {
 	case vcsScheme.MatchString(u):
-		r.sources = true
+		r.Sources = true
 		r.refuse(l, "a VCS URL (git+, hg+, svn+, bzr+) is checked out and built from source")
 		return
 	case !urlScheme.MatchString(u):
@@ -506,14 +507,14 @@ func (r *pipRequirements) url(l reqLine, u string) {
 	}
 	if hasSuffixFold(path.Base(strings.TrimRight(parsed.Path, "/")), ".whl") {
 		if strings.EqualFold(parsed.Scheme, "file") {
-			r.local = append(r.local, filepath.FromSlash(parsed.Path))
+			r.Local = append(r.Local, filepath.FromSlash(parsed.Path))
 		}
 		return
 	}
 	if strings.EqualFold(parsed.Scheme, "file") {
-		r.local = append(r.local, filepath.FromSlash(parsed.Path))
+		r.Local = append(r.Local, filepath.FromSlash(parsed.Path))
 	} else {
-		r.sources = true
+		r.Sources = true
 	}
 	r.refuse(l, "a URL that is not a wheel (.whl) is built from source")
 }
@@ -584,4 +585,22 @@ func shlexSplit(s string) ([]string, error) {
 		out = append(out, cur.String())
 	}
 	return out, nil
+}
+
+// RelToBase names a file relative to the manifest's folder when it is in it.
+func RelToBase(baseDir, file string) string {
+	if rel, err := filepath.Rel(baseDir, file); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+		return filepath.ToSlash(rel)
+	}
+	return file
+}
+
+// PipGetenv is the environment pip sees, for its ${VAR} expansion.
+func PipGetenv(t *builder.Tools) func(name string) string {
+	return func(name string) string {
+		if name == "PIP_DISABLE_PIP_VERSION_CHECK" {
+			return "1"
+		}
+		return t.Getenv(name)
+	}
 }

@@ -1,4 +1,4 @@
-package layer
+package builder
 
 import (
 	"bytes"
@@ -32,7 +32,7 @@ type answer struct {
 	err  error
 }
 
-func (t *Tools) env() []string {
+func (t *Tools) Environ() []string {
 	if t.Env == nil {
 		return os.Environ()
 	}
@@ -41,7 +41,7 @@ func (t *Tools) env() []string {
 
 // Getenv reads a variable of the tools' environment.
 func (t *Tools) Getenv(name string) string {
-	env := t.env()
+	env := t.Environ()
 	for i := len(env) - 1; i >= 0; i-- {
 		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
 			return v
@@ -50,7 +50,7 @@ func (t *Tools) Getenv(name string) string {
 	return ""
 }
 
-func (t *Tools) logf(format string, args ...any) {
+func (t *Tools) Logf(format string, args ...any) {
 	if t.Log != nil {
 		t.logMu.Lock()
 		fmt.Fprintf(t.Log, format+"\n", args...)
@@ -75,14 +75,14 @@ func (t *Tools) LookPath(name string) (string, error) {
 	return "", fmt.Errorf("%s is not on PATH", name)
 }
 
-// command is one run of a tool.
-type command struct {
-	tool string   // what it is, for messages: pip, npm, go
-	what string   // what for, for messages: "for python3.12 on arm64"
-	dir  string   // working folder
-	note string   // what the working folder is, when it is not the user's
-	args []string // args[0] is the program, as found on PATH
-	env  []string // added to the tools' environment
+// Command is one run of a tool.
+type Command struct {
+	Tool string   // what it is, for messages: pip, npm, go
+	What string   // what for, for messages: "for python3.12 on arm64"
+	Dir  string   // working folder
+	Note string   // what the working folder is, when it is not the user's
+	Args []string // args[0] is the program, as found on PATH
+	Env  []string // added to the tools' environment
 }
 
 // ToolError is a package tool that failed: the command as run and the
@@ -130,35 +130,35 @@ func (e *ToolError) Unwrap() error { return e.Err }
 // toolLines is how much of a failing tool's output an error shows.
 const toolLines = 25
 
-// run runs c and returns its stdout. A tool that cannot be started or that
+// Run runs c and returns its stdout. A tool that cannot be started or that
 // fails gives a *ToolError.
-func (t *Tools) run(ctx context.Context, layer string, c command) ([]byte, error) {
-	prog, err := t.LookPath(c.args[0])
+func (t *Tools) Run(ctx context.Context, layer string, c Command) ([]byte, error) {
+	prog, err := t.LookPath(c.Args[0])
 	if err != nil {
-		return nil, &ToolError{Layer: layer, Tool: c.tool, What: c.what, Dir: c.dir, Command: c.args, Err: fmt.Errorf("%w: install it, or put it on PATH", err)}
+		return nil, &ToolError{Layer: layer, Tool: c.Tool, What: c.What, Dir: c.Dir, Command: c.Args, Err: fmt.Errorf("%w: install it, or put it on PATH", err)}
 	}
-	cmd := exec.CommandContext(ctx, prog, c.args[1:]...)
-	cmd.Dir = c.dir
-	cmd.Env = append(append([]string(nil), t.env()...), c.env...)
+	cmd := exec.CommandContext(ctx, prog, c.Args[1:]...)
+	cmd.Dir = c.Dir
+	cmd.Env = append(append([]string(nil), t.Environ()...), c.Env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		lines := lastLines(stderr.String(), toolLines)
+		lines := LastLines(stderr.String(), toolLines)
 		if len(lines) < toolLines {
-			lines = append(lastLines(stdout.String(), toolLines-len(lines)), lines...)
+			lines = append(LastLines(stdout.String(), toolLines-len(lines)), lines...)
 		}
-		return nil, &ToolError{Layer: layer, Tool: c.tool, What: c.what, Dir: c.dir, DirNote: c.note, Command: c.args, Err: err, Lines: lines}
+		return nil, &ToolError{Layer: layer, Tool: c.Tool, What: c.What, Dir: c.Dir, DirNote: c.Note, Command: c.Args, Err: err, Lines: lines}
 	}
 	return stdout.Bytes(), nil
 }
 
-// ask runs a question to a tool (its version, its configuration) once per
+// Ask runs a question to a tool (its version, its configuration) once per
 // Tools, however many layers need the answer.
-func (t *Tools) ask(ctx context.Context, c command) ([]byte, error) {
-	k := strings.Join(append(append([]string{c.dir}, c.env...), c.args...), "\x00")
+func (t *Tools) Ask(ctx context.Context, c Command) ([]byte, error) {
+	k := strings.Join(append(append([]string{c.Dir}, c.Env...), c.Args...), "\x00")
 	t.mu.Lock()
 	if t.answers == nil {
 		t.answers = map[string]*answer{}
@@ -169,15 +169,15 @@ func (t *Tools) ask(ctx context.Context, c command) ([]byte, error) {
 		t.answers[k] = a
 	}
 	t.mu.Unlock()
-	a.once.Do(func() { a.out, a.err = t.run(ctx, "", c) })
+	a.once.Do(func() { a.out, a.err = t.Run(ctx, "", c) })
 	if a.err != nil && errors.Is(a.err, context.Canceled) {
 		return nil, a.err
 	}
 	return a.out, a.err
 }
 
-// lastLines returns the last n non-blank lines of s.
-func lastLines(s string, n int) []string {
+// LastLines returns the last n non-blank lines of s.
+func LastLines(s string, n int) []string {
 	var out []string
 	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
 		if strings.TrimSpace(l) != "" {
@@ -207,12 +207,12 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// envWithPrefix lists the tools' environment variables whose names start
+// EnvWithPrefix lists the tools' environment variables whose names start
 // with one of the prefixes (compared without case), sorted: the part of
 // the environment that can change what a tool produces.
-func (t *Tools) envWithPrefix(prefixes ...string) []string {
+func (t *Tools) EnvWithPrefix(prefixes ...string) []string {
 	var out []string
-	for _, kv := range t.env() {
+	for _, kv := range t.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		for _, p := range prefixes {
 			if len(k) >= len(p) && strings.EqualFold(k[:len(p)], p) {
