@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/layerctl/layerctl/internal/output"
-	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/verify"
 )
 
 type verifyOptions struct {
@@ -16,7 +16,7 @@ type verifyOptions struct {
 	outDir  string
 	noCache bool
 	zip     string
-	layer.VerifyOptions
+	verify.Options
 }
 
 // errVerifyFailed marks a verify that found a layer that would not work: exit 1, after the report.
@@ -56,7 +56,7 @@ verifies any ZIP instead, for the --runtime and --architecture given.`,
 func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 	tools := newTools(f)
 	opts.Tools = tools
-	var reports []*layer.VerifyReport
+	var reports []*verify.Report
 	var errs []error
 	if opts.zip != "" {
 		if len(opts.layers) > 0 {
@@ -65,7 +65,7 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 		if err := validateTargets(opts.Runtimes, opts.Architectures); err != nil {
 			return err
 		}
-		r, err := layer.Verify(c.Context(), opts.zip, opts.VerifyOptions)
+		r, err := verify.Verify(c.Context(), opts.zip, opts.Options)
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 				continue
 			}
 			l := layers[i]
-			r, err := layer.Verify(c.Context(), a.Path, layer.VerifyOptions{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: tools})
+			r, err := verify.Verify(c.Context(), a.Path, verify.Options{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: tools})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("verifying layer %q: %w", l.Name, err))
 				continue
@@ -104,7 +104,7 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 
 	if f.Globals.JSON() {
 		if reports == nil {
-			reports = []*layer.VerifyReport{}
+			reports = []*verify.Report{}
 		}
 		if err := output.JSON(f.Out, map[string]any{"reports": reports}); err != nil {
 			return err
@@ -132,7 +132,7 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 	return nil
 }
 
-func printVerify(f *Factory, r *layer.VerifyReport) {
+func printVerify(f *Factory, r *verify.Report) {
 	w := f.Out
 	name := r.Layer
 	if name == "" {
@@ -148,7 +148,7 @@ func printVerify(f *Factory, r *layer.VerifyReport) {
 	for _, fd := range r.Findings {
 		fmt.Fprintf(w, "  %s\n", fd)
 	}
-	fmt.Fprintf(w, "  result: %d ok, %d skipped, %d warning, %d failed", r.Count(layer.CheckOK), r.Count(layer.CheckSkipped), r.Count(layer.CheckWarning), r.Count(layer.CheckFailed))
+	fmt.Fprintf(w, "  result: %d ok, %d skipped, %d warning, %d failed", r.Count(verify.CheckOK), r.Count(verify.CheckSkipped), r.Count(verify.CheckWarning), r.Count(verify.CheckFailed))
 	if r.Failed() {
 		fmt.Fprintf(w, ": FAILED\n")
 	} else {

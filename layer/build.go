@@ -372,7 +372,7 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*Art
 	}
 	// Fail fast, before compressing anything, on what the listing shows.
 	findings := append(checkSizes(unzipped, 0), checkLayout(files, l.Runtimes)...)
-	if errs := errorsOf(findings); len(errs) > 0 {
+	if errs := Errors(findings); len(errs) > 0 {
 		return nil, nil, &CheckError{Layer: l.Name, Findings: errs}
 	}
 
@@ -402,7 +402,7 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*Art
 		return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, err)
 	}
 	elfFindings := append(checkELF(stats.ELF, l.Architectures), checkServesAll(stats.ELF, l.Architectures)...)
-	if errs := errorsOf(elfFindings); len(errs) > 0 {
+	if errs := Errors(elfFindings); len(errs) > 0 {
 		return nil, nil, &CheckError{Layer: l.Name, Findings: errs}
 	}
 	if err := bw.Flush(); err != nil {

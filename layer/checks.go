@@ -50,7 +50,8 @@ func (e *CheckError) Error() string {
 	return b.String()
 }
 
-func errorsOf(fs []Finding) []Finding {
+// Errors are the findings of fs that are errors: those that stop a build.
+func Errors(fs []Finding) []Finding {
 	var out []Finding
 	for _, f := range fs {
 		if f.Severity == SevError {

@@ -50,7 +50,7 @@ type Report struct {
 }
 
 // HasErrors reports whether a finding would stop a build.
-func (r *Report) HasErrors() bool { return len(errorsOf(r.Findings)) > 0 }
+func (r *Report) HasErrors() bool { return len(Errors(r.Findings)) > 0 }
 
 // Inspect reads any layer ZIP (one layerctl built, or one downloaded from
 // AWS) and reports its entries and what Lambda would make of them. It never
@@ -220,7 +220,7 @@ func ArtifactFromZip(ctx context.Context, zipPath string, l *manifest.Layer) (*A
 	if err != nil {
 		return nil, err
 	}
-	if errs := errorsOf(r.Findings); len(errs) > 0 {
+	if errs := Errors(r.Findings); len(errs) > 0 {
 		return nil, &CheckError{Layer: l.Name, Findings: errs}
 	}
 	return &Artifact{

@@ -12,6 +12,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/layer/publish"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -86,4 +87,16 @@ func WantResults(t testing.TB, got []publish.Result, want ...string) {
 	if strings.Join(s, ", ") != strings.Join(want, ", ") {
 		t.Fatalf("results %v, want %v", s, want)
 	}
+}
+
+// BuildLayer builds l (x86_64 unless it says, with the default excludes)
+// from dir into out with tools, as the builder tests do.
+func BuildLayer(t testing.TB, dir, out string, l *manifest.Layer, noCache bool, tools *builder.Tools) (*layer.Artifact, error) {
+	t.Helper()
+	if l.Architectures == nil {
+		l.Architectures = []string{"x86_64"}
+	}
+	l.DefaultExcludes = true
+	m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
+	return layer.Build(context.Background(), m, l, layer.BuildOptions{OutDir: out, Modified: layer.DefaultModified, NoCache: noCache, Tools: tools})
 }

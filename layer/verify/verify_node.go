@@ -1,4 +1,4 @@
-package layer
+package verify
 
 import (
 	"context"
@@ -101,15 +101,15 @@ func nativeFiles(dir string) []string {
 	return out
 }
 
-func (v *verifier) node(ctx context.Context, rt string) ([]VerifyCheck, error) {
+func (v *verifier) node(ctx context.Context, rt string) ([]Check, error) {
 	major := lambdafacts.NodeMajor(rt)
 	dirs := []string{
 		filepath.Join(v.opt, "nodejs", "node"+major, "node_modules"),
 		filepath.Join(v.opt, "nodejs", "node_modules"),
 	}
-	var checks []VerifyCheck
+	var checks []Check
 	for _, dir := range v.misplaced(func(n string) bool { return n == "package.json" }) {
-		checks = append(checks, VerifyCheck{Runtime: rt, Package: dir, Status: CheckFailed,
+		checks = append(checks, Check{Runtime: rt, Package: dir, Status: CheckFailed,
 			Detail: fmt.Sprintf("%s/ holds Node.js packages at /opt/%s, where %s does not look (NODE_PATH has /opt/nodejs/node%s/node_modules and /opt/nodejs/node_modules): it belongs under nodejs/node_modules/", dir, dir, rt, major)})
 	}
 
@@ -129,7 +129,7 @@ func (v *verifier) node(ctx context.Context, rt string) ([]VerifyCheck, error) {
 	version, err := v.tools.Ask(ctx, builder.Command{Tool: "node", What: "(asking its version)", Args: []string{"node", "--version"}})
 	if err != nil {
 		for _, p := range pkgs {
-			checks = append(checks, VerifyCheck{Runtime: rt, Package: p.name, Status: CheckSkipped, Detail: "no local node to require it with: " + firstLine(err.Error())})
+			checks = append(checks, Check{Runtime: rt, Package: p.name, Status: CheckSkipped, Detail: "no local node to require it with: " + firstLine(err.Error())})
 		}
 		return checks, nil
 	}
@@ -147,11 +147,11 @@ func (v *verifier) node(ctx context.Context, rt string) ([]VerifyCheck, error) {
 			if why := v.nativeProblem(native); why != "" {
 				detail += "; it " + why
 			}
-			checks = append(checks, VerifyCheck{Runtime: rt, Package: p.name, Status: CheckSkipped, Detail: detail})
+			checks = append(checks, Check{Runtime: rt, Package: p.name, Status: CheckSkipped, Detail: detail})
 			continue
 		}
 		if why := v.nativeProblem(native); why != "" && slices.ContainsFunc(native, func(f string) bool { return strings.HasSuffix(f, ".node") }) {
-			checks = append(checks, VerifyCheck{Runtime: rt, Package: p.name, Status: CheckSkipped, Detail: why})
+			checks = append(checks, Check{Runtime: rt, Package: p.name, Status: CheckSkipped, Detail: why})
 			continue
 		}
 		names = append(names, p.name)
@@ -174,6 +174,6 @@ func (v *verifier) node(ctx context.Context, rt string) ([]VerifyCheck, error) {
 			checks = append(checks, judge(rt, n, results[n], nodeProvided, mismatch))
 		}
 	}
-	slices.SortStableFunc(checks, func(a, b VerifyCheck) int { return strings.Compare(a.Package, b.Package) })
+	slices.SortStableFunc(checks, func(a, b Check) int { return strings.Compare(a.Package, b.Package) })
 	return checks, nil
 }

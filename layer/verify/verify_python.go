@@ -1,4 +1,4 @@
-package layer
+package verify
 
 import (
 	"context"
@@ -109,14 +109,14 @@ func hasPyLib(dir string) bool {
 	return slices.ContainsFunc(ents, func(e os.DirEntry) bool { return e.IsDir() && pyLibVersion.MatchString(e.Name()) })
 }
 
-func (v *verifier) python(ctx context.Context, rt string) ([]VerifyCheck, error) {
+func (v *verifier) python(ctx context.Context, rt string) ([]Check, error) {
 	want := lambdafacts.PythonVersion(rt)
 	site := filepath.Join(v.opt, "python", "lib", "python"+want, "site-packages")
 	base := filepath.Join(v.opt, "python")
-	var checks []VerifyCheck
+	var checks []Check
 
 	for _, dir := range v.misplaced(func(n string) bool { return strings.HasSuffix(n, ".py") }) {
-		checks = append(checks, VerifyCheck{Runtime: rt, Package: dir, Status: CheckFailed,
+		checks = append(checks, Check{Runtime: rt, Package: dir, Status: CheckFailed,
 			Detail: fmt.Sprintf("%s/ holds Python code at /opt/%s, where %s does not look (it reads /opt/python and /opt/python/lib/python%s/site-packages): it belongs at python/%s/ (map it with to: python/%s)", dir, dir, rt, want, dir, dir)})
 	}
 
@@ -133,7 +133,7 @@ func (v *verifier) python(ctx context.Context, rt string) ([]VerifyCheck, error)
 	info, err := python.About(ctx, v.tools, "")
 	if err != nil {
 		for _, m := range modules {
-			checks = append(checks, VerifyCheck{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: "no local python3 to import it with: " + firstLine(err.Error())})
+			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: "no local python3 to import it with: " + firstLine(err.Error())})
 		}
 		return checks, nil
 	}
@@ -146,11 +146,11 @@ func (v *verifier) python(ctx context.Context, rt string) ([]VerifyCheck, error)
 	var names []string
 	for _, m := range modules {
 		if why := v.nativeProblem(m.native); why != "" {
-			checks = append(checks, VerifyCheck{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: why})
+			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: why})
 			continue
 		}
 		if why := cpythonProblem(m.native, local, v.opt); why != "" {
-			checks = append(checks, VerifyCheck{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: why})
+			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: why})
 			continue
 		}
 		names = append(names, m.name)
@@ -172,7 +172,7 @@ func (v *verifier) python(ctx context.Context, rt string) ([]VerifyCheck, error)
 			}, mismatch))
 		}
 	}
-	slices.SortStableFunc(checks, func(a, b VerifyCheck) int { return strings.Compare(a.Package, b.Package) })
+	slices.SortStableFunc(checks, func(a, b Check) int { return strings.Compare(a.Package, b.Package) })
 	return checks, nil
 }
 

@@ -1,4 +1,4 @@
-package layer
+package verify
 
 import (
 	"bytes"
@@ -14,13 +14,14 @@ import (
 
 	"github.com/mholt/archiver/v3"
 
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
-// VerifyOptions says what a ZIP is for and how to run the local runtimes.
-type VerifyOptions struct {
+// Options says what a ZIP is for and how to run the local runtimes.
+type Options struct {
 	Runtimes      []string
 	Architectures []string
 	Tools         *builder.Tools // nil: this process's environment
@@ -34,15 +35,15 @@ const (
 	CheckWarning = "warning" // failed here, but the local runtime differs from the target's, which may be why
 )
 
-// VerifyCheck is one package imported or required, or not, and why.
-type VerifyCheck struct {
+// Check is one package imported or required, or not, and why.
+type Check struct {
 	Runtime string `json:"runtime"`
 	Package string `json:"package"` // the module imported or package required
 	Status  string `json:"status"`
 	Detail  string `json:"detail,omitempty"`
 }
 
-func (c VerifyCheck) String() string {
+func (c Check) String() string {
 	verb := "import"
 	if lambdafacts.NodeMajor(c.Runtime) != "" {
 		verb = "require"
@@ -54,25 +55,25 @@ func (c VerifyCheck) String() string {
 	return s
 }
 
-// VerifyReport is what verify found in one ZIP.
-type VerifyReport struct {
-	Layer         string        `json:"layer,omitempty"`
-	Path          string        `json:"path"`
-	SHA256        string        `json:"sha256"`
-	Runtimes      []string      `json:"runtimes"`
-	Architectures []string      `json:"architectures"`
-	Machine       string        `json:"machine"` // this machine's architecture
-	Checks        []VerifyCheck `json:"checks"`
-	Findings      []Finding     `json:"findings"`
+// Report is what verify found in one ZIP.
+type Report struct {
+	Layer         string          `json:"layer,omitempty"`
+	Path          string          `json:"path"`
+	SHA256        string          `json:"sha256"`
+	Runtimes      []string        `json:"runtimes"`
+	Architectures []string        `json:"architectures"`
+	Machine       string          `json:"machine"` // this machine's architecture
+	Checks        []Check         `json:"checks"`
+	Findings      []layer.Finding `json:"findings"`
 }
 
 // Failed reports whether the layer would not work on Lambda.
-func (r *VerifyReport) Failed() bool {
-	return len(errorsOf(r.Findings)) > 0 || slices.ContainsFunc(r.Checks, func(c VerifyCheck) bool { return c.Status == CheckFailed })
+func (r *Report) Failed() bool {
+	return len(layer.Errors(r.Findings)) > 0 || slices.ContainsFunc(r.Checks, func(c Check) bool { return c.Status == CheckFailed })
 }
 
 // Count returns how many checks have the status.
-func (r *VerifyReport) Count(status string) int {
+func (r *Report) Count(status string) int {
 	n := 0
 	for _, c := range r.Checks {
 		if c.Status == status {
@@ -91,16 +92,16 @@ func hostArch() string { return lambdafacts.ArchOfGOARCH(runtime.GOARCH) }
 // search paths set as Lambda sets them. Native code this machine cannot
 // load (another CPU, another CPython) is not loaded: the check says so,
 // and the ELF checks of inspect still apply to it.
-func Verify(ctx context.Context, zipPath string, opts VerifyOptions) (*VerifyReport, error) {
+func Verify(ctx context.Context, zipPath string, opts Options) (*Report, error) {
 	if opts.Tools == nil {
 		opts.Tools = &builder.Tools{}
 	}
-	insp, err := Inspect(ctx, zipPath, InspectOptions{Runtimes: opts.Runtimes, Architectures: opts.Architectures})
+	insp, err := layer.Inspect(ctx, zipPath, layer.InspectOptions{Runtimes: opts.Runtimes, Architectures: opts.Architectures})
 	if err != nil {
 		return nil, err
 	}
-	r := &VerifyReport{Path: zipPath, SHA256: insp.SHA256, Runtimes: opts.Runtimes, Architectures: opts.Architectures,
-		Machine: hostArch(), Checks: []VerifyCheck{}, Findings: insp.Findings}
+	r := &Report{Path: zipPath, SHA256: insp.SHA256, Runtimes: opts.Runtimes, Architectures: opts.Architectures,
+		Machine: hostArch(), Checks: []Check{}, Findings: insp.Findings}
 	for _, f := range insp.Findings {
 		if strings.Contains(f.Message, "Lambda refuses such a ZIP") {
 			return r, nil // unsafe names: never unpack it
@@ -125,14 +126,14 @@ func Verify(ctx context.Context, zipPath string, opts VerifyOptions) (*VerifyRep
 
 	v := &verifier{tools: opts.Tools, opt: opt, run: run, host: hostArch()}
 	for _, rt := range opts.Runtimes {
-		var checks []VerifyCheck
+		var checks []Check
 		switch {
 		case lambdafacts.PythonVersion(rt) != "":
 			checks, err = v.python(ctx, rt)
 		case lambdafacts.NodeMajor(rt) != "":
 			checks, err = v.node(ctx, rt)
 		default:
-			r.Findings = append(r.Findings, Finding{SevNote, "", fmt.Sprintf("%s: verify imports Python modules and requires Node.js packages; for %s only the layout and ELF checks apply", rt, rt)})
+			r.Findings = append(r.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("%s: verify imports Python modules and requires Node.js packages; for %s only the layout and ELF checks apply", rt, rt)})
 			continue
 		}
 		if err != nil {
@@ -141,7 +142,7 @@ func Verify(ctx context.Context, zipPath string, opts VerifyOptions) (*VerifyRep
 		r.Checks = append(r.Checks, checks...)
 	}
 	if len(opts.Runtimes) == 0 {
-		r.Findings = append(r.Findings, Finding{SevNote, "", "no runtime given: nothing was imported (give --runtime, or verify a layer of the manifest)"})
+		r.Findings = append(r.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: "no runtime given: nothing was imported (give --runtime, or verify a layer of the manifest)"})
 	}
 	return r, nil
 }
@@ -291,8 +292,8 @@ func (v *verifier) runImports(ctx context.Context, args []string, names []string
 // judge turns an import result into a check. Modules the runtime provides
 // (boto3 for Python, the AWS SDK for Node.js) are not in a layer and not
 // failures; a failure with a local runtime of another version is a warning.
-func judge(rt, name string, r importResult, provided func(string) bool, mismatch string) VerifyCheck {
-	c := VerifyCheck{Runtime: rt, Package: name, Status: CheckOK}
+func judge(rt, name string, r importResult, provided func(string) bool, mismatch string) Check {
+	c := Check{Runtime: rt, Package: name, Status: CheckOK}
 	switch {
 	case r.OK:
 	case r.Missing != "" && provided(r.Missing):

@@ -1,4 +1,4 @@
-package layer
+package verify
 
 import (
 	"archive/zip"
@@ -7,11 +7,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/layerctl/layerctl/internal/steptest"
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -39,7 +42,7 @@ func localRuntime(t *testing.T, tool string) string {
 }
 
 // checkStatuses maps each check's package to its status.
-func checkStatuses(r *VerifyReport) map[string]string {
+func checkStatuses(r *Report) map[string]string {
 	out := map[string]string{}
 	for _, c := range r.Checks {
 		out[c.Package] = c.Status
@@ -47,7 +50,7 @@ func checkStatuses(r *VerifyReport) map[string]string {
 	return out
 }
 
-func detail(r *VerifyReport, pkg string) string {
+func detail(r *Report, pkg string) string {
 	for _, c := range r.Checks {
 		if c.Package == pkg {
 			return c.Detail
@@ -72,11 +75,11 @@ func TestVerifyImportsPythonPackages(t *testing.T) {
 	})
 	l := &manifest.Layer{Name: "ok", Runtimes: []string{rt}, Architectures: []string{"x86_64", "arm64"},
 		Files: []manifest.FileMap{{From: "py", To: "python"}, {From: "bin", To: "bin"}}}
-	a, err := buildLayer(t, dir, t.TempDir(), l, false)
+	a, err := steptest.BuildLayer(t, dir, t.TempDir(), l, false, testTools())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Verify(t.Context(), a.Path, VerifyOptions{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: testTools()})
+	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: testTools()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +112,11 @@ func TestVerifyFailsWhatWouldFailOnLambda(t *testing.T) {
 		"py/needs_local/__init__.py": "import yaml_or_anything_installed_on_this_machine_only\n",
 	})
 	l := &manifest.Layer{Name: "bad", Runtimes: []string{rt}, Files: []manifest.FileMap{{From: "py", To: "python"}}}
-	a, err := buildLayer(t, dir, t.TempDir(), l, false)
+	a, err := steptest.BuildLayer(t, dir, t.TempDir(), l, false, testTools())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Verify(t.Context(), a.Path, VerifyOptions{Runtimes: l.Runtimes, Architectures: []string{"x86_64"}, Tools: testTools()})
+	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: []string{"x86_64"}, Tools: testTools()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +149,7 @@ func TestVerifyPackageOutsidePython(t *testing.T) {
 	}
 	zw.Close()
 	f.Close()
-	r, err := Verify(t.Context(), zipPath, VerifyOptions{Runtimes: []string{rt}, Tools: testTools()})
+	r, err := Verify(t.Context(), zipPath, Options{Runtimes: []string{rt}, Tools: testTools()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,11 +178,11 @@ func TestVerifyRequiresNodePackages(t *testing.T) {
 		"nm/@esbuild/linux-arm64/bin/esbuild*": string(testenv.ELFHeader(elf.EM_AARCH64)),
 	})
 	l := &manifest.Layer{Name: "js", Runtimes: []string{rt}, Architectures: []string{"arm64"}, Files: []manifest.FileMap{{From: "nm", To: "nodejs/node_modules"}}}
-	a, err := buildLayer(t, dir, t.TempDir(), l, false)
+	a, err := steptest.BuildLayer(t, dir, t.TempDir(), l, false, testTools())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Verify(t.Context(), a.Path, VerifyOptions{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: testTools()})
+	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: testTools()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,11 +211,11 @@ func TestVerifyNodeNamesAreNeverOptions(t *testing.T) {
 		"nm/-p/index.js":            "module.exports = 2;\n",
 	})
 	l := &manifest.Layer{Name: "js", Runtimes: []string{rt}, Files: []manifest.FileMap{{From: "nm", To: "nodejs/node_modules"}}}
-	a, err := buildLayer(t, dir, t.TempDir(), l, false)
+	a, err := steptest.BuildLayer(t, dir, t.TempDir(), l, false, testTools())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Verify(t.Context(), a.Path, VerifyOptions{Runtimes: l.Runtimes, Architectures: []string{"x86_64"}, Tools: testTools()})
+	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: []string{"x86_64"}, Tools: testTools()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,3 +223,7 @@ func TestVerifyNodeNamesAreNeverOptions(t *testing.T) {
 		t.Errorf("checks (-want +got):\n%s\n%v", d, r.Checks)
 	}
 }
+
+// testTools is one Tools for the whole test binary, so that python3 and
+// node are asked about themselves once.
+var testTools = sync.OnceValue(func() *builder.Tools { return &builder.Tools{} })
