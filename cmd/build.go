@@ -12,6 +12,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -144,7 +145,7 @@ func buildInputs(ctx context.Context, f *Factory, m *manifest.Manifest, layers [
 	if err := m.CheckSources(layers); err != nil {
 		return "", time.Time{}, err
 	}
-	if err := layer.CheckBuildInputs(ctx, m, layers, newTools(f)); err != nil {
+	if err := build.CheckInputs(ctx, m, layers, newTools(f)); err != nil {
 		return "", time.Time{}, err
 	}
 	label := "--out " + outDir
@@ -152,8 +153,8 @@ func buildInputs(ctx context.Context, f *Factory, m *manifest.Manifest, layers [
 		outDir = filepath.Join(m.Dir, "dist")
 		label = ""
 	}
-	if err := layer.CheckOutput(m, layers, outDir, label); err != nil {
-		var oe *layer.OutputError
+	if err := build.CheckOutput(m, layers, outDir, label); err != nil {
+		var oe *build.OutputError
 		if errors.As(err, &oe) {
 			return "", time.Time{}, &usageError{err}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -40,7 +41,7 @@ func buildEach(c *cobra.Command, f *Factory, m *manifest.Manifest, layers []*man
 	arts = make([]*layer.Artifact, len(layers))
 	for i, l := range layers {
 		start := time.Now()
-		a, err := layer.Build(c.Context(), m, l, layer.BuildOptions{OutDir: out, Modified: modified, NoCache: noCache, Tools: tools})
+		a, err := build.Build(c.Context(), m, l, build.Options{OutDir: out, Modified: modified, NoCache: noCache, Tools: tools})
 		if err != nil {
 			if c.Context().Err() != nil {
 				return nil, nil, fmt.Errorf("stopped: %w", c.Context().Err())

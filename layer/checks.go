@@ -170,16 +170,16 @@ func dirOrFile(rest []string) string {
 	return rest[0] + "/"
 }
 
-// layoutFile is what the layout check needs to know of one file.
-type layoutFile struct {
-	name string
-	exec bool
+// LayoutFile is what the layout check needs to know of one file.
+type LayoutFile struct {
+	Name string
+	Exec bool
 }
 
-// checkLayout finds content Lambda will not see for the declared runtimes
+// CheckLayout finds content Lambda will not see for the declared runtimes
 // (every runtime when none are declared), and declared runtimes that get
 // nothing from the layer.
-func checkLayout(files []layoutFile, runtimes []string) []Finding {
+func CheckLayout(files []LayoutFile, runtimes []string) []Finding {
 	l := newLayout(runtimes)
 	type group struct {
 		why   string
@@ -189,7 +189,7 @@ func checkLayout(files []layoutFile, runtimes []string) []Finding {
 	seen := map[string]int{}
 	var out []Finding
 	for _, f := range files {
-		fam, g, why := l.place(f.name)
+		fam, g, why := l.place(f.Name)
 		if fam == "" {
 			if groups[g] == nil {
 				groups[g] = &group{why: why}
@@ -198,8 +198,8 @@ func checkLayout(files []layoutFile, runtimes []string) []Finding {
 			continue
 		}
 		seen[fam]++
-		if strings.HasPrefix(f.name, "extensions/") && strings.Count(f.name, "/") == 1 && !f.exec {
-			out = append(out, Finding{SevError, f.name, fmt.Sprintf("%s is not executable, but Lambda starts every file in extensions/ as an extension: make it executable (chmod +x) or move it", safetext.Name(f.name))})
+		if strings.HasPrefix(f.Name, "extensions/") && strings.Count(f.Name, "/") == 1 && !f.Exec {
+			out = append(out, Finding{SevError, f.Name, fmt.Sprintf("%s is not executable, but Lambda starts every file in extensions/ as an extension: make it executable (chmod +x) or move it", safetext.Name(f.Name))})
 		}
 	}
 
@@ -272,10 +272,10 @@ func lastPart(g string) string {
 	return t
 }
 
-// checkELF finds native code built for a machine the layer does not
+// CheckELF finds native code built for a machine the layer does not
 // declare. With no architectures declared (inspect), it flags only code
 // Lambda cannot run at all, and layers mixing both architectures.
-func checkELF(machines map[string]uint16, archs []string) []Finding {
+func CheckELF(machines map[string]uint16, archs []string) []Finding {
 	names := make([]string, 0, len(machines))
 	for n := range machines {
 		names = append(names, n)
@@ -304,8 +304,8 @@ func checkELF(machines map[string]uint16, archs []string) []Finding {
 	return out
 }
 
-// checkSizes applies Lambda's size limits to one layer.
-func checkSizes(unzipped, zipped int64) []Finding {
+// CheckSizes applies Lambda's size limits to one layer.
+func CheckSizes(unzipped, zipped int64) []Finding {
 	var out []Finding
 	if unzipped > lambdafacts.MaxUnzipped {
 		out = append(out, Finding{SevError, "", fmt.Sprintf("%s unzipped is over Lambda's limit of %s for a function and all its layers: split the layer or exclude what the functions do not need", output.Bytes(unzipped), output.Bytes(lambdafacts.MaxUnzipped))})

@@ -119,7 +119,7 @@ type inspection struct {
 	r        *Report
 	machines map[string]uint16
 	names    []string // every entry's name, in ZIP order
-	files    []layoutFile
+	files    []LayoutFile
 }
 
 // add records one entry of the ZIP, reading at most its first bytes.
@@ -169,7 +169,7 @@ func (s *inspection) add(zf *zip.File) error {
 		r.UnzippedSize = addSize(r.UnzippedSize, e.Size)
 	}
 	// The layout is judged on the name as unzippers read it.
-	s.files = append(s.files, layoutFile{name: entryKey(name), exec: mode&0o111 != 0})
+	s.files = append(s.files, LayoutFile{Name: entryKey(name), Exec: mode&0o111 != 0})
 	r.Entries = append(r.Entries, e)
 	return nil
 }
@@ -197,9 +197,9 @@ func (s *inspection) finish(opts InspectOptions) *Report {
 	r := s.r
 	r.Findings = append(r.Findings, duplicateFindings(s.names)...)
 	r.Findings = append(r.Findings, zipTreeFindings(r.Entries)...)
-	r.Findings = append(r.Findings, checkLayout(s.files, opts.Runtimes)...)
-	r.Findings = append(r.Findings, checkELF(s.machines, opts.Architectures)...)
-	r.Findings = append(r.Findings, checkSizes(r.UnzippedSize, r.Size)...)
+	r.Findings = append(r.Findings, CheckLayout(s.files, opts.Runtimes)...)
+	r.Findings = append(r.Findings, CheckELF(s.machines, opts.Architectures)...)
+	r.Findings = append(r.Findings, CheckSizes(r.UnzippedSize, r.Size)...)
 
 	sort.Slice(r.Entries, func(i, j int) bool { return r.Entries[i].Path < r.Entries[j].Path })
 	var largest []ZipEntry

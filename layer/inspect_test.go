@@ -1,4 +1,4 @@
-package layer
+package layer_test
 
 import (
 	"archive/zip"
@@ -12,14 +12,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerctl/layerctl/internal/steptest"
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/build"
+	"github.com/layerctl/layerctl/manifest"
 )
 
 func TestInspectBuiltLayer(t *testing.T) {
 	dir := t.TempDir()
 	testenv.Tree(t, dir, sample)
-	art := mustBuild(t, dir, sampleLayer(), BuildOptions{})
-	r, err := Inspect(context.Background(), art.Path, InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
+	art := steptest.MustBuild(t, dir, sampleLayer(), build.Options{})
+	r, err := layer.Inspect(context.Background(), art.Path, layer.InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +63,7 @@ func TestInspectFindsProblems(t *testing.T) {
 	zw.Close()
 	f.Close()
 
-	r, err := Inspect(context.Background(), path, InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
+	r, err := layer.Inspect(context.Background(), path, layer.InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +89,12 @@ func TestInspectFindsProblems(t *testing.T) {
 	}
 
 	// Without runtimes or architectures, layout problems are only warnings.
-	r, err = Inspect(context.Background(), path, InspectOptions{})
+	r, err = layer.Inspect(context.Background(), path, layer.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range r.Findings {
-		if f.Severity == SevError && !strings.Contains(f.Message, "entry") {
+		if f.Severity == layer.SevError && !strings.Contains(f.Message, "entry") {
 			t.Errorf("unexpected error without targets: %s", f)
 		}
 	}
@@ -99,7 +103,7 @@ func TestInspectFindsProblems(t *testing.T) {
 func TestInspectRejectsNonZip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "not.zip")
 	os.WriteFile(path, []byte("hello"), 0o644)
-	if _, err := Inspect(context.Background(), path, InspectOptions{}); err == nil || !strings.Contains(err.Error(), "not a readable ZIP") {
+	if _, err := layer.Inspect(context.Background(), path, layer.InspectOptions{}); err == nil || !strings.Contains(err.Error(), "not a readable ZIP") {
 		t.Fatalf("error %v", err)
 	}
 }
@@ -129,7 +133,7 @@ func TestInspectHugeClaimedSizes(t *testing.T) {
 	}
 	os.WriteFile(path, buf.Bytes(), 0o644)
 
-	r, err := Inspect(context.Background(), path, InspectOptions{})
+	r, err := layer.Inspect(context.Background(), path, layer.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,4 +167,23 @@ func TestInspectHugeClaimedSizes(t *testing.T) {
 	if bytes.Contains(js, []byte(`:-`)) {
 		t.Errorf("negative number in the JSON: %s", js)
 	}
+}
+
+// sample is the sources of build's tests, built here to be inspected.
+var sample = map[string]string{
+	"src/pkg/__init__.py":             "",
+	"src/pkg/core.py":                 strings.Repeat("def f(x):\n    return x * 2\n", 200),
+	"src/pkg/data/table.json":         `{"a": 1}`,
+	"src/pkg/tests/test_core.py":      "assert True\n",
+	"src/pkg/__pycache__/core.pyc":    "bytecode",
+	"src/pkg/.DS_Store":               "finder",
+	"src/tool*":                       "#!/bin/sh\necho hi\n",
+	"src/pkg/nested/deeper/module.py": "X = 1\n",
+}
+
+func sampleLayer() *manifest.Layer {
+	return testenv.PyLayer("shared",
+		manifest.FileMap{From: "src/pkg", To: "python/pkg"},
+		manifest.FileMap{From: "src/tool", To: "bin/tool"},
+	)
 }

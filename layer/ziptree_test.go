@@ -1,4 +1,4 @@
-package layer
+package layer_test
 
 import (
 	"bytes"
@@ -14,8 +14,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	kzip "github.com/klauspost/compress/zip"
 
+	"github.com/layerctl/layerctl/internal/steptest"
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
+	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -122,7 +125,7 @@ func TestZipDirAttributeFileInALayer(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "odd.zip"), rawZip(t, oddZip), 0o644)
 	l := &manifest.Layer{Name: "odd", Runtimes: []string{"provided.al2023"}, Files: []manifest.FileMap{{From: "odd.zip", To: "lib", Archive: true}}}
-	a := mustBuild(t, dir, l, BuildOptions{})
+	a := steptest.MustBuild(t, dir, l, build.Options{})
 	heads, data, _ := testenv.ReadZip(t, a.Path)
 	if h := heads["lib/pkg/unixdir-data"]; h == nil || !h.Mode().IsRegular() || data["lib/pkg/unixdir-data"] != "hello unix" {
 		t.Fatalf("lib/pkg/unixdir-data is not the file: %v", h)
@@ -131,7 +134,7 @@ func TestZipDirAttributeFileInALayer(t *testing.T) {
 		t.Errorf("%d files, want 4", a.Files)
 	}
 
-	r, err := Inspect(context.Background(), filepath.Join(dir, "odd.zip"), InspectOptions{})
+	r, err := layer.Inspect(context.Background(), filepath.Join(dir, "odd.zip"), layer.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,13 +162,13 @@ func TestInspectResolvesLinkChains(t *testing.T) {
 		{Name: "lib/d/f", Body: "f"},
 		{Name: "lib/loop", Body: "loop", Mode: fs.ModeSymlink | 0o777},
 	}), 0o644)
-	r, err := Inspect(context.Background(), path, InspectOptions{})
+	r, err := layer.Inspect(context.Background(), path, layer.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, f := range r.Findings {
-		if f.Severity == SevError {
+		if f.Severity == layer.SevError {
 			got = append(got, f.Path+": "+f.Message)
 		}
 	}
@@ -182,7 +185,7 @@ func TestInspectResolvesLinkChains(t *testing.T) {
 
 	folder := filepath.Join(t.TempDir(), "folder.zip")
 	os.WriteFile(folder, rawZip(t, []rawZipEntry{{name: "lib/lost/", body: "data", creator: 3, attrs: unixDir}}), 0o644)
-	r, err = Inspect(context.Background(), folder, InspectOptions{})
+	r, err = layer.Inspect(context.Background(), folder, layer.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

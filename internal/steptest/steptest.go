@@ -12,6 +12,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/layer/publish"
 	"github.com/layerctl/layerctl/manifest"
@@ -19,7 +20,7 @@ import (
 
 // Build builds l from dir with opts (a temporary output folder and
 // DefaultModified unless set).
-func Build(t testing.TB, dir string, l *manifest.Layer, opts layer.BuildOptions) (*layer.Artifact, error) {
+func Build(t testing.TB, dir string, l *manifest.Layer, opts build.Options) (*layer.Artifact, error) {
 	t.Helper()
 	if opts.OutDir == "" {
 		opts.OutDir = filepath.Join(t.TempDir(), "dist")
@@ -27,11 +28,11 @@ func Build(t testing.TB, dir string, l *manifest.Layer, opts layer.BuildOptions)
 	if opts.Modified.IsZero() {
 		opts.Modified = layer.DefaultModified
 	}
-	return layer.Build(context.Background(), &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}, l, opts)
+	return build.Build(context.Background(), &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}, l, opts)
 }
 
 // MustBuild is Build, failing the test on an error.
-func MustBuild(t testing.TB, dir string, l *manifest.Layer, opts layer.BuildOptions) *layer.Artifact {
+func MustBuild(t testing.TB, dir string, l *manifest.Layer, opts build.Options) *layer.Artifact {
 	t.Helper()
 	a, err := Build(t, dir, l, opts)
 	if err != nil {
@@ -63,7 +64,7 @@ func NewPublishEnv(t testing.TB, files map[string]string) *PublishEnv {
 // Publish builds the layer and publishes it, recording it in the lock.
 func (e *PublishEnv) Publish() []publish.Result {
 	e.T.Helper()
-	art := MustBuild(e.T, e.Dir, e.Layer, layer.BuildOptions{OutDir: filepath.Join(e.Dir, "dist")})
+	art := MustBuild(e.T, e.Dir, e.Layer, build.Options{OutDir: filepath.Join(e.Dir, "dist")})
 	targets := []publish.Target{{Layer: e.Layer, Artifact: art, Regions: e.Layer.Regions}}
 	res := publish.Publish(context.Background(), targets, e.Lock, publish.Options{
 		Lambda: func(r string) publish.LambdaAPI { return testenv.LambdaAt(e.URL, r) },
@@ -98,5 +99,5 @@ func BuildLayer(t testing.TB, dir, out string, l *manifest.Layer, noCache bool, 
 	}
 	l.DefaultExcludes = true
 	m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
-	return layer.Build(context.Background(), m, l, layer.BuildOptions{OutDir: out, Modified: layer.DefaultModified, NoCache: noCache, Tools: tools})
+	return build.Build(context.Background(), m, l, build.Options{OutDir: out, Modified: layer.DefaultModified, NoCache: noCache, Tools: tools})
 }

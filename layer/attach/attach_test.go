@@ -16,6 +16,7 @@ import (
 	"github.com/layerctl/layerctl/internal/steptest"
 	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/build"
 )
 
 // motoFunctions creates functions in moto, which needs an IAM role for them.
@@ -186,7 +187,7 @@ func TestAttachFindsTheVersionByDigest(t *testing.T) {
 	v1 := pe.Lock.Layers[pe.Layer.Name].Regions["us-east-1"].ARN
 	m := newMotoFunctions(t, pe.URL)
 	m.create(pe.Layer.Name + "-fn")
-	art := steptest.MustBuild(t, pe.Dir, pe.Layer, layer.BuildOptions{OutDir: filepath.Join(pe.Dir, "dist")})
+	art := steptest.MustBuild(t, pe.Dir, pe.Layer, build.Options{OutDir: filepath.Join(pe.Dir, "dist")})
 	target := Target{Layer: pe.Layer, Regions: []string{"us-east-1"}, Artifact: art, Functions: []string{pe.Layer.Name + "-fn"}}
 	report, err := Attach(context.Background(), []Target{target}, Options{Lambda: func(r string) API { return testenv.LambdaAt(pe.URL, r) }})
 	if err != nil {
@@ -201,7 +202,7 @@ func TestAttachFindsTheVersionByDigest(t *testing.T) {
 
 	// New content, not published: nothing to attach, nothing changed.
 	testenv.Tree(t, pe.Dir, map[string]string{"src/pkg/__init__.py": "V = 2\n"})
-	target.Artifact = steptest.MustBuild(t, pe.Dir, pe.Layer, layer.BuildOptions{OutDir: filepath.Join(pe.Dir, "dist")})
+	target.Artifact = steptest.MustBuild(t, pe.Dir, pe.Layer, build.Options{OutDir: filepath.Join(pe.Dir, "dist")})
 	_, err = Attach(context.Background(), []Target{target}, Options{Lambda: func(r string) API { return testenv.LambdaAt(pe.URL, r) }})
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("holds its content (sha256 "+target.Artifact.SHA256[:12]+"): run layerctl publish first")) {
 		t.Fatalf("error %v", err)

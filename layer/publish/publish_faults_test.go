@@ -11,6 +11,7 @@ import (
 	"github.com/layerctl/layerctl/internal/fakelambda"
 	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -37,7 +38,7 @@ func (e *faultEnv) content(s string) { testenv.Tree(e.t, e.dir, map[string]strin
 
 func (e *faultEnv) publish() Result {
 	e.t.Helper()
-	art := mustBuildForPublish(e.t, e.dir, e.layer, layer.BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	art := mustBuildForPublish(e.t, e.dir, e.layer, build.Options{OutDir: filepath.Join(e.dir, "dist")})
 	targets := []Target{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1"}}}
 	res := Publish(context.Background(), targets, e.lock, Options{
 		Lambda: func(string) LambdaAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
@@ -137,7 +138,7 @@ func TestPublishFindsOldVersionAcrossPages(t *testing.T) {
 
 func TestPublishRegionNamedTwiceOnce(t *testing.T) {
 	e := newFaultEnv(t)
-	art := mustBuildForPublish(t, e.dir, e.layer, layer.BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	art := mustBuildForPublish(t, e.dir, e.layer, build.Options{OutDir: filepath.Join(e.dir, "dist")})
 	targets := []Target{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1", "us-east-1"}}}
 	res := Publish(context.Background(), targets, e.lock, Options{
 		Lambda: func(string) LambdaAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },

@@ -9,13 +9,13 @@ import (
 
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/testenv"
-	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/build"
 )
 
 // A panic in publish's goroutine for one region fails that region.
 func TestPublishRegionPanicIsAnError(t *testing.T) {
 	e := newFaultEnv(t)
-	art := mustBuildForPublish(t, e.dir, e.layer, layer.BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	art := mustBuildForPublish(t, e.dir, e.layer, build.Options{OutDir: filepath.Join(e.dir, "dist")})
 	targets := []Target{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1"}}}
 	res := Publish(context.Background(), targets, e.lock, Options{
 		Lambda: func(string) LambdaAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },

@@ -17,6 +17,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -44,7 +45,7 @@ func newS3Env(t *testing.T, versioned bool) *s3Env {
 		}
 	}
 	e.layer.S3 = manifest.S3{Bucket: e.bucket, Prefix: "layers/"}
-	e.art = mustBuildForPublish(t, e.dir, e.layer, layer.BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	e.art = mustBuildForPublish(t, e.dir, e.layer, build.Options{OutDir: filepath.Join(e.dir, "dist")})
 	return e
 }
 

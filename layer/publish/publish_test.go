@@ -17,7 +17,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/layerctl/layerctl/internal/testenv"
-	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -47,7 +47,7 @@ func newPublishEnv(t *testing.T, files map[string]string) *publishEnv {
 
 func (e *publishEnv) publish(dryRun bool) []Result {
 	e.t.Helper()
-	art := mustBuildForPublish(e.t, e.dir, e.layer, layer.BuildOptions{OutDir: filepath.Join(e.dir, "dist")})
+	art := mustBuildForPublish(e.t, e.dir, e.layer, build.Options{OutDir: filepath.Join(e.dir, "dist")})
 	targets := []Target{{Layer: e.layer, Artifact: art, Regions: e.layer.Regions}}
 	res := Publish(context.Background(), targets, e.lock, Options{
 		Lambda: func(r string) LambdaAPI {

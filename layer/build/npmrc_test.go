@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"strings"
@@ -34,7 +34,7 @@ func TestNpmrcThatChoosesWhatNpmRunsIsRefused(t *testing.T) {
 	check := func(scripts bool) []string {
 		l := &manifest.Layer{Name: "web", Runtimes: []string{"nodejs22.x"}, Node: &manifest.Node{Package: "web", Scripts: scripts}}
 		m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
-		err := CheckBuildInputs(t.Context(), m, m.Layers, &builder.Tools{Env: []string{"KEY=git"}})
+		err := CheckInputs(t.Context(), m, m.Layers, &builder.Tools{Env: []string{"KEY=git"}})
 		if err == nil {
 			return nil
 		}

@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"context"
@@ -13,14 +13,14 @@ import (
 	"github.com/layerctl/layerctl/manifest"
 )
 
-// CheckBuildInputs reads what the layers' package tools would read from the
+// CheckInputs reads what the layers' package tools would read from the
 // repository (requirements files and the files they include, a node
 // package's .npmrc) and reports,
 // as one *manifest.Error (exit code 2), every line that would make a build
 // run code from the repository or from a package, unless the layer's
 // manifest opts in. It runs no tool. Build checks its layer the same way;
 // checking every layer first means nothing is built when one is refused.
-func CheckBuildInputs(ctx context.Context, m *manifest.Manifest, layers []*manifest.Layer, tools *builder.Tools) error {
+func CheckInputs(ctx context.Context, m *manifest.Manifest, layers []*manifest.Layer, tools *builder.Tools) error {
 	if tools == nil {
 		tools = &builder.Tools{}
 	}

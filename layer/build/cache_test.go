@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -67,45 +68,45 @@ func TestRebuildWithNothingChangedIsSkipped(t *testing.T) {
 func TestChangedInputAlwaysRebuilds(t *testing.T) {
 	tests := []struct {
 		name    string
-		change  func(t *testing.T, dir string, l *manifest.Layer, opts *BuildOptions)
+		change  func(t *testing.T, dir string, l *manifest.Layer, opts *Options)
 		sameZIP bool // the setting decides the ZIP in general, not this one
 	}{
-		{"content, same size and mtime", func(t *testing.T, dir string, _ *manifest.Layer, _ *BuildOptions) {
+		{"content, same size and mtime", func(t *testing.T, dir string, _ *manifest.Layer, _ *Options) {
 			p := filepath.Join(dir, "src/core.py")
 			info, _ := os.Stat(p)
 			os.WriteFile(p, []byte("X = 2\n"), 0o644)
 			os.Chtimes(p, info.ModTime(), info.ModTime()) // only the ctime tells
 		}, false},
-		{"a new file", func(t *testing.T, dir string, _ *manifest.Layer, _ *BuildOptions) {
+		{"a new file", func(t *testing.T, dir string, _ *manifest.Layer, _ *Options) {
 			os.WriteFile(filepath.Join(dir, "src/new.py"), nil, 0o644)
 		}, false},
-		{"a removed file", func(t *testing.T, dir string, _ *manifest.Layer, _ *BuildOptions) {
+		{"a removed file", func(t *testing.T, dir string, _ *manifest.Layer, _ *Options) {
 			os.Remove(filepath.Join(dir, "src/core.py"))
 		}, false},
-		{"an execute bit", func(t *testing.T, dir string, _ *manifest.Layer, _ *BuildOptions) {
+		{"an execute bit", func(t *testing.T, dir string, _ *manifest.Layer, _ *Options) {
 			os.Chmod(filepath.Join(dir, "tool"), 0o644)
 		}, false},
-		{"a file swapped for another of the same size and times", func(t *testing.T, dir string, _ *manifest.Layer, _ *BuildOptions) {
+		{"a file swapped for another of the same size and times", func(t *testing.T, dir string, _ *manifest.Layer, _ *Options) {
 			p := filepath.Join(dir, "src/core.py")
 			info, _ := os.Stat(p)
 			os.WriteFile(p+".new", []byte("X = 3\n"), 0o644)
 			os.Chtimes(p+".new", info.ModTime(), info.ModTime())
 			os.Rename(p+".new", p)
 		}, false},
-		{"a symlink's target", func(t *testing.T, dir string, _ *manifest.Layer, _ *BuildOptions) {
+		{"a symlink's target", func(t *testing.T, dir string, _ *manifest.Layer, _ *Options) {
 			os.Remove(filepath.Join(dir, "src/link.py"))
 			os.Symlink("core.py", filepath.Join(dir, "src/link.py"))
 		}, false},
-		{"the manifest's exclude", func(t *testing.T, _ string, l *manifest.Layer, _ *BuildOptions) {
+		{"the manifest's exclude", func(t *testing.T, _ string, l *manifest.Layer, _ *Options) {
 			l.Exclude = []string{"**/core.py"}
 		}, false},
-		{"a files entry's to", func(t *testing.T, _ string, l *manifest.Layer, _ *BuildOptions) {
+		{"a files entry's to", func(t *testing.T, _ string, l *manifest.Layer, _ *Options) {
 			l.Files[0].To = "python/app2"
 		}, false},
-		{"SOURCE_DATE_EPOCH", func(t *testing.T, _ string, _ *manifest.Layer, opts *BuildOptions) {
+		{"SOURCE_DATE_EPOCH", func(t *testing.T, _ string, _ *manifest.Layer, opts *Options) {
 			opts.Modified = time.Unix(1700000000, 0)
 		}, false},
-		{"the runtimes", func(t *testing.T, _ string, l *manifest.Layer, _ *BuildOptions) {
+		{"the runtimes", func(t *testing.T, _ string, l *manifest.Layer, _ *Options) {
 			l.Runtimes = []string{"python3.13"}
 		}, true},
 	}
@@ -118,7 +119,7 @@ func TestChangedInputAlwaysRebuilds(t *testing.T) {
 			l := cacheLayer()
 			l.Architectures, l.DefaultExcludes = []string{"x86_64"}, true
 			m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
-			opts := BuildOptions{OutDir: out, Modified: DefaultModified}
+			opts := Options{OutDir: out, Modified: layer.DefaultModified}
 			first, err := Build(t.Context(), m, l, opts)
 			if err != nil {
 				t.Fatal(err)

@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"debug/elf"
@@ -67,16 +67,5 @@ func TestDifferentContentPerArchitectureStops(t *testing.T) {
 		if d := cmp.Diff(map[string]elf.Machine{"bin/jq": m}, testenv.Machines(t, a.Path)); d != "" {
 			t.Errorf("%s (-want +got):\n%s", arch, d)
 		}
-	}
-}
-
-func TestServesBothButNativeForOne(t *testing.T) {
-	got := checkServesAll(map[string]uint16{"lib/libx.so": uint16(elf.EM_X86_64)}, []string{"x86_64", "arm64"})
-	if len(got) != 1 || got[0].Severity != SevWarning || !strings.Contains(got[0].Message, "arm64 functions cannot run it") {
-		t.Errorf("got %v", got)
-	}
-	both := checkServesAll(map[string]uint16{"lib/x86_64/libx.so": uint16(elf.EM_X86_64), "lib/aarch64/libx.so": uint16(elf.EM_AARCH64)}, []string{"x86_64", "arm64"})
-	if len(both) != 0 {
-		t.Errorf("native code for both: %v", both)
 	}
 }

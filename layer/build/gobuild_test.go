@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"archive/zip"
@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -80,7 +81,7 @@ func TestGoSourcesDecideTheCache(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
 	testenv.Tree(t, dir, goModule)
 	aged(t, dir)
-	build := func() *Artifact {
+	build := func() *layer.Artifact {
 		t.Helper()
 		a, err := buildLayer(t, dir, out, extLayer("x86_64"), false)
 		if err != nil {
@@ -155,7 +156,7 @@ func TestGoKeepsThisMachinesToolchain(t *testing.T) {
 		l := extLayer("x86_64")
 		l.DefaultExcludes = true
 		m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
-		_, err := Build(context.Background(), m, l, BuildOptions{OutDir: t.TempDir(), Modified: DefaultModified, NoCache: true, Tools: &builder.Tools{Env: env}})
+		_, err := Build(context.Background(), m, l, Options{OutDir: t.TempDir(), Modified: layer.DefaultModified, NoCache: true, Tools: &builder.Tools{Env: env}})
 		return err
 	}
 	if err := build(env); err != nil {

@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -247,7 +248,7 @@ func TestPythonInputsDecideTheCache(t *testing.T) {
 	testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), nil)
 	testenv.Tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\n"})
 	aged(t, dir)
-	build := func() *Artifact {
+	build := func() *layer.Artifact {
 		t.Helper()
 		a, err := buildLayer(t, dir, out, pyLayerFrom("deps", []string{"python3.12"}), false)
 		if err != nil {
@@ -322,11 +323,11 @@ func TestSourceBuildsNeedTheOptIn(t *testing.T) {
 			testenv.Tree(t, dir, map[string]string{"requirements.txt": tc.requirements})
 			// pip's own wheel cache would skip the backend on a later run.
 			tools := &builder.Tools{Env: append(os.Environ(), "PIP_CACHE_DIR="+t.TempDir())}
-			build := func(allow bool) (*Artifact, error) {
+			build := func(allow bool) (*layer.Artifact, error) {
 				l := &manifest.Layer{Name: "deps", Runtimes: []string{"python3.12"}, Architectures: []string{"arm64"}, DefaultExcludes: true,
 					Python: &manifest.Python{Requirements: "requirements.txt", Installer: "pip", FindLinks: tc.findLinks, NoIndex: true, AllowSourceBuilds: allow}}
 				m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
-				return Build(context.Background(), m, l, BuildOptions{OutDir: filepath.Join(dir, "dist"), Modified: DefaultModified, Tools: tools})
+				return Build(context.Background(), m, l, Options{OutDir: filepath.Join(dir, "dist"), Modified: layer.DefaultModified, Tools: tools})
 			}
 
 			_, err := build(false)
@@ -360,7 +361,7 @@ func TestAllowSourceBuildsDecidesTheCache(t *testing.T) {
 	testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), nil)
 	testenv.Tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\n"})
 	aged(t, dir)
-	build := func(allow bool) *Artifact {
+	build := func(allow bool) *layer.Artifact {
 		t.Helper()
 		l := pyLayerFrom("deps", []string{"python3.12"})
 		l.Python.AllowSourceBuilds = allow

@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -16,14 +17,14 @@ import (
 var testTools = sync.OnceValue(func() *builder.Tools { return &builder.Tools{} })
 
 // buildLayer builds l from dir into out with the shared test Tools.
-func buildLayer(t *testing.T, dir, out string, l *manifest.Layer, noCache bool) (*Artifact, error) {
+func buildLayer(t *testing.T, dir, out string, l *manifest.Layer, noCache bool) (*layer.Artifact, error) {
 	t.Helper()
 	if l.Architectures == nil {
 		l.Architectures = []string{"x86_64"}
 	}
 	l.DefaultExcludes = true
 	m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
-	return Build(context.Background(), m, l, BuildOptions{OutDir: out, Modified: DefaultModified, NoCache: noCache, Tools: testTools()})
+	return Build(context.Background(), m, l, Options{OutDir: out, Modified: layer.DefaultModified, NoCache: noCache, Tools: testTools()})
 }
 
 // cacheEntries lists the recorded builds in an output folder.

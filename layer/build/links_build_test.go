@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"errors"
@@ -33,7 +33,7 @@ func TestBuildRefusesALinkChainThatLeaves(t *testing.T) {
 	symlinks(t, dir, map[string]string{"src/d/e/s": "..", "src/x": "d/e/s/../../.."})
 	l := &manifest.Layer{Name: "native", Runtimes: []string{"provided.al2023"}, Architectures: []string{"x86_64"}, Files: []manifest.FileMap{{From: "src", To: "lib"}}}
 	out := filepath.Join(t.TempDir(), "dist")
-	_, err := build(t, dir, l, BuildOptions{OutDir: out})
+	_, err := build(t, dir, l, Options{OutDir: out})
 	want := `layer "native": symlink src/x -> d/e/s/../../.. points outside the layer: lib/d/e/s is a link to .., so lib/x resolves above /opt: replace it with what it points to, or exclude it`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
@@ -48,7 +48,7 @@ func TestBuildKeepsALinkThatResolvesInside(t *testing.T) {
 	testenv.Tree(t, dir, map[string]string{"src/d/e/f.txt": "y", "src/top.txt": "z"})
 	symlinks(t, dir, map[string]string{"src/l": "d/e", "src/x": "l/../../top.txt"})
 	l := &manifest.Layer{Name: "native", Runtimes: []string{"provided.al2023"}, Architectures: []string{"x86_64"}, Files: []manifest.FileMap{{From: "src", To: "lib"}}}
-	a := mustBuild(t, dir, l, BuildOptions{})
+	a := mustBuild(t, dir, l, Options{})
 	heads, data, _ := testenv.ReadZip(t, a.Path)
 	if h := heads["lib/x"]; h == nil || h.Mode()&os.ModeSymlink == 0 || data["lib/x"] != "l/../../top.txt" {
 		t.Fatalf("lib/x not stored as a link: %v", heads["lib/x"])
@@ -73,7 +73,7 @@ func TestBuildFollowsAFromThatIsALink(t *testing.T) {
 	testenv.Tree(t, dir, map[string]string{"real/pkg/__init__.py": "", "real/pkg/core.py": "X = 1\n", "real/tool*": "#!/bin/sh\n"})
 	symlinks(t, dir, map[string]string{"src": "real/pkg", "tool-link": "real/tool", "real/pkg/alias.py": "core.py"})
 	l := testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python/pkg"}, manifest.FileMap{From: "tool-link", To: "bin/tool"})
-	a := mustBuild(t, dir, l, BuildOptions{})
+	a := mustBuild(t, dir, l, Options{})
 	heads, data, names := testenv.ReadZip(t, a.Path)
 	want := "bin/,bin/tool,python/,python/pkg/,python/pkg/__init__.py,python/pkg/alias.py,python/pkg/core.py"
 	if got := strings.Join(names, ","); got != want {
@@ -99,7 +99,7 @@ func TestBuildOutputFolderNeverPacksItself(t *testing.T) {
 		{filepath.Join(dir, "srclink"), "the output folder " + filepath.Join(dir, "srclink") + " is the source folder of layers.l.files[0] (src): pick a folder outside it"},
 		{dir, "the output folder " + dir + " holds the source of layers.l.files[0] (src): pick a folder outside it"},
 	} {
-		_, err := build(t, dir, l, BuildOptions{OutDir: tc.out})
+		_, err := build(t, dir, l, Options{OutDir: tc.out})
 		var oe *OutputError
 		if !errors.As(err, &oe) || err.Error() != tc.want {
 			t.Errorf("got %v\nwant %s", err, tc.want)
@@ -112,7 +112,7 @@ func TestBuildOutputFolderNeverPacksItself(t *testing.T) {
 	out := filepath.Join(dir, "srclink", "dist")
 	var digests []string
 	for range 3 {
-		a := mustBuild(t, dir, l, BuildOptions{OutDir: out})
+		a := mustBuild(t, dir, l, Options{OutDir: out})
 		digests = append(digests, a.SHA256)
 		if a.Files != 1 {
 			t.Fatalf("%d files: the output folder was packed", a.Files)

@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"crypto/sha256"
@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/atomicfile"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 )
 
@@ -32,7 +33,7 @@ type buildCache struct {
 	dir    string
 	outDir string // as the caller gave it: artifact paths are joined to it
 	memo   *hashMemo
-	notes  []Finding // cache files that could not be used, for the artifact's findings
+	notes  []layer.Finding // cache files that could not be used, for the artifact's findings
 }
 
 // cacheEntry is one recorded build.
@@ -47,7 +48,7 @@ type cacheEntry struct {
 	Files         int
 	Runtimes      []string
 	Architectures []string
-	Findings      []Finding
+	Findings      []layer.Finding
 }
 
 func openCache(outDir, absOut string, noCache bool) *buildCache {
@@ -82,12 +83,12 @@ const maxCacheEntry = 4 << 20
 // lookup returns the artifact recorded for key, if its ZIP is still there
 // with the same content. An entry that cannot be read is a miss, with a
 // note: the build that follows replaces it.
-func (c *buildCache) lookup(layer, key string) *Artifact {
-	p := c.entryPath(layer, key)
-	e, err := readCacheEntry(p, layer)
+func (c *buildCache) lookup(name, key string) *layer.Artifact {
+	p := c.entryPath(name, key)
+	e, err := readCacheEntry(p, name)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			c.notes = append(c.notes, Finding{SevNote, "", fmt.Sprintf("the build cache's entry %s was unreadable and is replaced by this build (%v)", p, err)})
+			c.notes = append(c.notes, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the build cache's entry %s was unreadable and is replaced by this build (%v)", p, err)})
 		}
 		return nil
 	}
@@ -107,7 +108,7 @@ func (c *buildCache) lookup(layer, key string) *Artifact {
 			_ = c.write(key, e)
 		}
 	}
-	return &Artifact{
+	return &layer.Artifact{
 		Layer: e.Layer, Path: zip, SHA256: e.SHA256, CodeSHA256: e.CodeSHA256,
 		Size: e.Size, UnzippedSize: e.UnzippedSize, Files: e.Files,
 		Runtimes: e.Runtimes, Architectures: e.Architectures, Findings: e.Findings,
@@ -116,7 +117,7 @@ func (c *buildCache) lookup(layer, key string) *Artifact {
 }
 
 // readCacheEntry reads the entry at p, recorded for layer.
-func readCacheEntry(p, layer string) (*cacheEntry, error) {
+func readCacheEntry(p, name string) (*cacheEntry, error) {
 	data, err := readBounded(p, maxCacheEntry)
 	if err != nil {
 		return nil, err
@@ -125,7 +126,7 @@ func readCacheEntry(p, layer string) (*cacheEntry, error) {
 	if err := json.Unmarshal(data, &e); err != nil {
 		return nil, fmt.Errorf("not valid JSON: %w", err)
 	}
-	if e.Layer != layer || e.File == "" || filepath.Base(e.File) != e.File {
+	if e.Layer != name || e.File == "" || filepath.Base(e.File) != e.File {
 		return nil, fmt.Errorf("it records layer %q, file %q: not this layer's", e.Layer, e.File)
 	}
 	return &e, nil
@@ -163,16 +164,16 @@ func readBounded(p string, max int64) ([]byte, error) {
 }
 
 // findings are the notes on cache files this build could not use.
-func (c *buildCache) findings() []Finding {
+func (c *buildCache) findings() []layer.Finding {
 	out := c.notes
 	if n := c.memo.unreadableNote(); n != "" {
-		out = append(out, Finding{SevNote, "", n})
+		out = append(out, layer.Finding{Severity: layer.SevNote, Path: "", Message: n})
 	}
 	return out
 }
 
 // record remembers that key built a.
-func (c *buildCache) record(key string, a *Artifact) error {
+func (c *buildCache) record(key string, a *layer.Artifact) error {
 	info, err := os.Stat(a.Path)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -62,12 +63,12 @@ func TestBuildIsReproducible(t *testing.T) {
 	testenv.TouchAll(t, b, time.Now())
 
 	wd, _ := os.Getwd()
-	art1 := mustBuild(t, a, sampleLayer(), BuildOptions{Workers: 1})
+	art1 := mustBuild(t, a, sampleLayer(), Options{Workers: 1})
 	if err := os.Chdir(b); err != nil {
 		t.Fatal(err)
 	}
 	defer os.Chdir(wd)
-	art2 := mustBuild(t, b, sampleLayer(), BuildOptions{Workers: 7})
+	art2 := mustBuild(t, b, sampleLayer(), Options{Workers: 7})
 	if art1.SHA256 != art2.SHA256 {
 		t.Fatalf("same sources gave different ZIPs: %s vs %s", art1.SHA256, art2.SHA256)
 	}
@@ -84,7 +85,7 @@ func TestBuildIsReproducible(t *testing.T) {
 func TestBuildContent(t *testing.T) {
 	dir := t.TempDir()
 	testenv.Tree(t, dir, sample)
-	art := mustBuild(t, dir, sampleLayer(), BuildOptions{})
+	art := mustBuild(t, dir, sampleLayer(), Options{})
 	heads, data, order := testenv.ReadZip(t, art.Path)
 
 	wantOrder := []string{
@@ -111,8 +112,8 @@ func TestBuildContent(t *testing.T) {
 		if h.Mode() != want {
 			t.Errorf("%s: mode %v, want %v", name, h.Mode(), want)
 		}
-		if !h.Modified.Equal(DefaultModified) {
-			t.Errorf("%s: modified %v, want %v", name, h.Modified, DefaultModified)
+		if !h.Modified.Equal(layer.DefaultModified) {
+			t.Errorf("%s: modified %v, want %v", name, h.Modified, layer.DefaultModified)
 		}
 		if len(h.Extra) != 0 {
 			t.Errorf("%s: has extra fields %x", name, h.Extra)
@@ -156,7 +157,7 @@ func TestBuildOtherReadersAgree(t *testing.T) {
 	}
 	files := map[string]string{"src/big.bin": string(big), "src/empty.txt": "", "src/small.py": "x = 1\n"}
 	testenv.Tree(t, dir, files)
-	art := mustBuild(t, dir, testenv.PyLayer("big", manifest.FileMap{From: "src", To: "python"}), BuildOptions{})
+	art := mustBuild(t, dir, testenv.PyLayer("big", manifest.FileMap{From: "src", To: "python"}), Options{})
 	_, data, _ := testenv.ReadZip(t, art.Path)
 	if data["python/big.bin"] != string(big) {
 		t.Fatal("archive/zip read back different bytes for the chunked file")
@@ -181,8 +182,8 @@ func TestSourceDateEpochChangesOnlyTimes(t *testing.T) {
 	dir := t.TempDir()
 	testenv.Tree(t, dir, sample)
 	when := time.Date(2024, 5, 6, 7, 8, 10, 0, time.UTC)
-	a1 := mustBuild(t, dir, sampleLayer(), BuildOptions{})
-	a2 := mustBuild(t, dir, sampleLayer(), BuildOptions{Modified: when})
+	a1 := mustBuild(t, dir, sampleLayer(), Options{})
+	a2 := mustBuild(t, dir, sampleLayer(), Options{Modified: when})
 	if a1.SHA256 == a2.SHA256 {
 		t.Fatal("a different SOURCE_DATE_EPOCH should give a different ZIP")
 	}
@@ -212,7 +213,7 @@ func TestExcludes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			l := sampleLayer()
 			l.Exclude, l.DefaultExcludes = tc.exclude, tc.defaults
-			_, data, _ := testenv.ReadZip(t, mustBuild(t, dir, l, BuildOptions{}).Path)
+			_, data, _ := testenv.ReadZip(t, mustBuild(t, dir, l, Options{}).Path)
 			for _, p := range tc.present {
 				if _, ok := data[p]; !ok {
 					t.Errorf("%s missing", p)
@@ -249,7 +250,7 @@ func TestSymlinks(t *testing.T) {
 			}
 			l := &manifest.Layer{Name: "native", Runtimes: []string{"provided.al2023"}, Architectures: []string{"x86_64"}, Files: []manifest.FileMap{{From: "src/lib", To: "lib"}}}
 			out := filepath.Join(t.TempDir(), "dist")
-			art, err := build(t, dir, l, BuildOptions{OutDir: out})
+			art, err := build(t, dir, l, Options{OutDir: out})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want it to say %q", err, tc.wantErr)
@@ -367,7 +368,7 @@ func TestBuildRefuses(t *testing.T) {
 				}
 			}
 			out := filepath.Join(t.TempDir(), "dist")
-			_, err := build(t, dir, tc.layer, BuildOptions{OutDir: out})
+			_, err := build(t, dir, tc.layer, Options{OutDir: out})
 			if err == nil {
 				t.Fatal("build succeeded")
 			}
@@ -392,7 +393,7 @@ func TestMatchingNativeCodeBuilds(t *testing.T) {
 	testenv.Tree(t, dir, map[string]string{"src/pkg/_native.so": string(h)})
 	l := testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"})
 	l.Architectures = []string{"arm64"}
-	mustBuild(t, dir, l, BuildOptions{})
+	mustBuild(t, dir, l, Options{})
 }
 
 func TestTooBigUnzipped(t *testing.T) {
@@ -406,8 +407,8 @@ func TestTooBigUnzipped(t *testing.T) {
 	f.Truncate(251 << 20)
 	f.Close()
 	out := filepath.Join(t.TempDir(), "dist")
-	_, err = build(t, dir, testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"}), BuildOptions{OutDir: out})
-	var ce *CheckError
+	_, err = build(t, dir, testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"}), Options{OutDir: out})
+	var ce *layer.CheckError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "251.0 MB unzipped is over Lambda's limit of 250.0 MB") {
 		t.Fatalf("error %v", err)
 	}
@@ -422,7 +423,7 @@ func TestCanceledBuildLeavesNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	l := testenv.PyLayer("l", manifest.FileMap{From: "src", To: "python"})
-	_, err := Build(ctx, &manifest.Manifest{Dir: dir}, l, BuildOptions{OutDir: out, Modified: DefaultModified})
+	_, err := Build(ctx, &manifest.Manifest{Dir: dir}, l, Options{OutDir: out, Modified: layer.DefaultModified})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
@@ -434,8 +435,8 @@ func TestOutputInsideSourceIsNotPacked(t *testing.T) {
 	testenv.Tree(t, dir, map[string]string{"python/a.py": "a"})
 	out := filepath.Join(dir, "python", "dist")
 	l := testenv.PyLayer("l", manifest.FileMap{From: "python", To: "python"})
-	first := mustBuild(t, dir, l, BuildOptions{OutDir: out})
-	second := mustBuild(t, dir, l, BuildOptions{OutDir: out})
+	first := mustBuild(t, dir, l, Options{OutDir: out})
+	second := mustBuild(t, dir, l, Options{OutDir: out})
 	if first.SHA256 != second.SHA256 {
 		t.Fatal("the first ZIP was packed into the second")
 	}
@@ -474,7 +475,7 @@ func TestWriteZipStopsMidway(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err = archive.WriteZip(ctx, &cancelAfter{n: 1000, cancel: cancel}, entries, DefaultModified, 2)
+	_, err = archive.WriteZip(ctx, &cancelAfter{n: 1000, cancel: cancel}, entries, layer.DefaultModified, 2)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}

@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/inuse"
+	"github.com/layerctl/layerctl/layer"
 )
 
 // A build killed outright (kill -9, a CI job cancelled, the machine out of
@@ -29,11 +30,11 @@ type reclaimed struct {
 	bytes int64
 }
 
-func (r reclaimed) note() []Finding {
+func (r reclaimed) note() []layer.Finding {
 	if r.items == 0 {
 		return nil
 	}
-	return []Finding{{SevNote, "", fmt.Sprintf("removed %d temporary file(s) or folder(s) left by builds that were killed, %.1f MB", r.items, float64(r.bytes)/1e6)}}
+	return []layer.Finding{{Severity: layer.SevNote, Message: fmt.Sprintf("removed %d temporary file(s) or folder(s) left by builds that were killed, %.1f MB", r.items, float64(r.bytes)/1e6)}}
 }
 
 // removeLeftovers removes the temporary ZIPs in outDir, the atomicfile

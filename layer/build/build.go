@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/inuse"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/layer/builder/gobuild"
@@ -25,32 +26,13 @@ import (
 	"github.com/layerctl/layerctl/manifest"
 )
 
-// BuildOptions says where and how to build.
-type BuildOptions struct {
+// Options says where and how to build.
+type Options struct {
 	OutDir   string         // where ZIPs go; created when missing
 	Modified time.Time      // the one timestamp every entry gets
 	Workers  int            // compressors at once; 0 means one per CPU
 	NoCache  bool           // rebuild even when the cache holds this build, hashing every input afresh
 	Tools    *builder.Tools // runs pip/uv, npm and go; nil means the process's environment, no log
-}
-
-// DefaultModified is the timestamp of every entry when SOURCE_DATE_EPOCH is
-// not set: the earliest a ZIP can record.
-var DefaultModified = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// Artifact is one built layer ZIP. Its SHA-256 is the layer's identity.
-type Artifact struct {
-	Layer         string
-	Path          string
-	SHA256        string // hex
-	CodeSHA256    string // base64 of the same digest, as Lambda reports CodeSha256
-	Size          int64
-	UnzippedSize  int64
-	Files         int
-	Runtimes      []string
-	Architectures []string
-	Findings      []Finding // notes and warnings; errors fail the build
-	Cached        bool      // the build cache held it: nothing was rebuilt
 }
 
 // Build writes the layer's ZIP into opts.OutDir as <layer>-<sha256[:12]>.zip,
@@ -61,7 +43,7 @@ type Artifact struct {
 // The bytes depend only on the inputs and opts.Modified. On any error
 // nothing is left in OutDir and nothing is recorded in the cache. A cache
 // file that cannot be read is ignored, with a note in the findings.
-func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts BuildOptions) (a *Artifact, err error) {
+func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Options) (a *layer.Artifact, err error) {
 	if err := CheckOutput(m, []*manifest.Layer{l}, opts.OutDir, ""); err != nil {
 		return nil, err
 	}
@@ -95,7 +77,7 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 	}
 	p := &plan{m: m, l: l, baseDir: baseDir, opts: opts, tools: opts.Tools, memo: cache.memo, absOut: realOut}
 
-	if err := CheckBuildInputs(ctx, m, []*manifest.Layer{l}, opts.Tools); err != nil {
+	if err := CheckInputs(ctx, m, []*manifest.Layer{l}, opts.Tools); err != nil {
 		return nil, err
 	}
 	fp, err := p.fingerprint(ctx)
@@ -126,7 +108,7 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 		return nil, err
 	}
 	if changed := cache.memo.changedSince(); changed != "" {
-		a.Findings = append(a.Findings, Finding{SevWarning, "", fmt.Sprintf("%s changed while the layer was being built, so the ZIP may hold a mix of old and new; it is not cached: rebuild when nothing writes to the sources", changed)})
+		a.Findings = append(a.Findings, layer.Finding{Severity: layer.SevWarning, Path: "", Message: fmt.Sprintf("%s changed while the layer was being built, so the ZIP may hold a mix of old and new; it is not cached: rebuild when nothing writes to the sources", changed)})
 		return a, nil
 	}
 	for _, e := range unknown {
@@ -140,9 +122,9 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Bu
 		cache.memo.remember(e.Src, e.Stamp, d, started)
 	}
 	if err := cache.record(fp.key(digests), a); err != nil {
-		a.Findings = append(a.Findings, Finding{SevNote, "", fmt.Sprintf("the build cache (%s) could not record this build: %v", cache.dir, err)})
+		a.Findings = append(a.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the build cache (%s) could not record this build: %v", cache.dir, err)})
 	} else if err := cache.saveMemo(); err != nil {
-		a.Findings = append(a.Findings, Finding{SevNote, "", fmt.Sprintf("the build cache (%s) could not save file hashes: %v", cache.dir, err)})
+		a.Findings = append(a.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the build cache (%s) could not save file hashes: %v", cache.dir, err)})
 	}
 	return a, nil
 }
@@ -152,7 +134,7 @@ type plan struct {
 	m       *manifest.Manifest
 	l       *manifest.Layer
 	baseDir string // the manifest's folder, absolute: paths in it are relative to it
-	opts    BuildOptions
+	opts    Options
 	tools   *builder.Tools
 	memo    *hashMemo
 	absOut  string // the output folder, symlinks followed: never read
@@ -173,7 +155,7 @@ func (p *plan) archDependent() bool {
 
 // build makes the layer's ZIP; written maps every file it read to its
 // content digest.
-func (p *plan) build(ctx context.Context) (a *Artifact, written map[string][32]byte, err error) {
+func (p *plan) build(ctx context.Context) (a *layer.Artifact, written map[string][32]byte, err error) {
 	l := p.l
 	archs := l.Architectures
 	if !p.archDependent() || len(archs) == 0 {
@@ -360,20 +342,20 @@ func (p *plan) unpackArchives(ctx context.Context, work *workDir) (map[int]strin
 }
 
 // writeArtifact checks the entries and writes them as the layer's ZIP.
-func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*Artifact, map[string][32]byte, error) {
+func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*layer.Artifact, map[string][32]byte, error) {
 	l, opts := p.l, p.opts
 	var unzipped int64
-	var files []layoutFile
+	var files []layer.LayoutFile
 	for _, e := range entries {
 		if e.Kind == archive.KindFile || e.Kind == archive.KindSymlink {
 			unzipped += e.Size
-			files = append(files, layoutFile{name: e.Name, exec: e.Exec})
+			files = append(files, layer.LayoutFile{Name: e.Name, Exec: e.Exec})
 		}
 	}
 	// Fail fast, before compressing anything, on what the listing shows.
-	findings := append(checkSizes(unzipped, 0), checkLayout(files, l.Runtimes)...)
-	if errs := Errors(findings); len(errs) > 0 {
-		return nil, nil, &CheckError{Layer: l.Name, Findings: errs}
+	findings := append(layer.CheckSizes(unzipped, 0), layer.CheckLayout(files, l.Runtimes)...)
+	if errs := layer.Errors(findings); len(errs) > 0 {
+		return nil, nil, &layer.CheckError{Layer: l.Name, Findings: errs}
 	}
 
 	// Locked until renamed, so that no other build takes it for the
@@ -401,9 +383,9 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*Art
 		}
 		return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, err)
 	}
-	elfFindings := append(checkELF(stats.ELF, l.Architectures), checkServesAll(stats.ELF, l.Architectures)...)
-	if errs := Errors(elfFindings); len(errs) > 0 {
-		return nil, nil, &CheckError{Layer: l.Name, Findings: errs}
+	elfFindings := append(layer.CheckELF(stats.ELF, l.Architectures), layer.CheckServesAll(stats.ELF, l.Architectures)...)
+	if errs := layer.Errors(elfFindings); len(errs) > 0 {
+		return nil, nil, &layer.CheckError{Layer: l.Name, Findings: errs}
 	}
 	if err := bw.Flush(); err != nil {
 		return nil, nil, fmt.Errorf("writing the ZIP: %w", err)
@@ -422,7 +404,7 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*Art
 	}
 	done = true
 
-	return &Artifact{
+	return &layer.Artifact{
 		Layer:         l.Name,
 		Path:          final,
 		SHA256:        hexSum,
@@ -432,7 +414,7 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*Art
 		Files:         stats.Files,
 		Runtimes:      l.Runtimes,
 		Architectures: l.Architectures,
-		Findings:      append(checkSizes(stats.Unzipped, cw.n), elfFindings...),
+		Findings:      append(layer.CheckSizes(stats.Unzipped, cw.n), elfFindings...),
 	}, stats.Digests, nil
 }
 

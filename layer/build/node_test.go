@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -115,7 +116,7 @@ func TestNodeInputsDecideTheCache(t *testing.T) {
 	aged(t, dir)
 	l := &manifest.Layer{Name: "fn", Runtimes: []string{"nodejs22.x"}, Node: &manifest.Node{Package: "fn"},
 		Files: []manifest.FileMap{{From: "fn/nm-keep", To: "nodejs/node_modules/keep"}}}
-	build := func() *Artifact {
+	build := func() *layer.Artifact {
 		t.Helper()
 		a, err := buildLayer(t, dir, out, l, false)
 		if err != nil {

@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"context"
@@ -14,14 +14,14 @@ import (
 	"github.com/layerctl/layerctl/manifest"
 )
 
-// checkRequirements runs CheckBuildInputs on a layer installing
+// checkRequirements runs CheckInputs on a layer installing
 // requirements.txt from dir, and returns its problems as text.
 func checkRequirements(t *testing.T, dir string, allow bool, env ...string) []string {
 	t.Helper()
 	l := &manifest.Layer{Name: "deps", Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"},
 		Python: &manifest.Python{Requirements: "requirements.txt", Installer: "pip", AllowSourceBuilds: allow}}
 	m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
-	err := CheckBuildInputs(context.Background(), m, m.Layers, &builder.Tools{Env: env})
+	err := CheckInputs(context.Background(), m, m.Layers, &builder.Tools{Env: env})
 	if err == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 )
 
@@ -38,26 +39,26 @@ func TestChangedBetweenListingAndReading(t *testing.T) {
 	}{
 		{"deleted before compressing", func(dir string) { os.Remove(filepath.Join(dir, "src/pkg/b.py")) },
 			func(entries []archive.Entry) error {
-				_, err := archive.WriteZip(context.Background(), io.Discard, entries, DefaultModified, 2)
+				_, err := archive.WriteZip(context.Background(), io.Discard, entries, layer.DefaultModified, 2)
 				return err
 			},
 			"src/pkg/b.py vanished while the layer was being read: rebuild when nothing writes to the sources"},
 		{"folder emptied before compressing", func(dir string) { os.RemoveAll(filepath.Join(dir, "src/pkg")) },
 			func(entries []archive.Entry) error {
-				_, err := archive.WriteZip(context.Background(), io.Discard, entries, DefaultModified, 2)
+				_, err := archive.WriteZip(context.Background(), io.Discard, entries, layer.DefaultModified, 2)
 				return err
 			},
 			"src/pkg/b.py vanished while the layer was being read"},
 		{"cut short before compressing", func(dir string) { os.Truncate(filepath.Join(dir, "src/pkg/b.py"), 10) },
 			func(entries []archive.Entry) error {
-				_, err := archive.WriteZip(context.Background(), io.Discard, entries, DefaultModified, 2)
+				_, err := archive.WriteZip(context.Background(), io.Discard, entries, layer.DefaultModified, 2)
 				return err
 			},
 			"src/pkg/b.py changed while the layer was being read: rebuild when nothing writes to the sources"},
 		{"grown before compressing", func(dir string) {
 			os.WriteFile(filepath.Join(dir, "src/pkg/b.py"), []byte(strings.Repeat("b", 4000)), 0o644)
 		}, func(entries []archive.Entry) error {
-			_, err := archive.WriteZip(context.Background(), io.Discard, entries, DefaultModified, 2)
+			_, err := archive.WriteZip(context.Background(), io.Discard, entries, layer.DefaultModified, 2)
 			return err
 		},
 			"src/pkg/b.py changed while the layer was being read"},

@@ -1,4 +1,4 @@
-package layer
+package build
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 )
 
@@ -175,7 +176,7 @@ func TestDamagedCacheIsANoteAndARebuild(t *testing.T) {
 	}
 }
 
-func findingsText(a *Artifact) string {
+func findingsText(a *layer.Artifact) string {
 	var b strings.Builder
 	for _, f := range a.Findings {
 		b.WriteString(f.String() + "\n")
