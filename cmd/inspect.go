@@ -8,13 +8,13 @@ import (
 
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
-	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/check"
 )
 
 type inspectOptions struct {
 	zip   string
 	depth int
-	layer.InspectOptions
+	check.InspectOptions
 }
 
 // errFindings marks an inspect whose ZIP has problems: exit 1, after the report.
@@ -50,7 +50,7 @@ func inspectRun(c *cobra.Command, f *Factory, opts *inspectOptions) error {
 	if err := validateTargets(opts.Runtimes, opts.Architectures); err != nil {
 		return err
 	}
-	r, err := layer.Inspect(c.Context(), opts.zip, opts.InspectOptions)
+	r, err := check.Inspect(c.Context(), opts.zip, opts.InspectOptions)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func inspectRun(c *cobra.Command, f *Factory, opts *inspectOptions) error {
 	return nil
 }
 
-func printReport(f *Factory, r *layer.Report, depth int) {
+func printReport(f *Factory, r *check.Report, depth int) {
 	w := f.Out
 	// Names from the ZIP are escaped when they hold control characters: a
 	// ZIP from elsewhere must not act on the terminal that lists it. The

@@ -10,6 +10,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/check"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/layer/publish"
 	"github.com/layerctl/layerctl/manifest"
@@ -174,7 +175,7 @@ func publishInTurn(c *cobra.Command, f *Factory, lockPath string, targets []publ
 // publishArtifacts builds each layer, or takes the --zip given.
 func publishArtifacts(c *cobra.Command, f *Factory, m *manifest.Manifest, layers []*manifest.Layer, opts *publishOptions) ([]*layer.Artifact, error) {
 	if opts.zip != "" {
-		a, err := layer.ArtifactFromZip(c.Context(), opts.zip, layers[0])
+		a, err := check.ArtifactFromZip(c.Context(), opts.zip, layers[0])
 		if err != nil {
 			return nil, err
 		}

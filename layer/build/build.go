@@ -23,6 +23,7 @@ import (
 	"github.com/layerctl/layerctl/layer/builder/gobuild"
 	"github.com/layerctl/layerctl/layer/builder/node"
 	"github.com/layerctl/layerctl/layer/builder/python"
+	"github.com/layerctl/layerctl/layer/check"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -345,15 +346,15 @@ func (p *plan) unpackArchives(ctx context.Context, work *workDir) (map[int]strin
 func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*layer.Artifact, map[string][32]byte, error) {
 	l, opts := p.l, p.opts
 	var unzipped int64
-	var files []layer.LayoutFile
+	var files []check.LayoutFile
 	for _, e := range entries {
 		if e.Kind == archive.KindFile || e.Kind == archive.KindSymlink {
 			unzipped += e.Size
-			files = append(files, layer.LayoutFile{Name: e.Name, Exec: e.Exec})
+			files = append(files, check.LayoutFile{Name: e.Name, Exec: e.Exec})
 		}
 	}
 	// Fail fast, before compressing anything, on what the listing shows.
-	findings := append(layer.CheckSizes(unzipped, 0), layer.CheckLayout(files, l.Runtimes)...)
+	findings := append(check.Sizes(unzipped, 0), check.Layout(files, l.Runtimes)...)
 	if errs := layer.Errors(findings); len(errs) > 0 {
 		return nil, nil, &layer.CheckError{Layer: l.Name, Findings: errs}
 	}
@@ -383,7 +384,7 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*lay
 		}
 		return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, err)
 	}
-	elfFindings := append(layer.CheckELF(stats.ELF, l.Architectures), layer.CheckServesAll(stats.ELF, l.Architectures)...)
+	elfFindings := append(check.ELF(stats.ELF, l.Architectures), check.ServesAll(stats.ELF, l.Architectures)...)
 	if errs := layer.Errors(elfFindings); len(errs) > 0 {
 		return nil, nil, &layer.CheckError{Layer: l.Name, Findings: errs}
 	}
@@ -414,7 +415,7 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*lay
 		Files:         stats.Files,
 		Runtimes:      l.Runtimes,
 		Architectures: l.Architectures,
-		Findings:      append(layer.CheckSizes(stats.Unzipped, cw.n), elfFindings...),
+		Findings:      append(check.Sizes(stats.Unzipped, cw.n), elfFindings...),
 	}, stats.Digests, nil
 }
 

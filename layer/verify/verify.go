@@ -17,6 +17,7 @@ import (
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/builder"
+	"github.com/layerctl/layerctl/layer/check"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -96,7 +97,7 @@ func Verify(ctx context.Context, zipPath string, opts Options) (*Report, error) 
 	if opts.Tools == nil {
 		opts.Tools = &builder.Tools{}
 	}
-	insp, err := layer.Inspect(ctx, zipPath, layer.InspectOptions{Runtimes: opts.Runtimes, Architectures: opts.Architectures})
+	insp, err := check.Inspect(ctx, zipPath, check.InspectOptions{Runtimes: opts.Runtimes, Architectures: opts.Architectures})
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package layer_test
+package check_test
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/build"
+	"github.com/layerctl/layerctl/layer/check"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -134,7 +135,7 @@ func TestZipDirAttributeFileInALayer(t *testing.T) {
 		t.Errorf("%d files, want 4", a.Files)
 	}
 
-	r, err := layer.Inspect(context.Background(), filepath.Join(dir, "odd.zip"), layer.InspectOptions{})
+	r, err := check.Inspect(context.Background(), filepath.Join(dir, "odd.zip"), check.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,7 @@ func TestInspectResolvesLinkChains(t *testing.T) {
 		{Name: "lib/d/f", Body: "f"},
 		{Name: "lib/loop", Body: "loop", Mode: fs.ModeSymlink | 0o777},
 	}), 0o644)
-	r, err := layer.Inspect(context.Background(), path, layer.InspectOptions{})
+	r, err := check.Inspect(context.Background(), path, check.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestInspectResolvesLinkChains(t *testing.T) {
 
 	folder := filepath.Join(t.TempDir(), "folder.zip")
 	os.WriteFile(folder, rawZip(t, []rawZipEntry{{name: "lib/lost/", body: "data", creator: 3, attrs: unixDir}}), 0o644)
-	r, err = layer.Inspect(context.Background(), folder, layer.InspectOptions{})
+	r, err = check.Inspect(context.Background(), folder, check.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

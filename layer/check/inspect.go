@@ -1,4 +1,4 @@
-package layer
+package check
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zip"
 
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/manifest"
@@ -38,19 +39,19 @@ type ZipEntry struct {
 
 // Report is what inspect found in a ZIP.
 type Report struct {
-	Path         string     `json:"path"`
-	SHA256       string     `json:"sha256"`
-	CodeSHA256   string     `json:"code_sha256"`
-	Size         int64      `json:"size"`
-	UnzippedSize int64      `json:"unzipped_size"`
-	Files        int        `json:"files"`
-	Entries      []ZipEntry `json:"entries"`
-	Largest      []ZipEntry `json:"largest"`
-	Findings     []Finding  `json:"findings"`
+	Path         string          `json:"path"`
+	SHA256       string          `json:"sha256"`
+	CodeSHA256   string          `json:"code_sha256"`
+	Size         int64           `json:"size"`
+	UnzippedSize int64           `json:"unzipped_size"`
+	Files        int             `json:"files"`
+	Entries      []ZipEntry      `json:"entries"`
+	Largest      []ZipEntry      `json:"largest"`
+	Findings     []layer.Finding `json:"findings"`
 }
 
 // HasErrors reports whether a finding would stop a build.
-func (r *Report) HasErrors() bool { return len(Errors(r.Findings)) > 0 }
+func (r *Report) HasErrors() bool { return len(layer.Errors(r.Findings)) > 0 }
 
 // Inspect reads any layer ZIP (one layerctl built, or one downloaded from
 // AWS) and reports its entries and what Lambda would make of them. It never
@@ -97,7 +98,7 @@ func inspectReader(ctx context.Context, ra io.ReaderAt, size int64, opts Inspect
 		return nil, err
 	}
 	s := &inspection{
-		r:        &Report{SHA256: hex.EncodeToString(sum), CodeSHA256: base64.StdEncoding.EncodeToString(sum), Size: size, Entries: []ZipEntry{}, Findings: []Finding{}},
+		r:        &Report{SHA256: hex.EncodeToString(sum), CodeSHA256: base64.StdEncoding.EncodeToString(sum), Size: size, Entries: []ZipEntry{}, Findings: []layer.Finding{}},
 		machines: map[string]uint16{},
 	}
 	for _, zf := range zr.File {
@@ -129,7 +130,7 @@ func (s *inspection) add(zf *zip.File) error {
 	mode := zf.Mode()
 	e := ZipEntry{Path: name, Type: "file", Size: claimedSize(zf.UncompressedSize64), CompressedSize: claimedSize(zf.CompressedSize64), Mode: mode.String()}
 	if zf.UncompressedSize64 > lambdafacts.MaxUnzipped {
-		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q claims %d bytes unzipped, more than Lambda's limit of %d bytes (250 MB) for a function and all its layers", name, zf.UncompressedSize64, lambdafacts.MaxUnzipped)})
+		r.Findings = append(r.Findings, layer.Finding{Severity: layer.SevError, Path: name, Message: fmt.Sprintf("entry %q claims %d bytes unzipped, more than Lambda's limit of %d bytes (250 MB) for a function and all its layers", name, zf.UncompressedSize64, lambdafacts.MaxUnzipped)})
 	}
 	dir := archive.ZipEntryKind(name, mode) == archive.KindDir
 	r.Findings = append(r.Findings, nameFindings(name, dir)...)
@@ -141,7 +142,7 @@ func (s *inspection) add(zf *zip.File) error {
 	}
 	rc, err := zf.Open()
 	if errors.Is(err, zip.ErrAlgorithm) {
-		r.Findings = append(r.Findings, Finding{SevError, name, fmt.Sprintf("entry %q is compressed with method %d, which layerctl does not read (it reads stored and deflate, which every unzipper reads): rebuild the ZIP with deflate", name, zf.Method)})
+		r.Findings = append(r.Findings, layer.Finding{Severity: layer.SevError, Path: name, Message: fmt.Sprintf("entry %q is compressed with method %d, which layerctl does not read (it reads stored and deflate, which every unzipper reads): rebuild the ZIP with deflate", name, zf.Method)})
 	} else if err != nil {
 		return err
 	}
@@ -197,9 +198,9 @@ func (s *inspection) finish(opts InspectOptions) *Report {
 	r := s.r
 	r.Findings = append(r.Findings, duplicateFindings(s.names)...)
 	r.Findings = append(r.Findings, zipTreeFindings(r.Entries)...)
-	r.Findings = append(r.Findings, CheckLayout(s.files, opts.Runtimes)...)
-	r.Findings = append(r.Findings, CheckELF(s.machines, opts.Architectures)...)
-	r.Findings = append(r.Findings, CheckSizes(r.UnzippedSize, r.Size)...)
+	r.Findings = append(r.Findings, Layout(s.files, opts.Runtimes)...)
+	r.Findings = append(r.Findings, ELF(s.machines, opts.Architectures)...)
+	r.Findings = append(r.Findings, Sizes(r.UnzippedSize, r.Size)...)
 
 	sort.Slice(r.Entries, func(i, j int) bool { return r.Entries[i].Path < r.Entries[j].Path })
 	var largest []ZipEntry
@@ -215,15 +216,15 @@ func (s *inspection) finish(opts InspectOptions) *Report {
 
 // ArtifactFromZip takes a ZIP built elsewhere as layer l's artifact, after
 // the same checks a build makes against l's runtimes and architectures.
-func ArtifactFromZip(ctx context.Context, zipPath string, l *manifest.Layer) (*Artifact, error) {
+func ArtifactFromZip(ctx context.Context, zipPath string, l *manifest.Layer) (*layer.Artifact, error) {
 	r, err := Inspect(ctx, zipPath, InspectOptions{Runtimes: l.Runtimes, Architectures: l.Architectures})
 	if err != nil {
 		return nil, err
 	}
-	if errs := Errors(r.Findings); len(errs) > 0 {
-		return nil, &CheckError{Layer: l.Name, Findings: errs}
+	if errs := layer.Errors(r.Findings); len(errs) > 0 {
+		return nil, &layer.CheckError{Layer: l.Name, Findings: errs}
 	}
-	return &Artifact{
+	return &layer.Artifact{
 		Layer: l.Name, Path: zipPath, SHA256: r.SHA256, CodeSHA256: r.CodeSHA256,
 		Size: r.Size, UnzippedSize: r.UnzippedSize, Files: r.Files,
 		Runtimes: l.Runtimes, Architectures: l.Architectures,

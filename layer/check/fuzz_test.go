@@ -1,4 +1,4 @@
-package layer
+package check
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -55,10 +56,10 @@ func checkReport(t *testing.T, r *Report, size int64) {
 	}
 	errorsFor := map[string]bool{}
 	for _, f := range r.Findings {
-		if f.Message == "" || (f.Severity != SevError && f.Severity != SevWarning && f.Severity != SevNote) {
+		if f.Message == "" || (f.Severity != layer.SevError && f.Severity != layer.SevWarning && f.Severity != layer.SevNote) {
 			t.Errorf("finding without a message or severity: %#v", f)
 		}
-		if f.Severity == SevError {
+		if f.Severity == layer.SevError {
 			errorsFor[f.Path] = true
 		}
 	}

@@ -1,16 +1,17 @@
-package layer
+package check
 
 import (
 	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
-// CheckServesAll warns when a ZIP that serves several architectures holds
+// ServesAll warns when a ZIP that serves several architectures holds
 // native code for only some of them.
-func CheckServesAll(machines map[string]uint16, archs []string) []Finding {
+func ServesAll(machines map[string]uint16, archs []string) []layer.Finding {
 	if len(archs) < 2 {
 		return nil
 	}
@@ -28,14 +29,14 @@ func CheckServesAll(machines map[string]uint16, archs []string) []Finding {
 		}
 		count[a]++
 	}
-	var out []Finding
+	var out []layer.Finding
 	for _, have := range archs {
 		if count[have] == 0 {
 			continue
 		}
 		for _, lack := range archs {
 			if count[lack] == 0 {
-				out = append(out, Finding{SevWarning, example[have], fmt.Sprintf("the ZIP serves %s but its native code is for %s only (%d %s, e.g. %s): %s functions cannot run it; give each architecture its own layer (split_architectures) and files entries with architecture: %s",
+				out = append(out, layer.Finding{Severity: layer.SevWarning, Path: example[have], Message: fmt.Sprintf("the ZIP serves %s but its native code is for %s only (%d %s, e.g. %s): %s functions cannot run it; give each architecture its own layer (split_architectures) and files entries with architecture: %s",
 					strings.Join(archs, " and "), have, count[have], plural(count[have], "file"), example[have], lack, lack)})
 			}
 		}

@@ -1,4 +1,4 @@
-package layer_test
+package check_test
 
 import (
 	"archive/zip"
@@ -16,6 +16,7 @@ import (
 	"github.com/layerctl/layerctl/internal/testenv"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/build"
+	"github.com/layerctl/layerctl/layer/check"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -23,7 +24,7 @@ func TestInspectBuiltLayer(t *testing.T) {
 	dir := t.TempDir()
 	testenv.Tree(t, dir, sample)
 	art := steptest.MustBuild(t, dir, sampleLayer(), build.Options{})
-	r, err := layer.Inspect(context.Background(), art.Path, layer.InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
+	r, err := check.Inspect(context.Background(), art.Path, check.InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestInspectFindsProblems(t *testing.T) {
 	zw.Close()
 	f.Close()
 
-	r, err := layer.Inspect(context.Background(), path, layer.InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
+	r, err := check.Inspect(context.Background(), path, check.InspectOptions{Runtimes: []string{"python3.12"}, Architectures: []string{"x86_64"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestInspectFindsProblems(t *testing.T) {
 	}
 
 	// Without runtimes or architectures, layout problems are only warnings.
-	r, err = layer.Inspect(context.Background(), path, layer.InspectOptions{})
+	r, err = check.Inspect(context.Background(), path, check.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestInspectFindsProblems(t *testing.T) {
 func TestInspectRejectsNonZip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "not.zip")
 	os.WriteFile(path, []byte("hello"), 0o644)
-	if _, err := layer.Inspect(context.Background(), path, layer.InspectOptions{}); err == nil || !strings.Contains(err.Error(), "not a readable ZIP") {
+	if _, err := check.Inspect(context.Background(), path, check.InspectOptions{}); err == nil || !strings.Contains(err.Error(), "not a readable ZIP") {
 		t.Fatalf("error %v", err)
 	}
 }
@@ -133,7 +134,7 @@ func TestInspectHugeClaimedSizes(t *testing.T) {
 	}
 	os.WriteFile(path, buf.Bytes(), 0o644)
 
-	r, err := layer.Inspect(context.Background(), path, layer.InspectOptions{})
+	r, err := check.Inspect(context.Background(), path, check.InspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

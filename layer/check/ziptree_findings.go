@@ -1,9 +1,10 @@
-package layer
+package check
 
 import (
 	"fmt"
 	"path"
 
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 )
 
@@ -12,14 +13,14 @@ import (
 // inside the layer once Lambda unzips it in /opt (followed as Linux does,
 // through other links). Entries with unsafe names are reported elsewhere
 // and left out of the tree.
-func zipTreeFindings(entries []ZipEntry) []Finding {
-	var out []Finding
+func zipTreeFindings(entries []ZipEntry) []layer.Finding {
+	var out []layer.Finding
 	t := archive.NewLinkTree()
 	raw := map[string]string{}
 	for _, e := range entries {
 		if e.Type == "dir" {
 			if problem := archive.ZipFolderData(uint64(e.Size)); problem != "" {
-				out = append(out, Finding{SevError, e.Path, fmt.Sprintf("entry %q %s", e.Path, problem)})
+				out = append(out, layer.Finding{Severity: layer.SevError, Path: e.Path, Message: fmt.Sprintf("entry %q %s", e.Path, problem)})
 			}
 		}
 		name := path.Clean(e.Path)
@@ -40,7 +41,7 @@ func zipTreeFindings(entries []ZipEntry) []Finding {
 		return out
 	}
 	for _, p := range t.Check() {
-		out = append(out, Finding{SevError, raw[p.Link], fmt.Sprintf("symlink %s -> %s %s", raw[p.Link], p.Target, p.Explain(archive.LayerScope))})
+		out = append(out, layer.Finding{Severity: layer.SevError, Path: raw[p.Link], Message: fmt.Sprintf("symlink %s -> %s %s", raw[p.Link], p.Target, p.Explain(archive.LayerScope))})
 	}
 	return out
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package layer
+package check
 
 import (
 	"net"

@@ -1,4 +1,4 @@
-package layer
+package check
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/layer"
 )
 
 // What unzippers make of odd entry names, tried with Info-ZIP unzip 6.0 and
@@ -45,33 +46,33 @@ func canonicalName(name string, dir bool) string {
 }
 
 // nameFindings says what is wrong with one entry's name on its own.
-func nameFindings(name string, dir bool) []Finding {
+func nameFindings(name string, dir bool) []layer.Finding {
 	if name == "" {
-		return []Finding{{SevError, name, "an entry has an empty name: unzip stops with an error on it and Python's zipfile fails; remove it"}}
+		return []layer.Finding{{Severity: layer.SevError, Path: name, Message: "an entry has an empty name: unzip stops with an error on it and Python's zipfile fails; remove it"}}
 	}
-	var out []Finding
+	var out []layer.Finding
 	problem := unsafeName(name)
 	if problem != "" {
-		out = append(out, Finding{SevError, name, fmt.Sprintf("entry %q %s: Lambda refuses such a ZIP and tools that unpack it may write outside their folder", name, problem)})
+		out = append(out, layer.Finding{Severity: layer.SevError, Path: name, Message: fmt.Sprintf("entry %q %s: Lambda refuses such a ZIP and tools that unpack it may write outside their folder", name, problem)})
 	}
 	if i := strings.IndexByte(name, 0); i >= 0 {
-		out = append(out, Finding{SevError, name, fmt.Sprintf("entry %q has a NUL byte in its name: unzip and Python's zipfile cut the name there (to %q), so the file lands under another name; rename it", name, name[:i])})
+		out = append(out, layer.Finding{Severity: layer.SevError, Path: name, Message: fmt.Sprintf("entry %q has a NUL byte in its name: unzip and Python's zipfile cut the name there (to %q), so the file lands under another name; rename it", name, name[:i])})
 	} else if c, ok := safetext.Control(name); ok {
-		out = append(out, Finding{SevError, name, fmt.Sprintf("entry %q has a control character (%s) in its name: unzip drops or replaces it and Python's zipfile keeps it, so the file's name in /opt depends on the unzipper, and listing it can act on a terminal; rename it", name, c)})
+		out = append(out, layer.Finding{Severity: layer.SevError, Path: name, Message: fmt.Sprintf("entry %q has a control character (%s) in its name: unzip drops or replaces it and Python's zipfile keeps it, so the file's name in /opt depends on the unzipper, and listing it can act on a terminal; rename it", name, c)})
 	}
 	switch want := canonicalName(name, dir); {
 	case problem != "" || want == name:
 	case want == "":
-		out = append(out, Finding{SevWarning, name, fmt.Sprintf("entry %q names the ZIP's root itself, which unzippers skip; leave it out", name)})
+		out = append(out, layer.Finding{Severity: layer.SevWarning, Path: name, Message: fmt.Sprintf("entry %q names the ZIP's root itself, which unzippers skip; leave it out", name)})
 	default:
-		out = append(out, Finding{SevWarning, name, fmt.Sprintf("entry %q is not a clean path: unzippers mostly read it as %q, but not all do the same; write it as that", name, want)})
+		out = append(out, layer.Finding{Severity: layer.SevWarning, Path: name, Message: fmt.Sprintf("entry %q is not a clean path: unzippers mostly read it as %q, but not all do the same; write it as that", name, want)})
 	}
 	return out
 }
 
 // duplicateFindings reports every name that more than one entry lands on,
 // given each entry's name in ZIP order.
-func duplicateFindings(names []string) []Finding {
+func duplicateFindings(names []string) []layer.Finding {
 	spellings := map[string][]string{}
 	for _, n := range names {
 		k := entryKey(n)
@@ -84,7 +85,7 @@ func duplicateFindings(names []string) []Finding {
 		}
 	}
 	sort.Strings(keys)
-	var out []Finding
+	var out []layer.Finding
 	for _, k := range keys {
 		s := spellings[k]
 		times := fmt.Sprintf("%d times", len(s))
@@ -95,7 +96,7 @@ func duplicateFindings(names []string) []Finding {
 		if distinct := distinctQuoted(s); len(distinct) > 1 {
 			msg = fmt.Sprintf("entry %q appears %s, written %s", k, times, strings.Join(distinct, ", "))
 		}
-		out = append(out, Finding{SevError, s[0], msg + ": which copy wins depends on the unzipper"})
+		out = append(out, layer.Finding{Severity: layer.SevError, Path: s[0], Message: msg + ": which copy wins depends on the unzipper"})
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package layer
+package check
 
 import (
 	"fmt"
@@ -9,57 +9,9 @@ import (
 
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
-
-// Severity says whether a finding stops a build.
-type Severity string
-
-const (
-	SevError   Severity = "error"
-	SevWarning Severity = "warning"
-	SevNote    Severity = "note"
-)
-
-// Finding is one thing the checks noticed about a layer's content.
-type Finding struct {
-	Severity Severity `json:"severity"`
-	Path     string   `json:"path,omitempty"`
-	Message  string   `json:"message"`
-}
-
-func (f Finding) String() string { return string(f.Severity) + ": " + f.Message }
-
-// CheckError is a layer whose content would not work on Lambda.
-type CheckError struct {
-	Layer    string
-	Findings []Finding // the errors only
-}
-
-func (e *CheckError) Error() string {
-	const show = 10
-	var b strings.Builder
-	fmt.Fprintf(&b, "layer %q would not work on Lambda:", e.Layer)
-	for i, f := range e.Findings {
-		if i == show {
-			fmt.Fprintf(&b, "\n  ... and %d more", len(e.Findings)-show)
-			break
-		}
-		b.WriteString("\n  " + f.Message)
-	}
-	return b.String()
-}
-
-// Errors are the findings of fs that are errors: those that stop a build.
-func Errors(fs []Finding) []Finding {
-	var out []Finding
-	for _, f := range fs {
-		if f.Severity == SevError {
-			out = append(out, f)
-		}
-	}
-	return out
-}
 
 var (
 	pyLibDir   = regexp.MustCompile(`^python[0-9]+\.[0-9]+$`)
@@ -176,10 +128,10 @@ type LayoutFile struct {
 	Exec bool
 }
 
-// CheckLayout finds content Lambda will not see for the declared runtimes
+// Layout finds content Lambda will not see for the declared runtimes
 // (every runtime when none are declared), and declared runtimes that get
 // nothing from the layer.
-func CheckLayout(files []LayoutFile, runtimes []string) []Finding {
+func Layout(files []LayoutFile, runtimes []string) []layer.Finding {
 	l := newLayout(runtimes)
 	type group struct {
 		why   string
@@ -187,7 +139,7 @@ func CheckLayout(files []LayoutFile, runtimes []string) []Finding {
 	}
 	groups := map[string]*group{}
 	seen := map[string]int{}
-	var out []Finding
+	var out []layer.Finding
 	for _, f := range files {
 		fam, g, why := l.place(f.Name)
 		if fam == "" {
@@ -199,13 +151,13 @@ func CheckLayout(files []LayoutFile, runtimes []string) []Finding {
 		}
 		seen[fam]++
 		if strings.HasPrefix(f.Name, "extensions/") && strings.Count(f.Name, "/") == 1 && !f.Exec {
-			out = append(out, Finding{SevError, f.Name, fmt.Sprintf("%s is not executable, but Lambda starts every file in extensions/ as an extension: make it executable (chmod +x) or move it", safetext.Name(f.Name))})
+			out = append(out, layer.Finding{Severity: layer.SevError, Path: f.Name, Message: fmt.Sprintf("%s is not executable, but Lambda starts every file in extensions/ as an extension: make it executable (chmod +x) or move it", safetext.Name(f.Name))})
 		}
 	}
 
-	sev := SevError
+	sev := layer.SevError
 	if l.any {
-		sev = SevWarning
+		sev = layer.SevWarning
 	}
 	names := make([]string, 0, len(groups))
 	for g := range groups {
@@ -222,7 +174,7 @@ func CheckLayout(files []LayoutFile, runtimes []string) []Finding {
 		if len(fams) > 0 && !strings.Contains(g, "/lib/python") {
 			msg += fmt.Sprintf("; map it with to: %s%s", lambdafacts.Home(fams[0]), safetext.Name(strings.TrimSuffix(lastPart(g), "/")))
 		}
-		out = append(out, Finding{sev, g, msg})
+		out = append(out, layer.Finding{Severity: sev, Path: g, Message: msg})
 	}
 
 	if l.any {
@@ -234,10 +186,10 @@ func CheckLayout(files []LayoutFile, runtimes []string) []Finding {
 		}
 		rts := strings.Join(l.runtimes[fam], ", ")
 		if fam == "" {
-			out = append(out, Finding{SevError, "", fmt.Sprintf("%s layer has nothing under bin/, lib/ or extensions/: map its content with to: bin/... or to: lib/...", rts)})
+			out = append(out, layer.Finding{Severity: layer.SevError, Path: "", Message: fmt.Sprintf("%s layer has nothing under bin/, lib/ or extensions/: map its content with to: bin/... or to: lib/...", rts)})
 			continue
 		}
-		out = append(out, Finding{SevError, "", fmt.Sprintf("%s layer has nothing under %s: map it with to: %s...", rts, lambdafacts.Home(fam), lambdafacts.Home(fam))})
+		out = append(out, layer.Finding{Severity: layer.SevError, Path: "", Message: fmt.Sprintf("%s layer has nothing under %s: map it with to: %s...", rts, lambdafacts.Home(fam), lambdafacts.Home(fam))})
 	}
 	return out
 }
@@ -272,10 +224,10 @@ func lastPart(g string) string {
 	return t
 }
 
-// CheckELF finds native code built for a machine the layer does not
+// ELF finds native code built for a machine the layer does not
 // declare. With no architectures declared (inspect), it flags only code
 // Lambda cannot run at all, and layers mixing both architectures.
-func CheckELF(machines map[string]uint16, archs []string) []Finding {
+func ELF(machines map[string]uint16, archs []string) []layer.Finding {
 	names := make([]string, 0, len(machines))
 	for n := range machines {
 		names = append(names, n)
@@ -285,7 +237,7 @@ func CheckELF(machines map[string]uint16, archs []string) []Finding {
 	for _, a := range archs {
 		want[a] = true
 	}
-	var out []Finding
+	var out []layer.Finding
 	found := map[string]int{}
 	for _, n := range names {
 		m := machines[n]
@@ -293,25 +245,25 @@ func CheckELF(machines map[string]uint16, archs []string) []Finding {
 		found[arch]++
 		switch {
 		case arch == "":
-			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, which Lambda does not run (it runs x86_64 and arm64): rebuild it or remove it", safetext.Name(n), lambdafacts.MachineName(m))})
+			out = append(out, layer.Finding{Severity: layer.SevError, Path: n, Message: fmt.Sprintf("%s is native code for %s, which Lambda does not run (it runs x86_64 and arm64): rebuild it or remove it", safetext.Name(n), lambdafacts.MachineName(m))})
 		case len(archs) > 0 && !want[arch]:
-			out = append(out, Finding{SevError, n, fmt.Sprintf("%s is native code for %s, but the layer is for %s: build it for %s (pip --platform manylinux2014_%s, GOARCH=%s, npm --cpu=%s) or remove it", safetext.Name(n), lambdafacts.MachineName(m), strings.Join(archs, " and "), archs[0], lambdafacts.Uname(archs[0]), lambdafacts.GOARCH(archs[0]), lambdafacts.NpmCPU(archs[0]))})
+			out = append(out, layer.Finding{Severity: layer.SevError, Path: n, Message: fmt.Sprintf("%s is native code for %s, but the layer is for %s: build it for %s (pip --platform manylinux2014_%s, GOARCH=%s, npm --cpu=%s) or remove it", safetext.Name(n), lambdafacts.MachineName(m), strings.Join(archs, " and "), archs[0], lambdafacts.Uname(archs[0]), lambdafacts.GOARCH(archs[0]), lambdafacts.NpmCPU(archs[0]))})
 		}
 	}
 	if len(archs) == 0 && found["x86_64"] > 0 && found["arm64"] > 0 {
-		out = append(out, Finding{SevWarning, "", fmt.Sprintf("the ZIP mixes native code for x86_64 (%d files) and arm64 (%d files): one of them will fail to load", found["x86_64"], found["arm64"])})
+		out = append(out, layer.Finding{Severity: layer.SevWarning, Path: "", Message: fmt.Sprintf("the ZIP mixes native code for x86_64 (%d files) and arm64 (%d files): one of them will fail to load", found["x86_64"], found["arm64"])})
 	}
 	return out
 }
 
-// CheckSizes applies Lambda's size limits to one layer.
-func CheckSizes(unzipped, zipped int64) []Finding {
-	var out []Finding
+// Sizes applies Lambda's size limits to one layer.
+func Sizes(unzipped, zipped int64) []layer.Finding {
+	var out []layer.Finding
 	if unzipped > lambdafacts.MaxUnzipped {
-		out = append(out, Finding{SevError, "", fmt.Sprintf("%s unzipped is over Lambda's limit of %s for a function and all its layers: split the layer or exclude what the functions do not need", output.Bytes(unzipped), output.Bytes(lambdafacts.MaxUnzipped))})
+		out = append(out, layer.Finding{Severity: layer.SevError, Path: "", Message: fmt.Sprintf("%s unzipped is over Lambda's limit of %s for a function and all its layers: split the layer or exclude what the functions do not need", output.Bytes(unzipped), output.Bytes(lambdafacts.MaxUnzipped))})
 	}
 	if zipped > lambdafacts.MaxInline {
-		out = append(out, Finding{SevNote, "", fmt.Sprintf("the ZIP is %s, over the %s Lambda accepts inline: publishing it will need an S3 bucket in each region", output.Bytes(zipped), output.Bytes(lambdafacts.MaxInline))})
+		out = append(out, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the ZIP is %s, over the %s Lambda accepts inline: publishing it will need an S3 bucket in each region", output.Bytes(zipped), output.Bytes(lambdafacts.MaxInline))})
 	}
 	return out
 }

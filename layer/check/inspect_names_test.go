@@ -1,4 +1,4 @@
-package layer
+package check
 
 import (
 	"archive/zip"
