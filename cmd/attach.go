@@ -1,8 +1,8 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
-	"maps"
 	"regexp"
 	"strings"
 	"text/tabwriter"
@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/layerctl/layerctl/internal/output"
-	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/attach"
+	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -116,62 +116,29 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 	if opts.version > 0 && len(layers) != 1 {
 		return usagef("--version N names a version of one layer: give that layer's name (layers: %s)", strings.Join(layerNames(layers), ", "))
 	}
-	lock, err := manifest.LoadLock(m.LockPath())
-	if err != nil {
-		return err
+	ro := attach.RunOptions{
+		Manifest: m, Layers: layers, Version: opts.version, Functions: opts.functions, Tags: tags,
+		Clients:       attachClients(f),
+		Regions:       regionFlag(f),
+		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
+		Building: func(ls []*manifest.Layer) {
+			fmt.Fprintf(f.Err, "%s: not in %s; building to find the published version by its content\n", strings.Join(layerNames(ls), ", "), manifest.LockFile)
+		},
+		Options: attach.Options{
+			DryRun:         opts.dryRun,
+			Atomic:         opts.atomic,
+			PublishVersion: opts.publishVersion,
+			Alias:          opts.alias,
+			Concurrency:    opts.concurrency,
+			Rate:           opts.rate,
+			ReadRate:       readRate(opts.rate),
+			Log:            f.Err,
+		},
 	}
-
-	// Content the lock does not record is found in AWS by its digest, so
-	// it is built first (the same bytes publish built).
-	var unrecorded []*manifest.Layer
-	for _, l := range layers {
-		if opts.version == 0 && lock.Layers[l.Name] == nil {
-			unrecorded = append(unrecorded, l)
-		}
-	}
-	arts := map[string]*layer.Artifact{}
-	if len(unrecorded) > 0 {
-		fmt.Fprintf(f.Err, "%s: not in %s; building to find the published version by its content\n", strings.Join(layerNames(unrecorded), ", "), manifest.LockFile)
-		built, err := publishArtifacts(c, f, m, unrecorded, &publishOptions{})
-		if err != nil {
-			return err
-		}
-		for _, a := range built {
-			arts[a.Layer] = a
-		}
-	}
-
-	clients, err := awsClients(ctx, f)
-	if err != nil {
-		return err
-	}
-	var targets []attach.Target
-	for _, l := range layers {
-		regions, err := regionsFor(f, l, clients.Region())
-		if err != nil {
-			return err
-		}
-		t := attach.Target{Layer: l, Regions: regions, Version: opts.version, Lock: lock.Layers[l.Name], Artifact: arts[l.Name],
-			Functions: l.Attach.Functions, Tags: l.Attach.Tags}
-		if len(opts.functions) > 0 || len(tags) > 0 {
-			t.Functions, t.Tags = opts.functions, maps.Clone(tags)
-		}
-		targets = append(targets, t)
-	}
-
-	report, err := attach.Attach(ctx, targets, attach.Options{
-		Lambda:         func(r string) attach.API { return clients.Lambda(r) },
-		DryRun:         opts.dryRun,
-		Atomic:         opts.atomic,
-		PublishVersion: opts.publishVersion,
-		Alias:          opts.alias,
-		Concurrency:    opts.concurrency,
-		Rate:           opts.rate,
-		ReadRate:       readRate(opts.rate),
-		Log:            f.Err,
-	})
+	ro.Build = func() (build.RunOptions, error) { return buildRunOptions(f, m, layers, "", false) }
+	report, err := attach.Run(ctx, ro)
 	if report == nil {
-		return err
+		return publishStepError(f, err)
 	}
 	if perr := printAttached(f, report); perr != nil {
 		return perr
@@ -187,6 +154,17 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 		return &partialError{fmt.Errorf("%d of %d functions were not attached as asked; see the report", n, len(report.Functions))}
 	}
 	return nil
+}
+
+// attachClients makes the AWS clients once the step asks for them.
+func attachClients(f *Factory) func(context.Context) (*attach.Clients, error) {
+	return func(ctx context.Context) (*attach.Clients, error) {
+		clients, err := awsClients(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return &attach.Clients{Lambda: func(r string) attach.API { return clients.Lambda(r) }, Region: clients.Region()}, nil
+	}
 }
 
 // defaultRate leaves a fifth of Lambda's 15 control-plane calls per second

@@ -1,10 +1,8 @@
 package cmd
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -50,21 +48,15 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 	if err != nil {
 		return err
 	}
-	out, modified, err := buildInputs(c.Context(), f, m, layers, opts.outDir)
+	ro, err := buildRunOptions(f, m, layers, opts.outDir, opts.noCache)
 	if err != nil {
 		return err
 	}
-
-	built, errs, err := buildEach(c, f, m, layers, out, modified, opts.noCache)
+	report, err := build.Run(c.Context(), ro)
 	if err != nil {
-		return fmt.Errorf("build %w", err)
+		return buildStepError("build", err)
 	}
-	var arts []*layer.Artifact
-	for _, a := range built {
-		if a != nil {
-			arts = append(arts, a)
-		}
-	}
+	arts := report.Built()
 
 	if f.Globals.JSON() {
 		if err := output.JSON(f.Out, buildJSON(arts)); err != nil {
@@ -80,7 +72,7 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 			fmt.Fprintf(f.Out, "  files          %d\n", a.Files)
 		}
 	}
-	return summarize(f, errs, len(layers), "layers failed to build")
+	return summarize(f, report.Errors, len(layers), "layers failed to build")
 }
 
 // artifactJSON is the contract of `build --output json` (README: JSON output).
@@ -132,35 +124,36 @@ func selectLayers(f *Factory, names []string) (*manifest.Manifest, []*manifest.L
 	return m, layers, nil
 }
 
-// buildInputs checks that the layers' sources exist and that their package
-// tools would run nothing the manifest does not allow, and says where their
-// ZIPs go (--out, else dist/ beside the manifest; never a source folder or
-// one holding a source) and the time their entries carry
-// (SOURCE_DATE_EPOCH).
-func buildInputs(ctx context.Context, f *Factory, m *manifest.Manifest, layers []*manifest.Layer, outDir string) (string, time.Time, error) {
+// buildRunOptions are the build step's options for the layers: ZIPs into
+// outDir (--out; "" is dist/ beside the manifest), entries timed by
+// SOURCE_DATE_EPOCH, each layer built or taken from the cache told on
+// stderr.
+func buildRunOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, outDir string, noCache bool) (build.RunOptions, error) {
 	modified, err := sourceDateEpoch(f.Getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
-		return "", time.Time{}, err
+		return build.RunOptions{}, err
 	}
-	if err := m.CheckSources(layers); err != nil {
-		return "", time.Time{}, err
+	label := ""
+	if outDir != "" {
+		label = "--out " + outDir
 	}
-	if err := build.CheckInputs(ctx, m, layers, newTools(f)); err != nil {
-		return "", time.Time{}, err
+	return build.RunOptions{Manifest: m, Layers: layers, OutDir: outDir, OutLabel: label, Modified: modified, NoCache: noCache,
+		Tools: newTools(f), Built: func(a *layer.Artifact, took time.Duration) { reportBuilt(f, a, took) }}, nil
+}
+
+// buildStepError is the error of a command whose build step failed: an
+// output folder that cannot be used is invalid usage; an interruption
+// says which command it stopped.
+func buildStepError(command string, err error) error {
+	var oe *build.OutputError
+	var se *build.StoppedError
+	switch {
+	case errors.As(err, &oe):
+		return &usageError{err}
+	case errors.As(err, &se):
+		return fmt.Errorf("%s %w", command, err)
 	}
-	label := "--out " + outDir
-	if outDir == "" {
-		outDir = filepath.Join(m.Dir, "dist")
-		label = ""
-	}
-	if err := build.CheckOutput(m, layers, outDir, label); err != nil {
-		var oe *build.OutputError
-		if errors.As(err, &oe) {
-			return "", time.Time{}, &usageError{err}
-		}
-		return "", time.Time{}, err
-	}
-	return outDir, modified, nil
+	return err
 }
 
 func loadManifest(f *Factory) (*manifest.Manifest, error) {

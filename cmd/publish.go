@@ -1,17 +1,16 @@
 package cmd
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/layerctl/layerctl/internal/output"
-	"github.com/layerctl/layerctl/layer"
-	"github.com/layerctl/layerctl/layer/check"
-	"github.com/layerctl/layerctl/layer/lambdafacts"
+	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/layer/publish"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -57,7 +56,6 @@ manifest's share says, and layerctl.lock records what is where.`,
 }
 
 func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
-	ctx := c.Context()
 	if (opts.zip == "") != (opts.layer == "") {
 		return usagef("--zip and --layer go together: --zip FILE --layer NAME")
 	}
@@ -75,154 +73,106 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if err != nil {
 		return err
 	}
-	// Read now so that a broken lock file fails before any build; a run
-	// that publishes reads it again in its turn (publishInTurn).
-	lock, err := manifest.LoadLock(m.LockPath())
-	if err != nil {
-		return err
-	}
-
-	arts, err := publishArtifacts(c, f, m, layers, opts)
-	if err != nil {
-		return err
-	}
-
-	clients, err := awsClients(ctx, f)
-	if err != nil {
-		return err
-	}
-	var targets []publish.Target
-	for i, l := range layers {
-		regions, err := regionsFor(f, l, clients.Region())
-		if err != nil {
-			return err
-		}
-		targets = append(targets, publish.Target{Layer: l, Artifact: arts[i], Regions: regions})
-	}
-
-	po := publish.Options{
-		Lambda:      func(r string) publish.LambdaAPI { return clients.Lambda(r) },
-		S3:          func(r string) publish.S3API { return clients.S3(r) },
-		DryRun:      opts.dryRun,
-		Concurrency: opts.concurrency,
-		Log:         f.Err,
+	ro := publish.RunOptions{
+		Manifest: m, Layers: layers, Zip: opts.zip,
+		Clients:       publishClients(f),
+		Regions:       regionFlag(f),
+		DryRun:        opts.dryRun,
+		Concurrency:   opts.concurrency,
+		Log:           f.Err,
+		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
+		Waiting:       func(path string, pid int) { waitingForLock(f, path, pid) },
 	}
 	if f.ErrIsTerminal {
-		po.Progress = f.Err
+		ro.Progress = f.Err
 	}
-	var results []publish.Result
-	if opts.dryRun {
-		results = publish.Publish(ctx, targets, lock, po)
-	} else {
-		if results, err = publishInTurn(c, f, m.LockPath(), targets, po); err != nil {
-			return err
-		}
-		if err := githubOutputs(f, results); err != nil {
+	ro.Build = func() (build.RunOptions, error) { return buildRunOptions(f, m, layers, opts.outDir, false) }
+	report, err := publish.Run(c.Context(), ro)
+	if report != nil {
+		tellLock(f, report)
+	}
+	if err != nil {
+		return publishStepError(f, err)
+	}
+	if !opts.dryRun {
+		if err := githubOutputs(f, report.Results); err != nil {
 			fmt.Fprintf(f.Err, "warning: %v\n", err)
 		}
 	}
-	if err := printPublished(f, results); err != nil {
+	if err := printPublished(f, report.Results); err != nil {
 		return err
 	}
 	var failed []error
-	for _, r := range results {
+	for _, r := range report.Results {
 		if r.Err != nil {
 			failed = append(failed, r.Err)
 		}
 	}
-	return summarize(f, failed, len(results), "publishes failed")
+	return summarize(f, failed, len(report.Results), "publishes failed")
 }
 
-// publishInTurn publishes and records in layerctl.lock while this run has
-// its turn with the lock file: runs at once in one checkout wait for each
-// other, so the second finds the first's version (unchanged, not published
-// twice) and adds its entries to what the first wrote.
-func publishInTurn(c *cobra.Command, f *Factory, lockPath string, targets []publish.Target, po publish.Options) ([]publish.Result, error) {
-	release, err := manifest.HoldLock(c.Context(), lockPath, func(pid int) {
-		who := ""
-		if pid > 0 {
-			who = fmt.Sprintf(" (pid %d)", pid)
-		}
-		fmt.Fprintf(f.Err, "waiting for another layerctl to finish with %s%s...\n", lockPath, who)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: nothing was published", err)
+// publishStepError is the error of a step that builds every layer before
+// it publishes or attaches: the build's, each failed layer told.
+func publishStepError(f *Factory, err error) error {
+	var fe *build.FailedError
+	if errors.As(err, &fe) {
+		return summarize(f, fe.Errors, fe.Layers, "layers failed to build: nothing was published")
 	}
-	defer func() {
-		if err := release(); err != nil {
-			fmt.Fprintf(f.Err, "warning: releasing %s: %v\n", lockPath, err)
-		}
-	}()
-	// Read again: another run may have written it while this one built.
-	lock, err := manifest.LoadLock(lockPath)
-	if err != nil {
-		return nil, err
-	}
-	results := publish.Publish(c.Context(), targets, lock, po)
-	changed, notes := publish.Record(lock, targets, results)
-	for _, n := range notes {
+	return buildStepError("publish", err)
+}
+
+// tellLock says on stderr what recording in layerctl.lock noticed and did.
+func tellLock(f *Factory, r *publish.Report) {
+	for _, n := range r.Notes {
 		fmt.Fprintf(f.Err, "note: %s\n", n)
 	}
-	if changed {
-		if err := lock.Save(lockPath); err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(f.Err, "wrote %s\n", lockPath)
+	if r.LockWritten {
+		fmt.Fprintf(f.Err, "wrote %s\n", r.LockPath)
 	}
-	return results, nil
+	if r.ReleaseErr != nil {
+		fmt.Fprintf(f.Err, "warning: releasing %s: %v\n", r.LockPath, r.ReleaseErr)
+	}
 }
 
-// publishArtifacts builds each layer, or takes the --zip given.
-func publishArtifacts(c *cobra.Command, f *Factory, m *manifest.Manifest, layers []*manifest.Layer, opts *publishOptions) ([]*layer.Artifact, error) {
-	if opts.zip != "" {
-		a, err := check.ArtifactFromZip(c.Context(), opts.zip, layers[0])
+// waitingForLock says that another layerctl has its turn with the lock file.
+func waitingForLock(f *Factory, lockPath string, pid int) {
+	who := ""
+	if pid > 0 {
+		who = fmt.Sprintf(" (pid %d)", pid)
+	}
+	fmt.Fprintf(f.Err, "waiting for another layerctl to finish with %s%s...\n", lockPath, who)
+}
+
+// publishClients makes the AWS clients once the step asks for them.
+func publishClients(f *Factory) func(context.Context) (*publish.Clients, error) {
+	return func(ctx context.Context) (*publish.Clients, error) {
+		clients, err := awsClients(ctx, f)
 		if err != nil {
 			return nil, err
 		}
-		return []*layer.Artifact{a}, nil
+		return &publish.Clients{
+			Lambda: func(r string) publish.LambdaAPI { return clients.Lambda(r) },
+			S3:     func(r string) publish.S3API { return clients.S3(r) },
+			Region: clients.Region(),
+		}, nil
 	}
-	out, modified, err := buildInputs(c.Context(), f, m, layers, opts.outDir)
-	if err != nil {
-		return nil, err
-	}
-	arts, errs, err := buildEach(c, f, m, layers, out, modified, false)
-	if err != nil {
-		return nil, fmt.Errorf("publish %w", err)
-	}
-	if err := summarize(f, errs, len(layers), "layers failed to build: nothing was published"); err != nil {
-		return nil, err
-	}
-	return arts, nil
 }
 
-// regionsFor picks a layer's regions: --region, else the manifest's, else
-// the SDK's configured region. A region named twice is kept once, where it
-// first appears: publishing it twice at once would race for one version.
-func regionsFor(f *Factory, l *manifest.Layer, configured string) ([]string, error) {
-	var regions []string
-	switch {
-	case f.Globals.Region != "":
-		for _, r := range strings.Split(f.Globals.Region, ",") {
-			if r = strings.TrimSpace(r); r != "" && !slices.Contains(regions, r) {
-				regions = append(regions, r)
-			}
-		}
-	case len(l.Regions) > 0:
-		regions = l.Regions
-	case configured != "":
-		regions = []string{configured}
-	default:
-		return nil, fmt.Errorf("no region for layer %q: set regions: in the manifest (layer or defaults), pass --region, or set AWS_REGION", l.Name)
+// regionFlag is --region as a list: comma-separated, spaces trimmed.
+func regionFlag(f *Factory) []string {
+	if f.Globals.Region == "" {
+		return nil
 	}
-	for _, r := range regions {
-		if !lambdafacts.ValidRegion(r) {
-			return nil, fmt.Errorf("%q is not an AWS region%s: regions look like us-east-1 or eu-west-2", r, manifest.RegionHint(r))
-		}
-		if !lambdafacts.KnownRegion(r) {
-			fmt.Fprintf(f.Err, "warning: %s is not a region this layerctl knows%s; using it anyway\n", r, manifest.RegionHint(r))
-		}
+	var out []string
+	for _, r := range strings.Split(f.Globals.Region, ",") {
+		out = append(out, strings.TrimSpace(r))
 	}
-	return regions, nil
+	return out
+}
+
+// warnUnknownRegion warns of a region this layerctl does not know.
+func warnUnknownRegion(f *Factory, r string) {
+	fmt.Fprintf(f.Err, "warning: %s is not a region this layerctl knows%s; using it anyway\n", r, manifest.RegionHint(r))
 }
 
 // publishedJSON is the contract of `publish --output json` (README).

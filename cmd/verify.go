@@ -54,10 +54,7 @@ verifies any ZIP instead, for the --runtime and --architecture given.`,
 }
 
 func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
-	tools := newTools(f)
-	opts.Tools = tools
-	var reports []*verify.Report
-	var errs []error
+	ro := verify.RunOptions{Zip: opts.zip, Options: opts.Options}
 	if opts.zip != "" {
 		if len(opts.layers) > 0 {
 			return usagef("give either LAYER names or --zip, not both")
@@ -65,11 +62,7 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 		if err := validateTargets(opts.Runtimes, opts.Architectures); err != nil {
 			return err
 		}
-		r, err := verify.Verify(c.Context(), opts.zip, opts.Options)
-		if err != nil {
-			return err
-		}
-		reports = append(reports, r)
+		ro.Tools = newTools(f)
 	} else {
 		if len(opts.Runtimes) > 0 || len(opts.Architectures) > 0 {
 			return usagef("--runtime and --architecture go with --zip; a manifest's layers declare their own")
@@ -78,29 +71,15 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 		if err != nil {
 			return err
 		}
-		out, modified, err := buildInputs(c.Context(), f, m, layers, opts.outDir)
-		if err != nil {
+		if ro.Build, err = buildRunOptions(f, m, layers, opts.outDir, opts.noCache); err != nil {
 			return err
 		}
-		built, buildErrs, err := buildEach(c, f, m, layers, out, modified, opts.noCache)
-		if err != nil {
-			return fmt.Errorf("verify %w", err)
-		}
-		errs = buildErrs
-		for i, a := range built {
-			if a == nil {
-				continue
-			}
-			l := layers[i]
-			r, err := verify.Verify(c.Context(), a.Path, verify.Options{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: tools})
-			if err != nil {
-				errs = append(errs, fmt.Errorf("verifying layer %q: %w", l.Name, err))
-				continue
-			}
-			r.Layer = l.Name
-			reports = append(reports, r)
-		}
 	}
+	result, err := verify.Run(c.Context(), ro)
+	if err != nil {
+		return buildStepError("verify", err)
+	}
+	reports, errs := result.Reports, result.Errors
 
 	if f.Globals.JSON() {
 		if reports == nil {
@@ -114,10 +93,7 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 			printVerify(f, r)
 		}
 	}
-	failed := false
-	for _, r := range reports {
-		failed = failed || r.Failed()
-	}
+	failed := result.Failed()
 	switch {
 	case len(errs) == 1 && !failed:
 		return errs[0]
