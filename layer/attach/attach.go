@@ -238,7 +238,7 @@ func (r *attachRun) api(region string) limitedAPI {
 	defer r.mu.Unlock()
 	a, ok := r.apis[region]
 	if !ok {
-		a = limitedAPI{api: r.opts.Lambda(region), l: r.limiter}
+		a = limitedAPI{api: r.opts.Lambda(region), l: r.limiter, region: region}
 		r.apis[region] = a
 	}
 	return a

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"golang.org/x/time/rate"
 
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/layer/versions"
@@ -37,18 +38,36 @@ var _ API = (*lambda.Client)(nil)
 
 // callLimiter bounds the AWS calls of one attach run: never more than
 // cap(sem) in flight, whichever function or region they are for, and, when
-// paced, no more per second than Lambda's request quotas allow. A
-// throttled call backs off with jitter and holds every other call back for
-// a while too, so that hundreds of functions slow down together instead of
-// retrying into the same limit.
+// paced, no more per second than Lambda's request quotas allow, each quota
+// with its own limiter (see quota). A throttled call backs off with jitter
+// and holds every other call back for a while too, so that hundreds of
+// functions slow down together instead of retrying into the same limit.
 type callLimiter struct {
-	sem   chan struct{}
-	base  time.Duration // the first backoff
-	reads *pacer        // GetFunction
-	other *pacer        // every other call
+	sem            chan struct{}
+	base           time.Duration // the first backoff
+	readRate, rate float64       // per second: GetFunction, every other call; 0 does not pace
 
 	mu          sync.Mutex
 	pausedUntil time.Time
+	limiters    map[quota]*rate.Limiter
+}
+
+// callKind is the kind of call a Lambda quota counts: GetFunction has its
+// own (100 per second), every other control-plane call shares one (15).
+type callKind int
+
+const (
+	otherCall callKind = iota
+	readCall
+)
+
+// quota is one of Lambda's request quotas: per account and region, and
+// per kind of call. A run has one account today (one client per region),
+// so the region stands for it; an account joins the key when a run spans
+// several.
+type quota struct {
+	region string
+	kind   callKind
 }
 
 // callAttempts bounds the tries of one call that is throttled or meets a
@@ -56,54 +75,46 @@ type callLimiter struct {
 const callAttempts = 8
 
 // newCallLimiter allows n calls in flight, paced at readRate GetFunction
-// calls and rate other calls per second (0: not paced).
-func newCallLimiter(n int, base time.Duration, readRate, rate float64) *callLimiter {
-	return &callLimiter{sem: make(chan struct{}, n), base: base, reads: newPacer(readRate), other: newPacer(rate)}
+// calls and otherRate other calls per second and quota (0: not paced).
+func newCallLimiter(n int, base time.Duration, readRate, otherRate float64) *callLimiter {
+	return &callLimiter{sem: make(chan struct{}, n), base: base, readRate: readRate, rate: otherRate, limiters: map[quota]*rate.Limiter{}}
 }
 
-// pacer spaces calls 1/rate apart, letting a small burst through at once: a
-// reservation scheduler (GCRA), so that no one-second window holds more
-// than rate plus the burst.
-type pacer struct {
-	mu       sync.Mutex
-	interval time.Duration
-	burst    time.Duration
-	next     time.Time
-}
-
-func newPacer(rate float64) *pacer {
-	if rate <= 0 {
+// limiter paces the calls counted by q: r per second, with a small burst
+// (a fifth of a second's worth, at least one, plus the call itself) let
+// through at once. nil when that kind of call is not paced.
+func (l *callLimiter) limiter(q quota) *rate.Limiter {
+	r := l.rate
+	if q.kind == readCall {
+		r = l.readRate
+	}
+	if r <= 0 {
 		return nil
 	}
-	interval := time.Duration(float64(time.Second) / rate)
-	return &pacer{interval: interval, burst: interval * time.Duration(max(1, int(rate/5)))}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lim, ok := l.limiters[q]
+	if !ok {
+		lim = rate.NewLimiter(rate.Limit(r), max(1, int(r/5))+1)
+		l.limiters[q] = lim
+	}
+	return lim
 }
 
-// wait blocks until the caller's turn.
-func (p *pacer) wait(ctx context.Context) error {
-	if p == nil {
+// pace waits for the caller's turn under lim (nil: at once).
+func pace(ctx context.Context, lim *rate.Limiter) error {
+	if lim == nil {
 		return nil
 	}
-	p.mu.Lock()
-	now := time.Now()
-	if earliest := now.Add(-p.burst); p.next.Before(earliest) {
-		p.next = earliest
-	}
-	at := p.next
-	p.next = p.next.Add(p.interval)
-	p.mu.Unlock()
-	if d := time.Until(at); d > 0 {
-		return awsretry.Sleep(ctx, d)
-	}
-	return nil
+	return lim.Wait(ctx)
 }
 
 // call runs f once a slot is free, retrying throttles, server errors and
 // broken connections with jittered exponential backoff. The SDK's own
 // retries are off for these calls (see noRetry): they would hold a slot
 // while sleeping and ignore the other calls' throttles.
-func call[T any](ctx context.Context, l *callLimiter, p *pacer, f func(context.Context) (T, error)) (T, error) {
-	return callUnless(ctx, nil, l, p, f)
+func call[T any](ctx context.Context, l *callLimiter, lim *rate.Limiter, f func(context.Context) (T, error)) (T, error) {
+	return callUnless(ctx, nil, l, lim, f)
 }
 
 // callUnless is call for a change that must not start once start has
@@ -112,7 +123,7 @@ func call[T any](ctx context.Context, l *callLimiter, p *pacer, f func(context.C
 // sent it is seen through with ctx, retries included, unless Lambda
 // refused it with a throttle, which proves it was not applied. A nil start
 // never ends.
-func callUnless[T any](ctx, start context.Context, l *callLimiter, p *pacer, f func(context.Context) (T, error)) (T, error) {
+func callUnless[T any](ctx, start context.Context, l *callLimiter, lim *rate.Limiter, f func(context.Context) (T, error)) (T, error) {
 	var zero T
 	wait := ctx
 	if start != nil {
@@ -133,7 +144,7 @@ func callUnless[T any](ctx, start context.Context, l *callLimiter, p *pacer, f f
 		if err := l.waitPause(wait); err != nil {
 			return zero, stopped(err)
 		}
-		if err := p.wait(wait); err != nil {
+		if err := pace(wait, lim); err != nil {
 			return zero, stopped(err)
 		}
 		select {
@@ -195,32 +206,38 @@ func noRetry(o *lambda.Options) { o.RetryMaxAttempts = 1 }
 
 // limitedAPI is an API whose every call goes through a callLimiter.
 type limitedAPI struct {
-	api API
-	l   *callLimiter
+	api    API
+	l      *callLimiter
+	region string
+}
+
+// pace is the limiter of this region's quota for calls of kind.
+func (c limitedAPI) pace(kind callKind) *rate.Limiter {
+	return c.l.limiter(quota{region: c.region, kind: kind})
 }
 
 var _ API = limitedAPI{}
 
 func (c limitedAPI) ListLayerVersions(ctx context.Context, in *lambda.ListLayerVersionsInput, opts ...func(*lambda.Options)) (*lambda.ListLayerVersionsOutput, error) {
-	return call(ctx, c.l, c.l.other, func(ctx context.Context) (*lambda.ListLayerVersionsOutput, error) {
+	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.ListLayerVersionsOutput, error) {
 		return c.api.ListLayerVersions(ctx, in, append(opts, noRetry)...)
 	})
 }
 
 func (c limitedAPI) GetLayerVersion(ctx context.Context, in *lambda.GetLayerVersionInput, opts ...func(*lambda.Options)) (*lambda.GetLayerVersionOutput, error) {
-	return call(ctx, c.l, c.l.other, func(ctx context.Context) (*lambda.GetLayerVersionOutput, error) {
+	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.GetLayerVersionOutput, error) {
 		return c.api.GetLayerVersion(ctx, in, append(opts, noRetry)...)
 	})
 }
 
 func (c limitedAPI) ListFunctions(ctx context.Context, in *lambda.ListFunctionsInput, opts ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error) {
-	return call(ctx, c.l, c.l.other, func(ctx context.Context) (*lambda.ListFunctionsOutput, error) {
+	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.ListFunctionsOutput, error) {
 		return c.api.ListFunctions(ctx, in, append(opts, noRetry)...)
 	})
 }
 
 func (c limitedAPI) GetFunction(ctx context.Context, in *lambda.GetFunctionInput, opts ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error) {
-	return call(ctx, c.l, c.l.reads, func(ctx context.Context) (*lambda.GetFunctionOutput, error) {
+	return call(ctx, c.l, c.pace(readCall), func(ctx context.Context) (*lambda.GetFunctionOutput, error) {
 		return c.api.GetFunction(ctx, in, append(opts, noRetry)...)
 	})
 }
@@ -236,7 +253,7 @@ func (c limitedAPI) UpdateFunctionConfiguration(ctx context.Context, in *lambda.
 // updateUnless is UpdateFunctionConfiguration through callUnless: it gives
 // up with errStopped, unsent, if start ends while it waits for its turn.
 func (c limitedAPI) updateUnless(ctx, start context.Context, in *lambda.UpdateFunctionConfigurationInput, opts ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
-	return callUnless(ctx, start, c.l, c.l.other, func(ctx context.Context) (*lambda.UpdateFunctionConfigurationOutput, error) {
+	return callUnless(ctx, start, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.UpdateFunctionConfigurationOutput, error) {
 		return c.api.UpdateFunctionConfiguration(ctx, in, append(opts, noRetry)...)
 	})
 }
@@ -244,19 +261,19 @@ func (c limitedAPI) updateUnless(ctx, start context.Context, in *lambda.UpdateFu
 // PublishVersion is safe to retry: Lambda publishes nothing new when
 // nothing changed since the last version, and answers with that version.
 func (c limitedAPI) PublishVersion(ctx context.Context, in *lambda.PublishVersionInput, opts ...func(*lambda.Options)) (*lambda.PublishVersionOutput, error) {
-	return call(ctx, c.l, c.l.other, func(ctx context.Context) (*lambda.PublishVersionOutput, error) {
+	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.PublishVersionOutput, error) {
 		return c.api.PublishVersion(ctx, in, append(opts, noRetry)...)
 	})
 }
 
 func (c limitedAPI) GetAlias(ctx context.Context, in *lambda.GetAliasInput, opts ...func(*lambda.Options)) (*lambda.GetAliasOutput, error) {
-	return call(ctx, c.l, c.l.other, func(ctx context.Context) (*lambda.GetAliasOutput, error) {
+	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.GetAliasOutput, error) {
 		return c.api.GetAlias(ctx, in, append(opts, noRetry)...)
 	})
 }
 
 func (c limitedAPI) UpdateAlias(ctx context.Context, in *lambda.UpdateAliasInput, opts ...func(*lambda.Options)) (*lambda.UpdateAliasOutput, error) {
-	return call(ctx, c.l, c.l.other, func(ctx context.Context) (*lambda.UpdateAliasOutput, error) {
+	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.UpdateAliasOutput, error) {
 		return c.api.UpdateAlias(ctx, in, append(opts, noRetry)...)
 	})
 }

@@ -1,0 +1,54 @@
+package attach
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// Each of Lambda's request quotas has its own limiter: per region (the
+// account, today one per run) and per kind of call. A kind not paced has
+// none.
+func TestOneLimiterPerQuota(t *testing.T) {
+	l := newCallLimiter(4, time.Millisecond, 80, 12)
+	east, west := quota{"us-east-1", otherCall}, quota{"eu-west-1", otherCall}
+	if l.limiter(east) != l.limiter(east) {
+		t.Error("one quota got two limiters")
+	}
+	if l.limiter(east) == l.limiter(west) || l.limiter(east) == l.limiter(quota{"us-east-1", readCall}) {
+		t.Error("two quotas share a limiter")
+	}
+	if got := float64(l.limiter(quota{"us-east-1", readCall}).Limit()); got != 80 {
+		t.Errorf("GetFunction paced at %v/s, want 80", got)
+	}
+	if lim := l.limiter(east); float64(lim.Limit()) != 12 || lim.Burst() != 3 {
+		t.Errorf("other calls paced at %v/s, burst %d; want 12/s, 3", lim.Limit(), lim.Burst())
+	}
+	if newCallLimiter(4, time.Millisecond, 0, 0).limiter(east) != nil {
+		t.Error("rate 0 paces")
+	}
+}
+
+// Paced at 20 per second with a burst of 5, 15 calls in one region take at
+// least half a second, while another region's are not held back by them.
+func TestPacingIsPerRegion(t *testing.T) {
+	l := newCallLimiter(100, time.Millisecond, 0, 20)
+	start := time.Now()
+	for range 15 {
+		if err := pace(context.Background(), l.limiter(quota{"us-east-1", otherCall})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if took := time.Since(start); took < 450*time.Millisecond {
+		t.Errorf("15 calls at 20/s took %v", took)
+	}
+	start = time.Now()
+	for range 5 {
+		if err := pace(context.Background(), l.limiter(quota{"eu-west-1", otherCall})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if took := time.Since(start); took > 100*time.Millisecond {
+		t.Errorf("another region's first 5 calls waited %v", took)
+	}
+}
