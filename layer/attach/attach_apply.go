@@ -228,6 +228,12 @@ func (r *attachRun) converge(ctx context.Context, j *attachJob, plan func(fnConf
 // read returns the function's configuration.
 func (r *attachRun) read(ctx context.Context, j *attachJob) (*types.FunctionConfiguration, error) {
 	out, err := r.api(j.region).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(j.id)})
+	return configuration(j, out, err)
+}
+
+// configuration is the function's configuration from GetFunction's answer,
+// or what went wrong reading it.
+func configuration(j *attachJob, out *lambda.GetFunctionOutput, err error) (*types.FunctionConfiguration, error) {
 	if awsretry.IsNotFound(err) {
 		return nil, fmt.Errorf("no function %s in %s", j.id, j.region)
 	}
@@ -240,31 +246,46 @@ func (r *attachRun) read(ctx context.Context, j *attachJob) (*types.FunctionConf
 	return out.Configuration, nil
 }
 
-// waitIdle reads the function until it is no longer busy, waiting
-// PollInterval first and half as long again each time, up to maxPoll. It
-// polls GetFunction as the SDK's FunctionUpdatedV2 waiter does, but by
-// itself: the waiter returns no configuration when the update failed (its
-// reason would take another call), waits at least 1 s before its second
-// read, and would hold no pacing (bench/attach measures both).
+// waitIdle reads the function until it is no longer busy (its update
+// Successful or Failed, its state no longer Pending), with the SDK's
+// FunctionUpdatedV2 waiter: PollInterval first, then waits growing from
+// PollInterval up to maxPoll, for UpdateTimeout at most. Its reads go
+// through the run's limiter (paced, at most Concurrency in flight). The
+// waiter's own test would end a failed update with no configuration, so
+// the Retryable hook here stops at any end and hands the configuration
+// back, the failure's reason in it.
 func (r *attachRun) waitIdle(ctx context.Context, j *attachJob) (*types.FunctionConfiguration, error) {
-	deadline := time.Now().Add(r.opts.UpdateTimeout)
-	delay := r.opts.PollInterval
-	for {
-		if err := awsretry.Sleep(ctx, delay); err != nil {
-			return nil, err
-		}
-		cfg, err := r.read(ctx, j)
-		if err != nil {
-			return nil, err
-		}
-		if !updateBusy(cfg) {
-			return cfg, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("an update was still in progress after %s", r.opts.UpdateTimeout)
-		}
-		delay = min(delay*3/2, maxPoll)
+	timeout := r.opts.UpdateTimeout
+	if err := awsretry.Sleep(ctx, r.opts.PollInterval); err != nil {
+		return nil, err
 	}
+	var cfg *types.FunctionConfiguration
+	var readErr error
+	waiter := lambda.NewFunctionUpdatedV2Waiter(r.api(j.region), func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+		o.MinDelay = r.opts.PollInterval
+		o.MaxDelay = max(maxPoll, r.opts.PollInterval)
+		o.Retryable = func(_ context.Context, _ *lambda.GetFunctionInput, out *lambda.GetFunctionOutput, err error) (bool, error) {
+			c, err := configuration(j, out, err)
+			if err != nil {
+				readErr = err
+				return false, err
+			}
+			cfg = c
+			return updateBusy(c), nil
+		}
+	})
+	_, err := waiter.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(j.id)}, max(timeout-r.opts.PollInterval, time.Millisecond))
+	switch {
+	case err == nil:
+		return cfg, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err == readErr && !errors.Is(err, context.DeadlineExceeded):
+		return nil, err
+	}
+	// The waiter's time is up: its own error, or its deadline ending a
+	// wait or a read.
+	return nil, fmt.Errorf("an update was still in progress after %s", timeout)
 }
 
 // publish publishes a function version of exactly the configuration attach
