@@ -109,17 +109,14 @@ func pace(ctx context.Context, lim *rate.Limiter) error {
 	return lim.Wait(ctx)
 }
 
-// call runs f once a slot is free, retrying throttles, server errors and
-// broken connections with jittered exponential backoff. The SDK's own
+// callUnless runs f once a slot is free, retrying throttles, server errors
+// and broken connections with jittered exponential backoff. The SDK's own
 // retries are off for these calls (see noRetry): they would hold a slot
 // while sleeping and ignore the other calls' throttles.
-func call[T any](ctx context.Context, l *callLimiter, lim *rate.Limiter, f func(context.Context) (T, error)) (T, error) {
-	return callUnless(ctx, nil, l, lim, f)
-}
-
-// callUnless is call for a change that must not start once start has
-// ended (an interrupt): until the request is on its way, waiting for the
-// pace, a pause or a free slot ends with errStopped when start does. Once
+//
+// A change that must not start once start has ended (an interrupt) passes
+// start: until the request is on its way, waiting for the pace, a pause or
+// a free slot ends with errStopped when start does. Once
 // sent it is seen through with ctx, retries included, unless Lambda
 // refused it with a throttle, which proves it was not applied. A nil start
 // never ends.
@@ -204,6 +201,16 @@ func (l *callLimiter) waitPause(ctx context.Context) error {
 // noRetry turns the SDK's retries off for one call: callLimiter retries.
 func noRetry(o *lambda.Options) { o.RetryMaxAttempts = 1 }
 
+// limited is the one way a limitedAPI calls Lambda: op (one of the API's
+// methods) through callUnless, under the quota of its kind of call in the
+// client's region, with the SDK's own retries off. Each method of
+// limitedAPI is this one call.
+func limited[In, Out any](ctx, start context.Context, c limitedAPI, kind callKind, op func(context.Context, In, ...func(*lambda.Options)) (Out, error), in In, o []func(*lambda.Options)) (Out, error) {
+	return callUnless(ctx, start, c.l, c.pace(kind), func(ctx context.Context) (Out, error) {
+		return op(ctx, in, append(o, noRetry)...)
+	})
+}
+
 // limitedAPI is an API whose every call goes through a callLimiter.
 type limitedAPI struct {
 	api    API
@@ -218,62 +225,46 @@ func (c limitedAPI) pace(kind callKind) *rate.Limiter {
 
 var _ API = limitedAPI{}
 
-func (c limitedAPI) ListLayerVersions(ctx context.Context, in *lambda.ListLayerVersionsInput, opts ...func(*lambda.Options)) (*lambda.ListLayerVersionsOutput, error) {
-	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.ListLayerVersionsOutput, error) {
-		return c.api.ListLayerVersions(ctx, in, append(opts, noRetry)...)
-	})
+func (c limitedAPI) ListLayerVersions(ctx context.Context, in *lambda.ListLayerVersionsInput, o ...func(*lambda.Options)) (*lambda.ListLayerVersionsOutput, error) {
+	return limited(ctx, nil, c, otherCall, c.api.ListLayerVersions, in, o)
 }
 
-func (c limitedAPI) GetLayerVersion(ctx context.Context, in *lambda.GetLayerVersionInput, opts ...func(*lambda.Options)) (*lambda.GetLayerVersionOutput, error) {
-	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.GetLayerVersionOutput, error) {
-		return c.api.GetLayerVersion(ctx, in, append(opts, noRetry)...)
-	})
+func (c limitedAPI) GetLayerVersion(ctx context.Context, in *lambda.GetLayerVersionInput, o ...func(*lambda.Options)) (*lambda.GetLayerVersionOutput, error) {
+	return limited(ctx, nil, c, otherCall, c.api.GetLayerVersion, in, o)
 }
 
-func (c limitedAPI) ListFunctions(ctx context.Context, in *lambda.ListFunctionsInput, opts ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error) {
-	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.ListFunctionsOutput, error) {
-		return c.api.ListFunctions(ctx, in, append(opts, noRetry)...)
-	})
+func (c limitedAPI) ListFunctions(ctx context.Context, in *lambda.ListFunctionsInput, o ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error) {
+	return limited(ctx, nil, c, otherCall, c.api.ListFunctions, in, o)
 }
 
-func (c limitedAPI) GetFunction(ctx context.Context, in *lambda.GetFunctionInput, opts ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error) {
-	return call(ctx, c.l, c.pace(readCall), func(ctx context.Context) (*lambda.GetFunctionOutput, error) {
-		return c.api.GetFunction(ctx, in, append(opts, noRetry)...)
-	})
+func (c limitedAPI) GetFunction(ctx context.Context, in *lambda.GetFunctionInput, o ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error) {
+	return limited(ctx, nil, c, readCall, c.api.GetFunction, in, o)
 }
 
 // UpdateFunctionConfiguration is retried like the others: it always carries
 // the RevisionId it was planned from (when Lambda gave one), so a retry of
 // an update that did happen fails with PreconditionFailedException instead
 // of applying twice, and the caller reads the function again.
-func (c limitedAPI) UpdateFunctionConfiguration(ctx context.Context, in *lambda.UpdateFunctionConfigurationInput, opts ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
-	return c.updateUnless(ctx, nil, in, opts...)
+func (c limitedAPI) UpdateFunctionConfiguration(ctx context.Context, in *lambda.UpdateFunctionConfigurationInput, o ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
+	return c.updateUnless(ctx, nil, in, o...)
 }
 
 // updateUnless is UpdateFunctionConfiguration through callUnless: it gives
 // up with errStopped, unsent, if start ends while it waits for its turn.
-func (c limitedAPI) updateUnless(ctx, start context.Context, in *lambda.UpdateFunctionConfigurationInput, opts ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
-	return callUnless(ctx, start, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.UpdateFunctionConfigurationOutput, error) {
-		return c.api.UpdateFunctionConfiguration(ctx, in, append(opts, noRetry)...)
-	})
+func (c limitedAPI) updateUnless(ctx, start context.Context, in *lambda.UpdateFunctionConfigurationInput, o ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
+	return limited(ctx, start, c, otherCall, c.api.UpdateFunctionConfiguration, in, o)
 }
 
 // PublishVersion is safe to retry: Lambda publishes nothing new when
 // nothing changed since the last version, and answers with that version.
-func (c limitedAPI) PublishVersion(ctx context.Context, in *lambda.PublishVersionInput, opts ...func(*lambda.Options)) (*lambda.PublishVersionOutput, error) {
-	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.PublishVersionOutput, error) {
-		return c.api.PublishVersion(ctx, in, append(opts, noRetry)...)
-	})
+func (c limitedAPI) PublishVersion(ctx context.Context, in *lambda.PublishVersionInput, o ...func(*lambda.Options)) (*lambda.PublishVersionOutput, error) {
+	return limited(ctx, nil, c, otherCall, c.api.PublishVersion, in, o)
 }
 
-func (c limitedAPI) GetAlias(ctx context.Context, in *lambda.GetAliasInput, opts ...func(*lambda.Options)) (*lambda.GetAliasOutput, error) {
-	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.GetAliasOutput, error) {
-		return c.api.GetAlias(ctx, in, append(opts, noRetry)...)
-	})
+func (c limitedAPI) GetAlias(ctx context.Context, in *lambda.GetAliasInput, o ...func(*lambda.Options)) (*lambda.GetAliasOutput, error) {
+	return limited(ctx, nil, c, otherCall, c.api.GetAlias, in, o)
 }
 
-func (c limitedAPI) UpdateAlias(ctx context.Context, in *lambda.UpdateAliasInput, opts ...func(*lambda.Options)) (*lambda.UpdateAliasOutput, error) {
-	return call(ctx, c.l, c.pace(otherCall), func(ctx context.Context) (*lambda.UpdateAliasOutput, error) {
-		return c.api.UpdateAlias(ctx, in, append(opts, noRetry)...)
-	})
+func (c limitedAPI) UpdateAlias(ctx context.Context, in *lambda.UpdateAliasInput, o ...func(*lambda.Options)) (*lambda.UpdateAliasOutput, error) {
+	return limited(ctx, nil, c, otherCall, c.api.UpdateAlias, in, o)
 }
