@@ -19,7 +19,18 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	Path     string   `json:"path,omitempty"`
 	Message  string   `json:"message"`
+	// Kind names the finding for the code that acts on it (the message is
+	// for people); "" for the findings nothing acts on. Not in the JSON.
+	Kind Kind `json:"-"`
 }
+
+// Kind is a finding some code acts on.
+type Kind string
+
+// UnsafeName is an entry name that could write outside the folder it is
+// unpacked into (absolute, climbing out with ..): such a ZIP is never
+// unpacked.
+const UnsafeName Kind = "unsafe-name"
 
 func (f Finding) String() string { return string(f.Severity) + ": " + f.Message }
 

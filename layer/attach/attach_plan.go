@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/layer/versions"
 )
@@ -142,9 +142,9 @@ func planAttach(f fnConfig, wants []*attachWant) attachPlan {
 	var warnings []string
 	switch {
 	case total > lambdafacts.MaxUnzipped:
-		refusals = append(refusals, fmt.Sprintf("function and layers would be at least %s unzipped; Lambda allows %s", output.Bytes(total), output.Bytes(lambdafacts.MaxUnzipped)))
+		refusals = append(refusals, fmt.Sprintf("function and layers would be at least %s unzipped; Lambda allows %s", size.Text(total), size.Text(lambdafacts.MaxUnzipped)))
 	case total > nearUnzippedTotal:
-		warnings = append(warnings, fmt.Sprintf("function and layers will be at least %s unzipped, near Lambda's %s; the exact total cannot be known (the function's code and other layers are counted at their zipped size), so Lambda may still refuse", output.Bytes(total), output.Bytes(lambdafacts.MaxUnzipped)))
+		warnings = append(warnings, fmt.Sprintf("function and layers will be at least %s unzipped, near Lambda's %s; the exact total cannot be known (the function's code and other layers are counted at their zipped size), so Lambda may still refuse", size.Text(total), size.Text(lambdafacts.MaxUnzipped)))
 	}
 	if len(refusals) > 0 {
 		return attachPlan{to: to, status: layer.StatusRefused, reason: strings.Join(refusals, "; ")}

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer/archive"
+	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -114,7 +114,7 @@ func describeEntryShort(e *archive.Entry) string {
 	case archive.KindDir:
 		return "folder"
 	}
-	return output.Bytes(e.Size)
+	return size.Text(e.Size)
 }
 
 // treeDifference lists the paths that differ between two folders.

@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -260,10 +260,10 @@ func ELF(machines map[string]uint16, archs []string) []layer.Finding {
 func Sizes(unzipped, zipped int64) []layer.Finding {
 	var out []layer.Finding
 	if unzipped > lambdafacts.MaxUnzipped {
-		out = append(out, layer.Finding{Severity: layer.SevError, Path: "", Message: fmt.Sprintf("%s unzipped is over Lambda's limit of %s for a function and all its layers: split the layer or exclude what the functions do not need", output.Bytes(unzipped), output.Bytes(lambdafacts.MaxUnzipped))})
+		out = append(out, layer.Finding{Severity: layer.SevError, Path: "", Message: fmt.Sprintf("%s unzipped is over Lambda's limit of %s for a function and all its layers: split the layer or exclude what the functions do not need", size.Text(unzipped), size.Text(lambdafacts.MaxUnzipped))})
 	}
 	if zipped > lambdafacts.MaxInline {
-		out = append(out, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the ZIP is %s, over the %s Lambda accepts inline: publishing it will need an S3 bucket in each region", output.Bytes(zipped), output.Bytes(lambdafacts.MaxInline))})
+		out = append(out, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the ZIP is %s, over the %s Lambda accepts inline: publishing it will need an S3 bucket in each region", size.Text(zipped), size.Text(lambdafacts.MaxInline))})
 	}
 	return out
 }

@@ -53,7 +53,7 @@ func nameFindings(name string, dir bool) []layer.Finding {
 	var out []layer.Finding
 	problem := unsafeName(name)
 	if problem != "" {
-		out = append(out, layer.Finding{Severity: layer.SevError, Path: name, Message: fmt.Sprintf("entry %q %s: Lambda refuses such a ZIP and tools that unpack it may write outside their folder", name, problem)})
+		out = append(out, layer.Finding{Severity: layer.SevError, Path: name, Message: fmt.Sprintf("entry %q %s: Lambda refuses such a ZIP and tools that unpack it may write outside their folder", name, problem), Kind: layer.UnsafeName})
 	}
 	if i := strings.IndexByte(name, 0); i >= 0 {
 		out = append(out, layer.Finding{Severity: layer.SevError, Path: name, Message: fmt.Sprintf("entry %q has a NUL byte in its name: unzip and Python's zipfile cut the name there (to %q), so the file lands under another name; rename it", name, name[:i])})

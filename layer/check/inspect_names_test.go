@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/layer"
 )
 
 // zipOf writes entries (name, content) in the order given; a name ending
@@ -149,6 +150,20 @@ func TestInspectFindingsEscapeNames(t *testing.T) {
 	for _, want := range []string{"\x1b[31mtop/", "lib/\x1b[2Jevil.so", "extensions/\x1b[1mext", "python/\x1b[31mred.py"} {
 		if !paths[want] {
 			t.Errorf("no finding has the path %q; findings: %v", want, r.Findings)
+		}
+	}
+}
+
+// The finding verify acts on is typed: an unsafe name, and only that, has
+// Kind UnsafeName.
+func TestUnsafeNamesAreTyped(t *testing.T) {
+	for name, want := range map[string]bool{"../x": true, "/abs": true, "a/../../x": true, "python/ok.py": false, "./python/x.py": false, "a\x00b": false} {
+		got := false
+		for _, f := range nameFindings(name, false) {
+			got = got || f.Kind == layer.UnsafeName
+		}
+		if got != want {
+			t.Errorf("%q: unsafe-name finding %v, want %v", name, got, want)
 		}
 	}
 }

@@ -15,8 +15,8 @@ import (
 
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/crash"
-	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -165,7 +165,7 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status,
 		return nil, "", err
 	}
 	if p.opts.DryRun {
-		p.logf("%s %s: would publish %s (%s)", name, p.region, art.SHA256[:12], output.Bytes(art.Size))
+		p.logf("%s %s: would publish %s (%s)", name, p.region, art.SHA256[:12], size.Text(art.Size))
 		return nil, layer.StatusWouldPublish, nil
 	}
 	desc := strings.TrimSpace(p.t.Layer.Description + manifest.DigestTag(art.SHA256))

@@ -15,7 +15,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -43,7 +43,7 @@ func (p *regionPublisher) content(ctx context.Context) (*types.LayerVersionConte
 	bucket := s3cfg.BucketFor(p.region)
 	if bucket == "" {
 		return nil, fmt.Errorf("the ZIP is %s, over the %s Lambda takes inline, and no S3 bucket is set for %s: add s3: {bucket: NAME} (or s3.buckets.%s) to the layer or to defaults; the bucket must be in %s",
-			output.Bytes(art.Size), output.Bytes(p.inlineLimit()), p.region, p.region, p.region)
+			size.Text(art.Size), size.Text(p.inlineLimit()), p.region, p.region, p.region)
 	}
 	sc := p.opts.S3(p.region)
 	head, err := sc.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
@@ -67,7 +67,7 @@ func (p *regionPublisher) content(ctx context.Context) (*types.LayerVersionConte
 		p.logf("%s %s: %s is there, but not proven to hold this ZIP (%s): it is uploaded again", p.t.Layer.Name, p.region, where, obj.unproven)
 	}
 	if p.opts.DryRun {
-		p.logf("%s %s: would upload %s to %s", p.t.Layer.Name, p.region, output.Bytes(art.Size), where)
+		p.logf("%s %s: would upload %s to %s", p.t.Layer.Name, p.region, size.Text(art.Size), where)
 		return &types.LayerVersionContentInput{}, nil
 	}
 
@@ -99,7 +99,7 @@ func (p *regionPublisher) upload(ctx context.Context, sc S3API, bucket, key stri
 		return "", fmt.Errorf("reading the artifact: %w", err)
 	}
 	defer f.Close()
-	p.logf("%s %s: uploading %s to s3://%s/%s", p.t.Layer.Name, p.region, output.Bytes(art.Size), bucket, key)
+	p.logf("%s %s: uploading %s to s3://%s/%s", p.t.Layer.Name, p.region, size.Text(art.Size), bucket, key)
 	tm := transfermanager.New(sc, func(o *transfermanager.Options) {
 		o.PartSizeBytes = uploadPartSize
 		if p.opts.Progress != nil {

@@ -104,7 +104,7 @@ func Verify(ctx context.Context, zipPath string, opts Options) (*Report, error) 
 	r := &Report{Path: zipPath, SHA256: insp.SHA256, Runtimes: opts.Runtimes, Architectures: opts.Architectures,
 		Machine: hostArch(), Checks: []Check{}, Findings: insp.Findings}
 	for _, f := range insp.Findings {
-		if strings.Contains(f.Message, "Lambda refuses such a ZIP") {
+		if f.Kind == layer.UnsafeName {
 			return r, nil // unsafe names: never unpack it
 		}
 	}
