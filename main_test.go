@@ -11,6 +11,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/layerctl/layerctl/internal/moto"
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // The end-to-end tests run the real binary as users type it: scripts in
@@ -20,6 +21,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
+	testenv.Integration(t) // the real binary against moto, pip, npm and go
 	emulator, err := moto.Start()
 	if err != nil {
 		t.Fatalf("moto: %v", err)
