@@ -3,6 +3,7 @@
 // by its digest), inline or through S3 (with proof of the object's bytes),
 // shared as the manifest says, and recorded in layerctl.lock.
 //
-// It imports the shared types (layer), versions, manifest and the internal
-// AWS helpers; of the steps, only build's.
+// It imports the shared types (layer), versions, check (a ZIP built
+// elsewhere, --zip), manifest and the internal AWS helpers; of the steps,
+// only build's.
 package publish
