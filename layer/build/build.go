@@ -20,9 +20,6 @@ import (
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/builder"
-	"github.com/layerctl/layerctl/layer/builder/gobuild"
-	"github.com/layerctl/layerctl/layer/builder/node"
-	"github.com/layerctl/layerctl/layer/builder/python"
 	"github.com/layerctl/layerctl/layer/check"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -77,6 +74,9 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Op
 		return nil, err
 	}
 	p := &plan{m: m, l: l, baseDir: baseDir, opts: opts, tools: opts.Tools, memo: cache.memo, absOut: realOut}
+	p.builders = buildersOf(builder.Env{Layer: l, Name: l.Name, BaseDir: baseDir, Tools: opts.Tools,
+		Stage:          func(arch, name string) (string, error) { return p.work.dir(arch, name) },
+		TreeDifference: treeDifference})
 
 	if err := CheckInputs(ctx, m, []*manifest.Layer{l}, opts.Tools); err != nil {
 		return nil, err
@@ -140,15 +140,16 @@ type plan struct {
 	memo    *hashMemo
 	absOut  string // the output folder, symlinks followed: never read
 
-	pythonExe, pipVersion string                  // learned by the fingerprint, used by pip
-	listed                map[int][]archive.Entry // files entries as the fingerprint listed them
+	builders []builder.Builder       // the package builders the layer uses
+	work     *workDir                // the build's work folder, while it builds
+	listed   map[int][]archive.Entry // files entries as the fingerprint listed them
 }
 
 // archDependent reports whether the layer's content may differ between
 // architectures, so that it must be made once for each.
 func (p *plan) archDependent() bool {
 	l := p.l
-	if l.Python != nil || l.Node != nil || len(l.Go) > 0 {
+	if len(p.builders) > 0 {
 		return true
 	}
 	return slices.ContainsFunc(l.Files, func(f manifest.FileMap) bool { return f.Architecture != "" })
@@ -167,6 +168,7 @@ func (p *plan) build(ctx context.Context) (a *layer.Artifact, written map[string
 	}
 	work := &workDir{layer: l.Name}
 	defer work.remove()
+	p.work = work
 
 	archives, err := p.unpackArchives(ctx, work)
 	if err != nil {
@@ -226,7 +228,7 @@ func (p *plan) content(ctx context.Context, work *workDir, arch string, archives
 			srcs = append(srcs, archive.Source{Path: archive.AbsPath(p.baseDir, fm.From), To: fm.To, Label: fm.From})
 		}
 	}
-	built, err := p.builders(ctx, work, arch)
+	built, err := p.install(ctx, arch)
 	if err != nil {
 		return nil, err
 	}
@@ -242,81 +244,18 @@ func (p *plan) content(ctx context.Context, work *workDir, arch string, archives
 	return archive.Finish(l.Name, byName)
 }
 
-// builders runs the package tools for arch and says where their output goes.
-func (p *plan) builders(ctx context.Context, work *workDir, arch string) ([]archive.Source, error) {
-	l := p.l
+// install runs the package builders for arch and says where their output
+// goes.
+func (p *plan) install(ctx context.Context, arch string) ([]archive.Source, error) {
 	var srcs []archive.Source
-	if py := l.Python; py != nil {
-		s, err := p.python(ctx, work, arch)
+	for _, b := range p.builders {
+		s, err := b.Install(ctx, arch)
 		if err != nil {
 			return nil, err
 		}
 		srcs = append(srcs, s...)
 	}
-	if n := l.Node; n != nil {
-		stage, err := work.dir(arch, "node")
-		if err != nil {
-			return nil, err
-		}
-		j := &node.Job{Layer: l.Name, PkgDir: archive.AbsPath(p.baseDir, n.Package), Label: n.Package, Scripts: n.Scripts, Arch: arch, Stage: stage}
-		if err := j.Run(ctx, p.tools); err != nil {
-			return nil, err
-		}
-		srcs = append(srcs, archive.Source{Path: filepath.Join(stage, "node_modules"), To: "nodejs/node_modules", Label: "npm ci for " + arch + ": nodejs/node_modules"})
-	}
-	for i, g := range l.Go {
-		dir, err := work.dir(arch, fmt.Sprintf("go-%d", i))
-		if err != nil {
-			return nil, err
-		}
-		j := &gobuild.Job{Layer: l.Name, BaseDir: p.baseDir, Spec: g, Arch: arch, Out: filepath.Join(dir, gobuild.OutName(g))}
-		if err := j.Run(ctx, p.tools); err != nil {
-			return nil, err
-		}
-		srcs = append(srcs, archive.Source{Path: j.Out, To: g.To, Label: "go build " + g.Package + " for " + arch})
-	}
 	return srcs, nil
-}
-
-// python installs the requirements for every Python version of the layer
-// on arch, and returns where the result goes in the layer.
-func (p *plan) python(ctx context.Context, work *workDir, arch string) ([]archive.Source, error) {
-	l, py := p.l, p.l.Python
-	installer := python.Installer(p.tools, py)
-	versions := python.Versions(l.Runtimes)
-	dirs := make([]string, len(versions))
-	for i, v := range versions {
-		dest, err := work.dir(arch, "python"+v)
-		if err != nil {
-			return nil, err
-		}
-		j := &python.Job{Layer: l.Name, BaseDir: p.baseDir, Spec: py, Installer: installer, Python: p.pythonExe, Pip: p.pipVersion, Arch: arch, Version: v, Dest: dest}
-		if j.Python == "" {
-			j.Python = "python3"
-		}
-		if err := j.Run(ctx, p.tools); err != nil {
-			return nil, err
-		}
-		dirs[i] = dest
-	}
-	label := func(v string) string { return fmt.Sprintf("%s for python%s on %s", installer, v, arch) }
-	if py.PerVersion {
-		var out []archive.Source
-		for i, v := range versions {
-			out = append(out, archive.Source{Path: dirs[i], To: "python/lib/python" + v + "/site-packages", Label: label(v) + ": site-packages"})
-		}
-		return out, nil
-	}
-	for i := 1; i < len(dirs); i++ {
-		diff, err := treeDifference(ctx, dirs[0], dirs[i])
-		if err != nil {
-			return nil, err
-		}
-		if len(diff) > 0 {
-			return nil, python.Difference(l.Name, versions, dirs, diff)
-		}
-	}
-	return []archive.Source{{Path: dirs[0], To: "python", Label: label(versions[0]) + ": python"}}, nil
 }
 
 // unpackArchives unpacks the layer's archive sources, each once, into the

@@ -7,23 +7,14 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/layerctl/layerctl/layer/archive"
-	"github.com/layerctl/layerctl/layer/builder"
-	"github.com/layerctl/layerctl/layer/builder/gobuild"
-	"github.com/layerctl/layerctl/layer/builder/node"
-	"github.com/layerctl/layerctl/layer/builder/python"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -138,18 +129,8 @@ func (p *plan) fingerprint(ctx context.Context) (*fingerprint, error) {
 	if err := p.keyFiles(f); err != nil {
 		return nil, err
 	}
-	if p.l.Python != nil {
-		if err := p.keyPython(ctx, k); err != nil {
-			return nil, err
-		}
-	}
-	if p.l.Node != nil {
-		if err := p.keyNode(ctx, k); err != nil {
-			return nil, err
-		}
-	}
-	if len(p.l.Go) > 0 {
-		if err := p.keyGo(ctx, k); err != nil {
+	for _, b := range p.builders {
+		if err := b.Key(ctx, cacheKey{p, k}); err != nil {
 			return nil, err
 		}
 	}
@@ -247,175 +228,12 @@ func (p *plan) keyPath(k *keyWriter, label, file string) {
 	}
 }
 
-func (p *plan) keyPython(ctx context.Context, k *keyWriter) error {
-	py := p.l.Python
-	installer := python.Installer(p.tools, py)
-	k.add("python installer", installer)
-	if installer == "uv" {
-		out, err := p.tools.Ask(ctx, builder.Command{Tool: "uv", What: "(asking its version)", Dir: p.baseDir, Args: []string{"uv", "--version"}})
-		if err != nil {
-			return withLayer(err, p.l.Name)
-		}
-		k.add("uv", strings.TrimSpace(string(out)))
-		k.add("env", p.tools.EnvWithPrefix("UV_")...) // uv runs with --no-config: no file settings
-	} else {
-		info, err := python.About(ctx, p.tools, p.baseDir)
-		if err != nil {
-			return withLayer(err, p.l.Name)
-		}
-		if info.Pip == "" {
-			return &archive.ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("python3 (%s) cannot run pip (%s): install pip (python3 -m ensurepip, or apt-get install python3-pip), or install uv", info.Executable, info.PipError)}
-		}
-		p.pythonExe, p.pipVersion = info.Executable, info.Pip
-		k.add("pip", info.Pip, info.Version, info.Config)
-		for _, fl := range info.FindLinks {
-			if !manifest.IsURL(fl) {
-				p.keyPath(k, "pip config find-links", strings.TrimPrefix(fl, "file://"))
-			}
-		}
-		k.add("env", p.tools.EnvWithPrefix("PIP_")...)
-	}
-	reqs, err := python.ReadRequirements(ctx, p.baseDir, py.Requirements, python.PipGetenv(p.tools))
-	if err != nil {
-		return err
-	}
-	for _, f := range reqs.Files {
-		p.keyPath(k, "requirements input", f)
-	}
-	for _, d := range reqs.FindLinks {
-		p.keyPath(k, "requirements find-links", d)
-	}
-	for _, f := range reqs.Local {
-		p.keyPath(k, "requirements local path", f)
-	}
-	if py.AllowSourceBuilds && reqs.Sources {
-		// A folder, a VCS checkout or a remote source archive: what pip
-		// builds from it is not known without fetching it.
-		k.add("python source builds", "not cacheable", time.Now().String())
-	}
-	for _, fl := range py.FindLinks {
-		if !manifest.IsURL(fl) {
-			p.keyPath(k, "find-links", archive.AbsPath(p.baseDir, fl))
-		}
-	}
-	return nil
+// cacheKey is the key writer as the builders add to it: their files'
+// content through the hash memo.
+type cacheKey struct {
+	p *plan
+	k *keyWriter
 }
 
-func (p *plan) keyNode(ctx context.Context, k *keyWriter) error {
-	dir := archive.AbsPath(p.baseDir, p.l.Node.Package)
-	for _, name := range node.Files {
-		p.keyPath(k, "node input", filepath.Join(dir, name))
-	}
-	for _, q := range [][]string{{"npm", "--version"}, {"node", "--version"}, {"npm", "config", "list", "--json"}} {
-		out, err := p.tools.Ask(ctx, builder.Command{Tool: q[0], What: "(asking " + strings.Join(q[1:], " ") + ")", Dir: dir, Args: q})
-		if err != nil {
-			return withLayer(err, p.l.Name)
-		}
-		if q[1] == "--version" && q[0] == "npm" {
-			if v := strings.TrimSpace(string(out)); !python.VersionAtLeast(v, 10, 4) {
-				// Older npm takes --cpu, --os and --libc for unknown settings and
-				// installs this machine's packages without a word.
-				return &archive.ContentError{Layer: p.l.Name, Msg: fmt.Sprintf("node: npm %s cannot install for another platform (--cpu, --os and --libc need npm 10.4 or later): upgrade it (npm install -g npm@latest)", v)}
-			}
-		}
-		k.add(strings.Join(q, " "), string(out))
-	}
-	k.add("env", p.tools.EnvWithPrefix("npm_config_", "NODE_")...)
-	return nil
-}
-
-// goListPackage is what go list -json says of one package.
-type goListPackage struct {
-	ImportPath string
-	Dir        string
-	Standard   bool
-	EmbedFiles []string
-	Module     *struct {
-		Path, Version, Sum, GoMod string
-		Main                      bool
-		Replace                   *struct{ Path, Version, Sum string }
-	}
-}
-
-func (p *plan) keyGo(ctx context.Context, k *keyWriter) error {
-	out, err := p.tools.Ask(ctx, builder.Command{Tool: "go env", What: "(asking its settings)", Dir: p.baseDir,
-		Args: []string{"go", "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOWORK", "GO111MODULE", "GOTOOLCHAIN", "GOMODCACHE"},
-		Env:  gobuild.Toolchain(p.tools)})
-	if err != nil {
-		return withLayer(err, p.l.Name)
-	}
-	k.add("go env", string(out))
-	var env map[string]string
-	if err := json.Unmarshal(out, &env); err != nil {
-		return fmt.Errorf("layer %q: reading go env: %w", p.l.Name, err)
-	}
-	if env["GOWORK"] != "" && env["GOWORK"] != "off" {
-		p.keyPath(k, "go.work", env["GOWORK"])
-		p.keyPath(k, "go.work.sum", env["GOWORK"]+".sum")
-	}
-	pkgs := make([]string, len(p.l.Go))
-	for i, g := range p.l.Go {
-		pkgs[i] = g.Package
-	}
-	for _, arch := range p.l.Architectures {
-		args := append([]string{"go", "list", "-deps", "-json=ImportPath,Dir,Standard,EmbedFiles,Module", "--"}, pkgs...)
-		out, err := p.tools.Run(ctx, p.l.Name, builder.Command{Tool: "go list", What: "for " + arch, Dir: p.baseDir, Args: args, Env: gobuild.Env(p.tools, arch)})
-		if err != nil {
-			return err
-		}
-		dec := json.NewDecoder(strings.NewReader(string(out)))
-		mods := map[string]bool{}
-		for {
-			var pkg goListPackage
-			if err := dec.Decode(&pkg); err != nil {
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				return fmt.Errorf("layer %q: reading go list: %w", p.l.Name, err)
-			}
-			if pkg.Standard {
-				continue // the Go version covers the standard library
-			}
-			mod := pkg.Module
-			if cache := env["GOMODCACHE"]; mod != nil && cache != "" && strings.HasPrefix(pkg.Dir, cache+string(filepath.Separator)) {
-				// The module cache is read-only and holds exactly what go.sum
-				// pins. Anything else (the main module, replacements by a
-				// folder, vendor/) is read file by file.
-				k.add("go module", arch, mod.Path, mod.Version, mod.Sum)
-				continue
-			}
-			k.add("go package", arch, pkg.ImportPath)
-			if mod != nil && mod.GoMod != "" && !mods[mod.GoMod] {
-				mods[mod.GoMod] = true
-				p.keyPath(k, "go.mod", mod.GoMod)
-				p.keyPath(k, "go.sum", strings.TrimSuffix(mod.GoMod, ".mod")+".sum")
-			}
-			ents, err := os.ReadDir(pkg.Dir)
-			if err != nil {
-				return fmt.Errorf("layer %q: reading %s: %w", p.l.Name, pkg.Dir, err)
-			}
-			for _, e := range ents {
-				if e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0 {
-					p.keyPath(k, "go file", filepath.Join(pkg.Dir, e.Name()))
-				}
-			}
-			embeds := append([]string(nil), pkg.EmbedFiles...)
-			sort.Strings(embeds)
-			for _, f := range embeds {
-				p.keyPath(k, "go embed", filepath.Join(pkg.Dir, filepath.FromSlash(f)))
-			}
-		}
-	}
-	return nil
-}
-
-// withLayer names the layer in a tool's error.
-func withLayer(err error, layer string) error {
-	var te *builder.ToolError
-	if errors.As(err, &te) && te.Layer == "" {
-		c := *te
-		c.Layer = layer
-		return &c
-	}
-	return err
-}
+func (c cacheKey) Add(label string, values ...string) { c.k.add(label, values...) }
+func (c cacheKey) Path(label, file string)            { c.p.keyPath(c.k, label, file) }
