@@ -8,6 +8,7 @@ package inuse
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 )
 
@@ -26,9 +27,32 @@ func Hold(path string) (*Held, error) {
 		return &Held{}, nil // nothing to hold: no open file to get in the way
 	}
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrGone // removed as a leftover before it could even be opened
+	}
 	if err != nil {
 		return nil, err
 	}
+	return holdOpen(f, path)
+}
+
+// HoldFile is Hold of the file the caller has just created and still has
+// open as f: locking that descriptor leaves no instant in which the path
+// must be opened again. The Held has its own descriptor; the caller keeps
+// f.
+func HoldFile(f *os.File) (*Held, error) {
+	if !supported {
+		return &Held{}, nil
+	}
+	g, err := reopen(f)
+	if err != nil {
+		return nil, err
+	}
+	return holdOpen(g, f.Name())
+}
+
+// holdOpen locks f, open on path, and checks path still names it.
+func holdOpen(f *os.File, path string) (*Held, error) {
 	if err := lock(f, true); err != nil {
 		f.Close()
 		return nil, err

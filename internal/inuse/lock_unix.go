@@ -32,3 +32,12 @@ func lock(f *os.File, wait bool) error {
 		return &os.PathError{Op: "flock", Path: f.Name(), Err: err}
 	}
 }
+
+// reopen is a second descriptor of f's open file, whose flock is f's.
+func reopen(f *os.File) (*os.File, error) {
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		return nil, &os.PathError{Op: "dup", Path: f.Name(), Err: err}
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
+}

@@ -144,7 +144,7 @@ func createHeld(dir, pattern string) (*os.File, *inuse.Held, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		held, err := inuse.Hold(f.Name())
+		held, err := inuse.HoldFile(f)
 		if errors.Is(err, inuse.ErrGone) && tries < 10 {
 			f.Close() // taken for a leftover in the instant before the lock
 			continue
