@@ -148,12 +148,25 @@ func TestAttachInterruptPublishesNoVersion(t *testing.T) {
 	if n := e.fake.Calls("PublishVersion") + e.fake.Calls("UpdateAlias"); n != 0 {
 		t.Errorf("%d PublishVersion/UpdateAlias calls after the interrupt", n)
 	}
+	// With one call at a time, the functions whose updates went out before
+	// the interrupt was seen are whichever got the slot: not always f0, and
+	// on a busy machine more than one. Each is attached, with no version.
 	s := statuses(r)
-	if !strings.HasPrefix(s["f0"], "attached: no version was published: the run was stopping") {
-		t.Errorf("statuses %v", s)
+	attached := 0
+	for name, st := range s {
+		if !strings.HasPrefix(st, "attached") {
+			continue
+		}
+		attached++
+		if !strings.HasPrefix(st, "attached: no version was published: the run was stopping") {
+			t.Errorf("%s: %s", name, st)
+		}
+		e.wantLayers(name, e.v2)
+		if st := e.fake.FunctionState(name); st.Status != "Successful" || st.Aliases["live"] != "1" {
+			t.Errorf("%s: %s, alias live -> %s", name, st.Status, st.Aliases["live"])
+		}
 	}
-	e.wantLayers("f0", e.v2)
-	if st := e.fake.FunctionState("f0"); st.Status != "Successful" || st.Aliases["live"] != "1" {
-		t.Errorf("f0: %s, alias live -> %s", st.Status, st.Aliases["live"])
+	if attached == 0 {
+		t.Errorf("statuses %v: the update sent before the interrupt was not seen through", s)
 	}
 }
