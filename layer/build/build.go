@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -410,7 +411,7 @@ func makeWorkDir(layer string) (string, *inuse.Held, error) {
 		if err == nil {
 			held, err = inuse.Hold(marker)
 		}
-		if errors.Is(err, inuse.ErrGone) && tries < 10 {
+		if (errors.Is(err, inuse.ErrGone) || errors.Is(err, fs.ErrNotExist)) && tries < 10 {
 			continue // taken for a leftover in the instant before the lock
 		}
 		if err != nil {

@@ -182,3 +182,42 @@ func TestBuildHoldsItsTemporaryFiles(t *testing.T) {
 		t.Fatalf("a released temporary ZIP was kept: %+v", r)
 	}
 }
+
+// TestTempFilesSurviveAConcurrentCleanup: a build removing leftovers while
+// another creates its temporary files never removes one in use, and the
+// creator never fails because its file went in the instant before the lock
+// (seen as "creating the ZIP: open dist/.x.zip.tmp: no such file" in
+// concurrent publishes).
+func TestTempFilesSurviveAConcurrentCleanup(t *testing.T) {
+	dir := t.TempDir()
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		removed := 0
+		for {
+			select {
+			case <-stop:
+				done <- removed
+				return
+			default:
+				removed += removeTemps(dir, func(n string) bool { return strings.HasSuffix(n, ".zip.tmp") }).items
+			}
+		}
+	}()
+	for i := range 2000 {
+		f, held, err := createHeld(dir, ".l-*.zip.tmp")
+		if err != nil {
+			close(stop)
+			<-done
+			t.Fatalf("create %d: %v", i, err)
+		}
+		if _, err := os.Stat(f.Name()); err != nil {
+			t.Errorf("create %d: the file in use was removed: %v", i, err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+		held.Release()
+	}
+	close(stop)
+	t.Logf("the cleanup removed %d files taken before their lock (each made again)", <-done)
+}
