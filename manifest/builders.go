@@ -404,6 +404,9 @@ func (w *walker) fileExtras(keys map[string]entry, field string, f *FileMap) boo
 			f.Architecture = a
 		}
 	}
+	if e, has := keys["allow_outside"]; has && !isNull(e.value) {
+		f.AllowOutside = w.boolean(e.value, field+".allow_outside")
+	}
 	f.Archive = IsArchive(f.From)
 	if e, has := keys["unpack"]; has && !isNull(e.value) {
 		unpack := w.boolean(e.value, field+".unpack")

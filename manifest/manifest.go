@@ -44,6 +44,7 @@ type FileMap struct {
 
 	Architecture string // when set, the entry is used only when building for this architecture
 	Archive      bool   // From is an archive (IsArchive) whose entries are unpacked into To
+	AllowOutside bool   // From may lie outside the repository (see CheckSources)
 }
 
 // DigestTagPrefix precedes the content digest that layerctl appends to every

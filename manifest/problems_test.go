@@ -67,7 +67,7 @@ func TestParseProblems(t *testing.T) {
 		{
 			name: "unknown files key",
 			src:  "version: 1\nlayers:\n  a:\n    runtimes: [python3.12]\n    files:\n      - {from: a, too: b}\n",
-			want: []string{`layerctl.yaml:6:19: layers.a.files[0]: unknown key "too"; valid keys: architecture, from, to, unpack (did you mean "to"?)`},
+			want: []string{`layerctl.yaml:6:19: layers.a.files[0]: unknown key "too"; valid keys: allow_outside, architecture, from, to, unpack (did you mean "to"?)`},
 		},
 		{
 			name: "duplicate keys",

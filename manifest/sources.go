@@ -24,8 +24,11 @@ func (m *Manifest) CheckSources(layers []*Layer) error {
 			name = l.SplitFrom // both halves share the manifest's entries
 		}
 		for i, f := range l.Files {
+			field := fmt.Sprintf("%s.files[%d].from", layerField(name), i)
 			if msg := m.checkSource(f.From); msg != "" {
-				add(f.Pos, fmt.Sprintf("%s.files[%d].from", layerField(name), i), msg)
+				add(f.Pos, field, msg)
+			} else if msg := m.checkInside(f); msg != "" {
+				add(f.Pos, field, msg)
 			}
 		}
 		if p := l.Python; p != nil {
@@ -59,6 +62,75 @@ func (m *Manifest) CheckSources(layers []*Layer) error {
 		return newError(problems)
 	}
 	return nil
+}
+
+// checkInside refuses a files entry whose from, links followed, lies
+// outside the repository that holds the manifest (the folder with .git at
+// or above the manifest's, else the manifest's own folder), unless the
+// entry says allow_outside. A manifest comes from a pull request as often
+// as not: without this, from: /home/runner/.aws or a symlink in the
+// repository to it would copy the build machine's files into a layer that
+// is then published, or shared.
+func (m *Manifest) checkInside(f FileMap) string {
+	if f.AllowOutside {
+		return ""
+	}
+	root, err := repositoryRoot(m.Dir)
+	if err != nil {
+		return fmt.Sprintf("cannot tell which repository holds the manifest: %v", err)
+	}
+	abs, err := filepath.Abs(m.Abs(f.From))
+	if err != nil {
+		return fmt.Sprintf("cannot resolve %s: %v", f.From, err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return fmt.Sprintf("cannot resolve %s: %v", f.From, unwrapPath(err))
+	}
+	if within(real, root) {
+		return ""
+	}
+	via := ""
+	if real != abs {
+		via = fmt.Sprintf(" (it leads to %s)", real)
+	}
+	return fmt.Sprintf("%s is outside the repository %s%s: layerctl packs only the repository's own files unless the entry says so; if the layer should hold it, add allow_outside: true to this files entry", f.From, root, via)
+}
+
+// repositoryRoot is the folder, links resolved, that holds .git at or above
+// dir, or dir itself when none does.
+func repositoryRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", err
+	}
+	for d := real; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return real, nil
+		}
+	}
+}
+
+// within reports whether path is root or inside it; both are clean and
+// absolute.
+func within(path, root string) bool {
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+func unwrapPath(err error) error {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return pathErr.Err
+	}
+	return err
 }
 
 // checkSource returns what is wrong with the source path from, or "".

@@ -19,7 +19,7 @@ var (
 	topKeys      = []string{"defaults", "layers", "version"}
 	defaultsKeys = []string{"architectures", "license", "python", "regions", "runtimes", "s3", "share"}
 	layerKeys    = []string{"architectures", "attach", "default_excludes", "description", "exclude", "files", "go", "license", "node", "python", "regions", "runtimes", "s3", "share", "split_architectures"}
-	fileKeys     = []string{"architecture", "from", "to", "unpack"}
+	fileKeys     = []string{"allow_outside", "architecture", "from", "to", "unpack"}
 )
 
 // layerName is Lambda's rule for layer names.
