@@ -3,8 +3,8 @@ package manifest
 import (
 	"errors"
 	"io"
-	"os"
 
+	"github.com/layerctl/layerctl/internal/readfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,7 +29,7 @@ const (
 // readManifest reads the file at path, but never more than one byte past
 // MaxManifestSize: enough for Parse to tell it is too large.
 func readManifest(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, _, err := readfile.Open(path) // a FIFO would block; a device never end
 	if err != nil {
 		return nil, err
 	}

@@ -111,12 +111,12 @@ func TestManifestSizeLimit(t *testing.T) {
 	}
 	os.WriteFile(big, []byte(data+"\n"), 0o644)
 	want := big + ": the file is larger than 1048576 bytes (1 MiB), more than any manifest needs: is -f the right file? (a manifest lists layers and where their files are, not their content)"
-	for _, path := range []string{big, "/dev/zero"} {
+	for path, w := range map[string]string{big: want, "/dev/zero": "/dev/zero: cannot read: it is a device, not a file: pass -f the manifest's path"} {
 		done := make(chan error, 1)
 		go func() { _, err := Load(path); done <- err }()
 		select {
 		case err := <-done:
-			if w := strings.Replace(want, big, path, 1); err == nil || err.Error() != w {
+			if err == nil || err.Error() != w {
 				t.Errorf("%s: %v\nwant %s", path, err, w)
 			}
 		case <-time.After(5 * time.Second):

@@ -12,6 +12,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/atomicfile"
 	"github.com/layerctl/layerctl/internal/filelock"
+	"github.com/layerctl/layerctl/internal/readfile"
 )
 
 // LockFile is the lock file's name, next to the manifest.
@@ -53,13 +54,17 @@ func (e *LockError) Error() string {
 
 func (e *LockError) Unwrap() error { return e.Err }
 
+// MaxLockSize bounds the lock file read: a lock of hundreds of layers in
+// dozens of regions is well under a megabyte.
+const MaxLockSize = 16 << 20
+
 // LockPath is the lock file beside the manifest.
 func (m *Manifest) LockPath() string { return filepath.Join(m.Dir, LockFile) }
 
 // LoadLock reads the lock file at path; a missing or empty file is an
 // empty lock (HoldLock makes an empty one to lock it when there is none).
 func LoadLock(path string) (*Lock, error) {
-	data, err := os.ReadFile(path)
+	data, err := readfile.Read(path, MaxLockSize)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && len(data) == 0 {
 		return &Lock{Version: 1, Layers: map[string]*LockLayer{}}, nil
 	}

@@ -2,8 +2,10 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 
+	"github.com/layerctl/layerctl/internal/readfile"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
@@ -67,9 +69,12 @@ func Load(path string) (*Manifest, error) {
 	if err != nil {
 		msg := "cannot read: " + err.Error()
 		var pathErr *fs.PathError
+		var notRegular *readfile.NotRegularError
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			msg = "file not found; create it (see README: Manifest reference) or pass -f PATH"
+		case errors.As(err, &notRegular):
+			msg = fmt.Sprintf("cannot read: it is a %s, not a file: pass -f the manifest's path", notRegular.Kind())
 		case errors.As(err, &pathErr):
 			msg = "cannot read: " + pathErr.Err.Error()
 		}

@@ -174,7 +174,7 @@ func TestLoad(t *testing.T) {
 		want string
 	}{
 		{"missing", filepath.Join(dir, "nope.yaml"), filepath.Join(dir, "nope.yaml") + ": file not found; create it (see README: Manifest reference) or pass -f PATH"},
-		{"folder", dir, dir + ": cannot read: is a directory"},
+		{"folder", dir, dir + ": cannot read: it is a folder, not a file: pass -f the manifest's path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/layerctl/layerctl/internal/readfile"
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
@@ -17,6 +18,10 @@ import (
 // into a staging folder, so the user's folder (and its node_modules) is
 // never touched.
 var Files = []string{"package.json", "package-lock.json", ".npmrc"}
+
+// maxNodeFile bounds each of Files: the package-lock.json of a large
+// application is a few MB.
+const maxNodeFile = 64 << 20
 
 // Job is one npm ci for one architecture.
 type Job struct {
@@ -45,7 +50,7 @@ func (j *Job) Run(ctx context.Context, t *builder.Tools) error {
 		return err
 	}
 	for _, name := range Files {
-		data, err := os.ReadFile(filepath.Join(j.PkgDir, name))
+		data, err := readfile.Read(filepath.Join(j.PkgDir, name), maxNodeFile)
 		if errors.Is(err, fs.ErrNotExist) && name == ".npmrc" {
 			continue
 		}

@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"regexp"
 	"strings"
 
+	"github.com/layerctl/layerctl/internal/readfile"
 	"github.com/layerctl/layerctl/layer/archive"
 )
 
@@ -44,20 +43,17 @@ type NpmrcLine struct {
 // RiskyNpmrc reads the .npmrc at file (none is fine) and returns the lines
 // that set a risky key, with why.
 func RiskyNpmrc(file string, getenv func(string) string) ([]NpmrcLine, error) {
-	f, err := os.Open(file)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, err := readfile.Read(file, maxNpmrc)
+	var tooLarge *readfile.TooLargeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxNpmrc+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
-	}
-	if len(data) > maxNpmrc {
+	case errors.As(err, &tooLarge):
 		return nil, fmt.Errorf("larger than %d MiB: layerctl does not read a .npmrc that large", maxNpmrc>>20)
+	case readfile.IsNotRegular(err):
+		return nil, errors.New("not a regular file: npm reads its settings from a file")
+	case err != nil:
+		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
 	}
 	var out []NpmrcLine
 	for i, physical := range strings.Split(string(data), "\n") {

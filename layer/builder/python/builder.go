@@ -144,6 +144,13 @@ func sourceBuildProblem(baseDir, layer string, r Refusal) *manifest.Problem {
 	if r.Text != "" {
 		msg = fmt.Sprintf("%q: %s", r.Text, r.Why)
 	}
+	if r.Unreadable {
+		return &manifest.Problem{
+			Pos:   manifest.Pos{File: RelToBase(baseDir, r.File), Line: r.Line, Column: min(r.Line, 1)},
+			Field: "layers." + layer + ".python.requirements",
+			Msg:   msg + ": point requirements at a requirements file (-r and -c includes too)",
+		}
+	}
 	msg += fmt.Sprintf("; building from source runs the package's own setup.py or build backend on this machine (and builds it for this machine's platform), so layerctl installs wheels only: use a wheel, or set python: {allow_source_builds: true} on layer %s to allow it", layer)
 	return &manifest.Problem{
 		Pos:   manifest.Pos{File: RelToBase(baseDir, r.File), Line: r.Line, Column: min(r.Line, 1)},

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path"
@@ -16,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/layerctl/layerctl/internal/readfile"
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
@@ -53,6 +53,9 @@ type Refusal struct {
 	Line int
 	Text string // the line, as pip reads it
 	Why  string
+	// Unreadable: the file is not a file at all, which no opt-in makes
+	// right: the manifest needs fixing.
+	Unreadable bool
 }
 
 // Requirements is what a requirements file and the files it includes
@@ -93,6 +96,7 @@ func ReadRequirements(ctx context.Context, baseDir, req string, getenv func(stri
 			} else {
 				r.refuse(*from, why)
 			}
+			r.Refused[len(r.Refused)-1].Unreadable = errors.Is(err, errNotAFile)
 			return nil
 		}
 		for _, l := range lines {
@@ -115,19 +119,20 @@ func (r *Requirements) refuse(l reqLine, why string) {
 	r.Refused = append(r.Refused, Refusal{File: l.File, Line: l.Line, Text: l.text, Why: why})
 }
 
+// errNotAFile is a requirements file that is a FIFO, a device or a folder.
+var errNotAFile = errors.New("not a regular file: pip reads requirements from a file")
+
 // requirementLines reads a requirements file into the lines pip parses.
 func requirementLines(file string, getenv func(string) string) ([]reqLine, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxRequirementsFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
-	}
-	if len(data) > MaxRequirementsFile {
+	data, err := readfile.Read(file, MaxRequirementsFile)
+	var tooLarge *readfile.TooLargeError
+	switch {
+	case errors.As(err, &tooLarge):
 		return nil, fmt.Errorf("larger than %d MiB: layerctl does not read a requirements file that large", MaxRequirementsFile>>20)
+	case readfile.IsNotRegular(err):
+		return nil, errNotAFile
+	case err != nil:
+		return nil, fmt.Errorf("cannot read it: %w", archive.UnwrapPathErr(err))
 	}
 	text, err := decodeRequirements(data)
 	if err != nil {
