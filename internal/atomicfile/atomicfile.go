@@ -48,6 +48,7 @@ func Write(path string, data []byte) error {
 
 // create makes a new temporary file in dir and holds its lock.
 func create(dir, pattern string) (*os.File, *inuse.Held, error) {
+	defer inuse.Creating(dir)()
 	for tries := 1; ; tries++ {
 		tmp, err := os.CreateTemp(dir, pattern)
 		if err != nil {

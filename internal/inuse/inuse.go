@@ -105,3 +105,29 @@ func same(f *os.File, path string) bool {
 	b, err := os.Lstat(path)
 	return err == nil && os.SameFile(a, b)
 }
+
+// Creating marks dir as a folder where a file (or folder) is being made and
+// locked, until release is called; Sweeping waits for every such mark. A
+// file is made and locked while its folder is marked, so a sweep never sees
+// one that is made but not yet locked, which it would take for a leftover.
+// Where the folder cannot be marked (no flock, no rights), nothing is.
+func Creating(dir string) (release func()) { return lockDir(dir, false) }
+
+// Sweeping takes dir for a sweep of its leftovers, until release is called:
+// no file is being made in it meanwhile (see Creating).
+func Sweeping(dir string) (release func()) { return lockDir(dir, true) }
+
+func lockDir(dir string, exclusive bool) func() {
+	if !supported {
+		return func() {}
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return func() {}
+	}
+	if err := lockShared(d, exclusive); err != nil {
+		d.Close()
+		return func() {}
+	}
+	return func() { d.Close() }
+}

@@ -400,6 +400,7 @@ func (w *workDir) remove() {
 
 // makeWorkDir makes a new work folder for layer, with its marker locked.
 func makeWorkDir(layer string) (string, *inuse.Held, error) {
+	defer inuse.Creating(os.TempDir())()
 	for tries := 1; ; tries++ {
 		root, err := os.MkdirTemp("", "layerctl-"+layer+"-")
 		if err != nil {

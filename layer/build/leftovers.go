@@ -63,6 +63,7 @@ func (r *reclaimed) add(o reclaimed) {
 // removeTemps removes the regular files of dir whose names match and that
 // no process holds.
 func removeTemps(dir string, match func(string) bool) reclaimed {
+	defer inuse.Sweeping(dir)()
 	var r reclaimed
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -90,6 +91,7 @@ func removeTemps(dir string, match func(string) bool) reclaimed {
 // removeWorkDirs removes the work folders in tmpDir (layerctl-*, made by
 // this user, holding a workMarker) whose marker no process holds.
 func removeWorkDirs(tmpDir string) reclaimed {
+	defer inuse.Sweeping(tmpDir)()
 	var r reclaimed
 	ents, err := os.ReadDir(tmpDir)
 	if err != nil {
@@ -139,6 +141,7 @@ func treeSize(dir string) int64 {
 // createHeld makes a new temporary file in dir, as os.CreateTemp does, and
 // holds its lock until the caller releases it.
 func createHeld(dir, pattern string) (*os.File, *inuse.Held, error) {
+	defer inuse.Creating(dir)()
 	for tries := 1; ; tries++ {
 		f, err := os.CreateTemp(dir, pattern)
 		if err != nil {
