@@ -157,7 +157,7 @@ func buildStepError(command string, err error) error {
 }
 
 func loadManifest(f *Factory) (*manifest.Manifest, error) {
-	m, err := manifest.Load(f.Globals.Manifest)
+	m, err := manifest.LoadAt(f.Globals.Manifest, f.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func loadManifest(f *Factory) (*manifest.Manifest, error) {
 // completeLayers offers the manifest's layer names.
 func completeLayers(f *Factory) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		m, err := manifest.Load(f.Globals.Manifest)
+		m, err := manifest.LoadAt(f.Globals.Manifest, f.Now())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

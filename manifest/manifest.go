@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/layerctl/layerctl/internal/readfile"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
@@ -64,7 +65,10 @@ func DigestTag(sha256Hex string) string {
 }
 
 // Load reads and parses the manifest at path. Every error is an *Error.
-func Load(path string) (*Manifest, error) {
+func Load(path string) (*Manifest, error) { return LoadAt(path, time.Now()) }
+
+// LoadAt is Load with the day runtime lifecycle warnings are true of.
+func LoadAt(path string, now time.Time) (*Manifest, error) {
 	data, err := readManifest(path)
 	if err != nil {
 		msg := "cannot read: " + err.Error()
@@ -80,5 +84,5 @@ func Load(path string) (*Manifest, error) {
 		}
 		return nil, &Error{Problems: []*Problem{{Pos: Pos{File: path}, Msg: msg}}}
 	}
-	return Parse(path, data)
+	return ParseAt(path, data, now)
 }

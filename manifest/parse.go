@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -18,9 +19,15 @@ import (
 )
 
 // Parse parses and validates a manifest read from path. Every error is an
-// *Error listing all problems found, in file order.
+// *Error listing all problems found, in file order. Warnings about
+// runtimes say what is true today.
 func Parse(path string, data []byte) (*Manifest, error) {
-	w := &walker{file: path}
+	return ParseAt(path, data, time.Now())
+}
+
+// ParseAt is Parse with the day runtime warnings are true of.
+func ParseAt(path string, data []byte, now time.Time) (*Manifest, error) {
+	w := &walker{file: path, now: now}
 	var m *Manifest
 	if w.checkSize(data) {
 		if root := w.decode(data); root != nil && w.checkAliases(root) {
@@ -40,6 +47,7 @@ func Parse(path string, data []byte) (*Manifest, error) {
 // at the first, since every problem comes with the position of its node.
 type walker struct {
 	file     string
+	now      time.Time // the day runtime lifecycle warnings speak of
 	problems []*Problem
 	warnings []*Problem
 	splits   []splitName // split_architectures names, expanded once every layer is read

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 const validManifest = `version: 1
@@ -141,13 +142,14 @@ layers:
   a: {runtimes: [nodejs16.x], files: [{from: a}]}
   b: {files: [{from: b}]}
 `
-	m, err := Parse("layerctl.yaml", []byte(src))
+	m, err := ParseAt("layerctl.yaml", []byte(src), testDay)
 	if err != nil {
 		t.Fatal(err)
 	}
+	src2 := " (dates from the AWS Lambda runtimes page, checked " + lambdafacts.LifecycleChecked + ")"
 	want := []string{
-		"layerctl.yaml:2:23: defaults.runtimes[0]: python3.8 is deprecated by AWS Lambda; new functions cannot use it, so this layer serves only existing ones",
-		"layerctl.yaml:4:18: layers.a.runtimes[0]: nodejs16.x is deprecated by AWS Lambda; new functions cannot use it, so this layer serves only existing ones",
+		"layerctl.yaml:2:23: defaults.runtimes[0]: python3.8 is deprecated (since 2024-10-14): AWS has blocked creating functions with it since 2025-10-01 and blocks updating them from 2027-03-03" + src2,
+		"layerctl.yaml:4:18: layers.a.runtimes[0]: nodejs16.x is deprecated (since 2024-06-12): AWS has blocked creating functions with it since 2025-10-01 and blocks updating them from 2027-03-03" + src2,
 	}
 	if diff := cmp.Diff(want, strs(m.Warnings)); diff != "" {
 		t.Errorf("warnings mismatch (-want +got):\n%s", diff)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -214,7 +215,7 @@ func TestParseProblems(t *testing.T) {
 		{
 			name: "unknown runtime of a known family",
 			src:  "version: 1\nlayers:\n  a:\n    files: [{from: a}]\n    runtimes: [python3.12, python3.99]\n",
-			want: []string{`layerctl.yaml:5:28: layers.a.runtimes[1]: "python3.99" is not a Lambda runtime; valid: {python} (did you mean "python3.10"?)`},
+			want: []string{`layerctl.yaml:5:28: layers.a.runtimes[1]: "python3.99" is not a Lambda runtime; valid: {python} (did you mean "python3.11"?)`},
 		},
 		{
 			name: "unknown runtime of no family",
@@ -346,9 +347,13 @@ extra: true
 }
 
 // parseProblems parses src, which must be invalid, and returns its problems as strings.
+// testDay is the day the tests' runtime warnings and suggestions speak of,
+// so that they do not change as runtimes are deprecated.
+var testDay = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+
 func parseProblems(t *testing.T, src string) []string {
 	t.Helper()
-	m, err := Parse("layerctl.yaml", []byte(src))
+	m, err := ParseAt("layerctl.yaml", []byte(src), testDay)
 	var e *Error
 	if !errors.As(err, &e) {
 		t.Fatalf("Parse = %v, %v; want an *Error", m, err)
@@ -364,7 +369,7 @@ func parseProblems(t *testing.T, src string) []string {
 func supported(prefix string) string {
 	var out []string
 	for _, r := range lambdafacts.Runtimes() {
-		if strings.HasPrefix(r, prefix) && !lambdafacts.Deprecated(r) {
+		if strings.HasPrefix(r, prefix) && !lambdafacts.DeprecatedAt(r, testDay) {
 			out = append(out, r)
 		}
 	}

@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/layerctl/layerctl/layer/lambdafacts"
@@ -63,11 +64,11 @@ func abs(n int) int {
 // runtimeHint lists the supported runtimes worth suggesting in place of the
 // unknown runtime r: those of its family (python, nodejs, ...) if there are
 // any, else all. Deprecated runtimes are valid but never suggested.
-func runtimeHint(r string) string {
+func runtimeHint(r string, now time.Time) string {
 	family := lambdafacts.RuntimeFamily(r)
 	var same, all []string
 	for _, v := range lambdafacts.Runtimes() {
-		if lambdafacts.Deprecated(v) {
+		if lambdafacts.DeprecatedAt(v, now) {
 			continue
 		}
 		all = append(all, v)

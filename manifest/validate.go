@@ -239,13 +239,13 @@ func (w *walker) runtimes(n *yaml.Node, field string) ([]string, bool) {
 	for _, it := range items {
 		switch {
 		case !lambdafacts.ValidRuntime(it.s):
-			w.fail(it.node, it.field, "%q is not a Lambda runtime; %s", it.s, runtimeHint(it.s))
+			w.fail(it.node, it.field, "%q is not a Lambda runtime; %s", it.s, runtimeHint(it.s, w.now))
 		case slices.Contains(out, it.s):
 			w.fail(it.node, it.field, "%q is listed twice", it.s)
 		default:
 			out = append(out, it.s)
-			if lambdafacts.Deprecated(it.s) {
-				w.warn(it.node, it.field, "%s is deprecated by AWS Lambda; new functions cannot use it, so this layer serves only existing ones", it.s)
+			if msg := lambdafacts.Explain(it.s, w.now); msg != "" {
+				w.warn(it.node, it.field, "%s", msg)
 			}
 		}
 	}

@@ -30,25 +30,6 @@ func ValidRuntime(r string) bool {
 	return slices.Contains(runtimes(), r)
 }
 
-// deprecatedRuntimes are the runtimes AWS Lambda has deprecated. The SDK's
-// Runtime enum carries no deprecation, so the set is kept here by hand; see
-// https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
-// (checked 2026-11: nodejs18.x since 2025-09-01, python3.9 since 2025-12-15,
-// ruby3.2 since 2026-03-31, nodejs20.x since 2026-04-30).
-var deprecatedRuntimes = []string{
-	"nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10",
-	"nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x",
-	"python2.7", "python3.6", "python3.7", "python3.8", "python3.9",
-	"dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6",
-	"go1.x", "ruby2.5", "ruby2.7", "ruby3.2", "java8", "provided",
-}
-
-// Deprecated reports whether AWS Lambda has deprecated runtime. Deprecated
-// runtimes are still valid in a manifest, with a warning.
-func Deprecated(runtime string) bool {
-	return slices.Contains(deprecatedRuntimes, runtime)
-}
-
 // Runtime families with layer paths of their own (see PathFamily).
 const (
 	Python = "python"

@@ -3,6 +3,7 @@ package lambdafacts
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestRuntimes(t *testing.T) {
@@ -24,7 +25,7 @@ func TestRuntimes(t *testing.T) {
 	}
 }
 
-func TestDeprecated(t *testing.T) {
+func TestDeprecatedAt(t *testing.T) {
 	tests := []struct {
 		runtime string
 		want    bool
@@ -36,14 +37,10 @@ func TestDeprecated(t *testing.T) {
 		{"provided.al2023", false},
 		{"cobol", false},
 	}
-	for _, r := range deprecatedRuntimes {
-		if !slices.Contains(Runtimes(), r) {
-			t.Errorf("deprecated runtime %s is not in the SDK's enum; a typo?", r)
-		}
-	}
+	checked, _ := time.Parse(time.DateOnly, LifecycleChecked)
 	for _, tt := range tests {
-		if got := Deprecated(tt.runtime); got != tt.want {
-			t.Errorf("Deprecated(%q) = %v, want %v", tt.runtime, got, tt.want)
+		if got := DeprecatedAt(tt.runtime, checked); got != tt.want {
+			t.Errorf("DeprecatedAt(%q, %s) = %v, want %v", tt.runtime, LifecycleChecked, got, tt.want)
 		}
 	}
 }
