@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/internal/pacing"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -95,7 +96,7 @@ func (r *Report) Problems() int {
 }
 
 // errStopped is a function left alone because the run is stopping.
-var errStopped = errors.New("stopped")
+var errStopped = pacing.ErrStopped
 
 // Attach moves functions onto layer versions. It resolves each layer's
 // version per region, finds the target functions, then reads, plans and
@@ -118,10 +119,10 @@ func Attach(ctx context.Context, targets []Target, opts Options) (*Report, error
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	r := &attachRun{opts: opts, limiter: newCallLimiter(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]limitedAPI{}}
+	r := &attachRun{opts: opts, limiter: pacing.New(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]limitedAPI{}}
 	// start ends at the interrupt, or when --atomic (or a bug) stops the
 	// run: from then on no update is sent, not even one already waiting
-	// for its turn (callUnless).
+	// for its turn (pacing.Unless).
 	r.start, r.stopStarting = context.WithCancel(ctx)
 	defer r.stopStarting()
 	report, err := r.run(ctx, targets)
@@ -199,7 +200,7 @@ func (r *attachRun) run(ctx context.Context, targets []Target) (*Report, error) 
 // attachRun is one Attach call's shared state.
 type attachRun struct {
 	opts    Options
-	limiter *callLimiter
+	limiter *pacing.Limiter
 	aborted atomic.Bool // --atomic: a function failed, start no more updates
 	// start ends when no more updates may start: the interrupt, or
 	// stopStarting (--atomic after a failure, a bug).

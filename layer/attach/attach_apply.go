@@ -213,7 +213,7 @@ func (r *attachRun) converge(ctx context.Context, j *attachJob, plan func(fnConf
 				return converged{}, fmt.Errorf("still busy after %d tries: %s", conflicts, awsretry.Short(err))
 			}
 			r.logf(j, "an update is in progress; waiting for it to end")
-			if err := awsretry.Sleep(ctx, r.limiter.backoff(min(conflicts, 5), err)); err != nil {
+			if err := awsretry.Sleep(ctx, r.limiter.Backoff(min(conflicts, 5), err)); err != nil {
 				return converged{}, err
 			}
 			if cfg, err = r.waitIdle(ctx, j); err != nil {

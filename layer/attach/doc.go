@@ -6,5 +6,6 @@
 // Lambda's request quotas, and putting every function back with --atomic.
 //
 // It imports the shared types (layer), versions, manifest and
-// internal/awsretry, internal/crash; of the steps, only build's.
+// internal/awsretry, internal/crash, internal/pacing (the pace of its
+// calls, shared with status and prune); of the steps, only build's.
 package attach

@@ -1,4 +1,4 @@
-package attach
+package pacing
 
 import (
 	"context"
@@ -10,21 +10,21 @@ import (
 // account, today one per run) and per kind of call. A kind not paced has
 // none.
 func TestOneLimiterPerQuota(t *testing.T) {
-	l := newCallLimiter(4, time.Millisecond, 80, 12)
-	east, west := quota{"us-east-1", otherCall}, quota{"eu-west-1", otherCall}
-	if l.limiter(east) != l.limiter(east) {
+	l := New(4, time.Millisecond, 80, 12)
+	east, west := Quota{"us-east-1", Other}, Quota{"eu-west-1", Other}
+	if l.For(east) != l.For(east) {
 		t.Error("one quota got two limiters")
 	}
-	if l.limiter(east) == l.limiter(west) || l.limiter(east) == l.limiter(quota{"us-east-1", readCall}) {
+	if l.For(east) == l.For(west) || l.For(east) == l.For(Quota{"us-east-1", Read}) {
 		t.Error("two quotas share a limiter")
 	}
-	if got := float64(l.limiter(quota{"us-east-1", readCall}).Limit()); got != 80 {
+	if got := float64(l.For(Quota{"us-east-1", Read}).Limit()); got != 80 {
 		t.Errorf("GetFunction paced at %v/s, want 80", got)
 	}
-	if lim := l.limiter(east); float64(lim.Limit()) != 12 || lim.Burst() != 3 {
+	if lim := l.For(east); float64(lim.Limit()) != 12 || lim.Burst() != 3 {
 		t.Errorf("other calls paced at %v/s, burst %d; want 12/s, 3", lim.Limit(), lim.Burst())
 	}
-	if newCallLimiter(4, time.Millisecond, 0, 0).limiter(east) != nil {
+	if New(4, time.Millisecond, 0, 0).For(east) != nil {
 		t.Error("rate 0 paces")
 	}
 }
@@ -32,10 +32,10 @@ func TestOneLimiterPerQuota(t *testing.T) {
 // Paced at 20 per second with a burst of 5, 15 calls in one region take at
 // least half a second, while another region's are not held back by them.
 func TestPacingIsPerRegion(t *testing.T) {
-	l := newCallLimiter(100, time.Millisecond, 0, 20)
+	l := New(100, time.Millisecond, 0, 20)
 	start := time.Now()
 	for range 15 {
-		if err := pace(context.Background(), l.limiter(quota{"us-east-1", otherCall})); err != nil {
+		if err := Pace(context.Background(), l.For(Quota{"us-east-1", Other})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -44,7 +44,7 @@ func TestPacingIsPerRegion(t *testing.T) {
 	}
 	start = time.Now()
 	for range 5 {
-		if err := pace(context.Background(), l.limiter(quota{"eu-west-1", otherCall})); err != nil {
+		if err := Pace(context.Background(), l.For(Quota{"eu-west-1", Other})); err != nil {
 			t.Fatal(err)
 		}
 	}
