@@ -71,6 +71,10 @@ type Server struct {
 	functions        map[string]*function
 	controlCalls     []time.Time // the last second's, for ControlPlaneRate
 	throttled        int
+
+	// What status and prune read: lifecycle.go.
+	account *AccountSettings
+	onCall  map[string]map[int]func()
 }
 
 type version struct {
@@ -169,6 +173,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		op, m = "AddLayerVersionPermission", policyPath.FindStringSubmatch(p)
 	default:
 		if op, m = functionRoute(r); op == "" {
+			op, m = lifecycleRoute(r)
+		}
+		if op == "" {
 			writeError(w, 400, "InvalidRequestContentException", "fakelambda does not serve "+r.Method+" "+p)
 			return
 		}
@@ -183,7 +190,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if q := s.faults[op]; len(q) > 0 {
 		fault, s.faults[op] = &q[0], q[1:]
 	}
+	do := s.hook(op, s.calls[op])
 	s.mu.Unlock()
+	if do != nil {
+		do()
+	}
 	defer func() {
 		s.mu.Lock()
 		s.inFlight--
@@ -249,6 +260,9 @@ func (s *Server) handle(op string, m []string, r *http.Request) (int, any) {
 	defer s.mu.Unlock()
 	if functionOps[op] {
 		return s.handleFunction(op, m, r)
+	}
+	if op == "ListAliases" || op == "GetAccountSettings" {
+		return s.handleLifecycle(op, m, r)
 	}
 	name := m[1]
 	switch op {

@@ -272,11 +272,9 @@ func (s *Server) handleFunction(op string, m []string, r *http.Request) (int, an
 	if op == "ListFunctions" {
 		return s.listFunctions(r)
 	}
-	name := m[1]
+	name := functionName(m[1])
 	if op == "ListTags" {
 		name = m[1][strings.LastIndex(m[1], ":")+1:]
-	} else if i := strings.LastIndex(name, ":function:"); i >= 0 {
-		name = name[i+len(":function:"):]
 	}
 	f := s.functions[name]
 	if f == nil {
@@ -332,22 +330,29 @@ func (s *Server) handleFunction(op string, m []string, r *http.Request) (int, an
 
 func aliasRevision(a *alias) string { return "alias-rev-" + strconv.Itoa(a.revision) }
 
+// functionName is the name in a function's name or ARN.
+func functionName(s string) string {
+	if i := strings.LastIndex(s, ":function:"); i >= 0 {
+		return s[i+len(":function:"):]
+	}
+	return s
+}
+
 func (s *Server) listFunctions(r *http.Request) (int, any) {
-	names := slices.Sorted(maps.Keys(s.functions))
-	start, _ := strconv.Atoi(r.URL.Query().Get("Marker"))
-	size := s.PageSize
-	if n, err := strconv.Atoi(r.URL.Query().Get("MaxItems")); err == nil && n > 0 && n < size {
-		size = n
+	var all []any
+	if r.URL.Query().Get("FunctionVersion") == "ALL" {
+		all = s.allVersions()
+	} else {
+		for _, name := range slices.Sorted(maps.Keys(s.functions)) {
+			f := s.functions[name]
+			s.settle(f)
+			all = append(all, s.configuration(f))
+		}
 	}
-	page := []any{}
-	for i := start; i < len(names) && len(page) < size; i++ {
-		f := s.functions[names[i]]
-		s.settle(f)
-		page = append(page, s.configuration(f))
-	}
+	page, next := s.page(all, r)
 	out := map[string]any{"Functions": page}
-	if next := start + len(page); next < len(names) {
-		out["NextMarker"] = strconv.Itoa(next)
+	if next != "" {
+		out["NextMarker"] = next
 	}
 	return 200, out
 }
@@ -447,7 +452,12 @@ func (s *Server) functionARN(name string) string {
 }
 
 func (s *Server) configuration(f *function) map[string]any {
-	c := f.cfg
+	return s.configurationOf(f, f.cfg)
+}
+
+// configurationOf is c, one of f's configurations ($LATEST or a published
+// version), as Lambda answers it.
+func (s *Server) configurationOf(f *function, c Function) map[string]any {
 	layers := []any{}
 	for _, arn := range c.Layers {
 		var size int64
