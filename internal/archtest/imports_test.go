@@ -13,14 +13,15 @@ import (
 const mod = "github.com/layerctl/layerctl"
 
 // steps are the packages of a layer's stages that the commands call.
-var steps = []string{"layer/build", "layer/verify", "layer/publish", "layer/attach"}
+var steps = []string{"layer/build", "layer/verify", "layer/publish", "layer/attach", "layer/status", "layer/prune", "layer/deploy"}
 
 // stepMayImport is the composition allowed between steps: publish, attach
-// and verify build first. (deploy will import all three.)
+// and verify build first; deploy is build, publish and attach in a row.
 var stepMayImport = map[string][]string{
 	"layer/publish": {"layer/build"},
 	"layer/attach":  {"layer/build"},
 	"layer/verify":  {"layer/build"},
+	"layer/deploy":  {"layer/build", "layer/publish", "layer/attach"},
 }
 
 // violation says what is wrong with from importing to (both relative to
@@ -106,6 +107,10 @@ func TestViolations(t *testing.T) {
 		{"layer/build", "layer/verify"},
 		{"layer", "layer/check"},
 		{"layer/lambdafacts", "manifest"},
+		{"layer/status", "layer/attach"},
+		{"layer/prune", "layer/status"},
+		{"layer/usage", "layer/status"},
+		{"layer/deploy", "layer/prune"},
 	}
 	for _, w := range wrong {
 		if violation(w[0], w[1]) == "" {
@@ -123,6 +128,9 @@ func TestViolations(t *testing.T) {
 		{"layer/check", "layer/archive"},
 		{"layer/builder/python", "layer/builder"},
 		{"internal/steptest", "layer/publish"},
+		{"layer/deploy", "layer/attach"},
+		{"layer/status", "layer/usage"},
+		{"layer/prune", "internal/pacing"},
 	}
 	for _, r := range right {
 		if why := violation(r[0], r[1]); why != "" {

@@ -1,6 +1,7 @@
 // Package steptest runs the real earlier steps for the tests of a later
 // one: builds a layer, publishes it to moto. Only tests import it, and only
-// tests of packages the steps it runs do not import (attach, cmd).
+// tests of packages the steps it runs do not import (attach, status, prune,
+// cmd).
 package steptest
 
 import (
@@ -100,4 +101,50 @@ func BuildLayer(t testing.TB, dir, out string, l *manifest.Layer, noCache bool, 
 	l.DefaultExcludes = true
 	m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
 	return build.Build(context.Background(), m, l, build.Options{OutDir: out, Modified: layer.DefaultModified, NoCache: noCache, Tools: tools})
+}
+
+// Lifecycle is what status and prune are tested on, in moto's us-east-1:
+// versions 1 to 4 of a layer, each published by layerctl (the lock, saved
+// beside the manifest, names 4); functions on 1, 3 and 4; a function whose
+// published version 1 uses 2 under the alias live while its $LATEST uses
+// 4; version 3 shared with account 111122223333.
+type Lifecycle struct {
+	*PublishEnv
+	Manifest *manifest.Manifest
+	Moto     *testenv.MotoLambda
+	ARN      [5]string // ARN[n] is version n's
+	// On1, On3, On4 use versions 1, 3 and 4; Aliased's version 1 uses 2
+	// (alias live), its $LATEST 4.
+	On1, On3, On4, Aliased string
+}
+
+// SharedWith is the account Lifecycle shares version 3 with.
+const SharedWith = "111122223333"
+
+// NewLifecycle sets the Lifecycle up.
+func NewLifecycle(t testing.TB) *Lifecycle {
+	t.Helper()
+	e := &Lifecycle{PublishEnv: NewPublishEnv(t, map[string]string{"src/pkg/__init__.py": "V = 1\n"})}
+	for n := 1; n <= 4; n++ {
+		testenv.Tree(t, e.Dir, map[string]string{"src/pkg/__init__.py": strings.Repeat("V = 1\n", n)})
+		if res := e.Publish(); len(res) != 1 || res[0].Version != int64(n) {
+			t.Fatalf("publishing version %d: %+v", n, res)
+		}
+		e.ARN[n] = e.Lock.Layers[e.Layer.Name].Regions["us-east-1"].ARN
+	}
+	e.Manifest = &manifest.Manifest{Path: filepath.Join(e.Dir, "layerctl.yaml"), Dir: e.Dir, Version: 1, Layers: []*manifest.Layer{e.Layer}}
+	if err := e.Lock.Save(e.Manifest.LockPath()); err != nil {
+		t.Fatal(err)
+	}
+	e.Moto = testenv.NewMotoLambda(t, e.URL, "us-east-1")
+	name := func(s string) string { return e.Layer.Name + "-" + s }
+	e.On1, e.On3, e.On4, e.Aliased = name("on1"), name("on3"), name("on4"), name("aliased")
+	e.Moto.CreateFunction(e.On1, e.ARN[1])
+	e.Moto.CreateFunction(e.On3, e.ARN[3])
+	e.Moto.CreateFunction(e.On4, e.ARN[4])
+	e.Moto.CreateFunction(e.Aliased, e.ARN[2])
+	e.Moto.CreateAlias(e.Aliased, "live", e.Moto.PublishVersion(e.Aliased), nil)
+	e.Moto.SetLayers(e.Aliased, e.ARN[4])
+	e.Moto.Share(e.Layer.Name, 3, SharedWith)
+	return e
 }
