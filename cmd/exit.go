@@ -15,6 +15,7 @@ const (
 	ExitFailed  = 1 // something went wrong while doing it
 	ExitInvalid = 2 // the command line or the manifest is invalid: nothing was done
 	ExitPartial = 3 // part of it was done: the report says, item by item, what failed
+	ExitBehind  = 4 // status --exit-code: a $LATEST or aliased configuration is behind the newest version
 )
 
 // partialError is a run that did part of what was asked; its report, already
@@ -23,6 +24,13 @@ type partialError struct{ err error }
 
 func (e *partialError) Error() string { return e.err.Error() }
 func (e *partialError) Unwrap() error { return e.err }
+
+// behindError is a status --exit-code that found configurations behind;
+// its report, already printed, says which.
+type behindError struct{ err error }
+
+func (e *behindError) Error() string { return e.err.Error() }
+func (e *behindError) Unwrap() error { return e.err }
 
 // usageError is a command line that cannot be run as typed.
 type usageError struct{ err error }
@@ -40,6 +48,7 @@ func exitCode(err error) int {
 	var me *manifest.Error
 	var pe *partialError
 	var ce *crash.Error
+	var be *behindError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -49,6 +58,8 @@ func exitCode(err error) int {
 		return ExitInvalid
 	case errors.As(err, &pe):
 		return ExitPartial
+	case errors.As(err, &be):
+		return ExitBehind
 	case errors.Is(err, context.Canceled):
 		return ExitFailed
 	}

@@ -107,7 +107,8 @@ func BuildLayer(t testing.TB, dir, out string, l *manifest.Layer, noCache bool, 
 // versions 1 to 4 of a layer, each published by layerctl (the lock, saved
 // beside the manifest, names 4); functions on 1, 3 and 4; a function whose
 // published version 1 uses 2 under the alias live while its $LATEST uses
-// 4; version 3 shared with account 111122223333.
+// 4; version 3 shared with account 111122223333. Its layerctl.yaml
+// describes the layer as published.
 type Lifecycle struct {
 	*PublishEnv
 	Manifest *manifest.Manifest
@@ -132,8 +133,15 @@ func NewLifecycle(t testing.TB) *Lifecycle {
 		}
 		e.ARN[n] = e.Lock.Layers[e.Layer.Name].Regions["us-east-1"].ARN
 	}
-	e.Manifest = &manifest.Manifest{Path: filepath.Join(e.Dir, "layerctl.yaml"), Dir: e.Dir, Version: 1, Layers: []*manifest.Layer{e.Layer}}
-	if err := e.Lock.Save(e.Manifest.LockPath()); err != nil {
+	// The manifest a user would have written for this layer, beside the lock.
+	testenv.Tree(t, e.Dir, map[string]string{"layerctl.yaml": "version: 1\nlayers:\n  " + e.Layer.Name +
+		":\n    runtimes: [python3.12]\n    regions: [us-east-1]\n    files:\n      - {from: src, to: python}\n"})
+	m, err := manifest.Load(filepath.Join(e.Dir, "layerctl.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Manifest = m
+	if err := e.Lock.Save(m.LockPath()); err != nil {
 		t.Fatal(err)
 	}
 	e.Moto = testenv.NewMotoLambda(t, e.URL, "us-east-1")

@@ -11,7 +11,9 @@ import (
 	"sync"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/smithy-go"
 
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/crash"
@@ -303,7 +305,7 @@ func readVersions(ctx context.Context, api paced, name, region string, lock *man
 func readStorage(ctx context.Context, api paced, region string) Storage {
 	out, err := api.GetAccountSettings(ctx, &lambda.GetAccountSettingsInput{})
 	if err != nil {
-		return Storage{Region: region, Err: fmt.Errorf("GetAccountSettings: %s", awsretry.Short(err))}
+		return Storage{Region: region, Err: fmt.Errorf("GetAccountSettings did not answer: %s", shortError(err))}
 	}
 	s := Storage{Region: region}
 	if out.AccountUsage != nil {
@@ -320,4 +322,15 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// shortError is an AWS error in a few words: its code and message, or the
+// HTTP status of an answer that was no Lambda error (moto's 404 page).
+func shortError(err error) string {
+	var ae smithy.APIError
+	var re *awshttp.ResponseError
+	if !errors.As(err, &ae) && errors.As(err, &re) {
+		return fmt.Sprintf("HTTP %d", re.HTTPStatusCode())
+	}
+	return awsretry.Short(err)
 }

@@ -1,0 +1,256 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer/status"
+)
+
+type statusOptions struct {
+	layers      []string
+	exitCode    bool
+	concurrency int
+	rate        float64
+}
+
+func newStatusCmd(f *Factory) *cobra.Command {
+	opts := &statusOptions{}
+	c := &cobra.Command{
+		Use:   "status [LAYER...]",
+		Short: "Show each layer's versions per region, and which functions are behind the newest",
+		Long: `Status lists, for each layer in each of its regions, every version (its
+digest, when it was published, whether layerctl.lock names it, how many
+function configurations use it) and every function configuration using
+one: $LATEST and every published function version, with the aliases that
+point at it, and how many versions behind the newest it is. It reads the
+functions once per region (ListFunctions with FunctionVersion=ALL), paced
+as attach is, and the account's code storage (GetAccountSettings), with a
+warning above 80% of the quota.
+
+With --exit-code it exits 4 when a $LATEST or an aliased configuration is
+behind the newest version: a gate for CI. A published version no alias
+names is shown, not counted.`,
+		Example: `  layerctl status
+  layerctl status shared-python --region eu-west-1
+  layerctl status --exit-code      # exit 4 when a $LATEST or alias is behind
+  layerctl status -o json | jq -r '.status[].functions[] | select(.behind > 0) | .function'`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.layers = args
+			return statusRun(c, f, opts)
+		},
+		ValidArgsFunction: completeLayers(f),
+	}
+	fl := c.Flags()
+	fl.BoolVar(&opts.exitCode, "exit-code", false, "exit 4 when a $LATEST or aliased configuration is behind the newest version")
+	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every region")
+	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second and region (Lambda allows 15 per account and region); 0 paces nothing")
+	return c
+}
+
+func statusRun(c *cobra.Command, f *Factory, opts *statusOptions) error {
+	if opts.concurrency < 1 {
+		return usagef("--concurrency must be at least 1")
+	}
+	if opts.rate < 0 {
+		return usagef("--rate must be 0 (no pacing) or more")
+	}
+	m, layers, err := selectLayers(f, opts.layers)
+	if err != nil {
+		return err
+	}
+	report, err := status.Run(c.Context(), status.RunOptions{
+		Manifest: m, Layers: layers,
+		Clients:       statusClients(f),
+		Regions:       regionFlag(f),
+		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
+		Concurrency:   opts.concurrency,
+		Rate:          opts.rate,
+	})
+	if err != nil {
+		return err
+	}
+	if f.Globals.JSON() {
+		if err := output.JSON(f.Out, statusJSON(report)); err != nil {
+			return err
+		}
+		printStorage(f.Err, report.Storage)
+	} else {
+		if err := printStatus(f.Out, report); err != nil {
+			return err
+		}
+		printStorage(f.Out, report.Storage)
+	}
+	warnStorage(f, report.Storage)
+	if err := output.GitHubStatus(f.Getenv("GITHUB_STEP_SUMMARY"), statusRows(report)); err != nil {
+		fmt.Fprintf(f.Err, "warning: %v\n", err)
+	}
+	if n := report.Behind(); opts.exitCode && n > 0 {
+		return &behindError{fmt.Errorf("%d function configuration(s) ($LATEST or aliased) are behind the newest layer version", n)}
+	}
+	return nil
+}
+
+// statusClients makes the AWS clients once the step asks for them.
+func statusClients(f *Factory) func(context.Context) (*status.Clients, error) {
+	return func(ctx context.Context) (*status.Clients, error) {
+		clients, err := awsClients(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return &status.Clients{Lambda: func(r string) status.API { return clients.Lambda(r) }, Region: clients.Region()}, nil
+	}
+}
+
+// The contract of `status --output json` (README).
+type (
+	statusLayerJSON struct {
+		Layer     string               `json:"layer"`
+		Region    string               `json:"region"`
+		Latest    int64                `json:"latest"`
+		Versions  []statusVersionJSON  `json:"versions"`
+		Functions []statusFunctionJSON `json:"functions"`
+	}
+	statusVersionJSON struct {
+		Version    int64  `json:"version"`
+		ARN        string `json:"arn"`
+		CodeSHA256 string `json:"code_sha256"`
+		Created    string `json:"created"`
+		InLock     bool   `json:"in_lock"`
+		UsedBy     int    `json:"used_by"`
+	}
+	statusFunctionJSON struct {
+		Function  string   `json:"function"`
+		Qualifier string   `json:"qualifier"`
+		Aliases   []string `json:"aliases"`
+		Version   int64    `json:"version"`
+		Behind    int64    `json:"behind"`
+	}
+)
+
+func statusJSON(r *status.Report) any {
+	out := struct {
+		Status []statusLayerJSON `json:"status"`
+	}{Status: []statusLayerJSON{}}
+	for _, l := range r.Layers {
+		j := statusLayerJSON{Layer: l.Layer, Region: l.Region, Latest: l.Latest, Versions: []statusVersionJSON{}, Functions: []statusFunctionJSON{}}
+		for _, v := range l.Versions {
+			j.Versions = append(j.Versions, statusVersionJSON{v.Number, v.ARN, v.CodeSHA256, created(v.Created), v.InLock, v.UsedBy})
+		}
+		for _, fn := range l.Functions {
+			j.Functions = append(j.Functions, statusFunctionJSON{fn.Function, fn.Qualifier, nonNil(fn.Aliases), fn.Version, fn.Behind})
+		}
+		out.Status = append(out.Status, j)
+	}
+	return out
+}
+
+// created is a version's date in RFC 3339, UTC, to the millisecond; ""
+// when Lambda's could not be read.
+func created(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+// printStatus prints a table per layer and region: its versions, then the
+// configurations using them, the watched ones behind marked.
+func printStatus(w io.Writer, r *status.Report) error {
+	for i, l := range r.Layers {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		newest := "no versions"
+		if l.Latest > 0 {
+			newest = fmt.Sprintf("newest version %d", l.Latest)
+		}
+		fmt.Fprintf(w, "%s  %s  (%s)\n", l.Layer, l.Region, newest)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		if len(l.Versions) > 0 {
+			fmt.Fprintln(tw, "  VERSION\tCREATED\tLOCK\tUSED BY\tCODE_SHA256")
+			for _, v := range l.Versions {
+				lock := "-"
+				if v.InLock {
+					lock = "lock"
+				}
+				fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\n", v.Number, orDash(created(v.Created)), lock, v.UsedBy, orDash(v.CodeSHA256))
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if len(l.Functions) == 0 {
+			fmt.Fprintln(tw, "  no function uses it")
+		} else {
+			fmt.Fprintln(tw, "  FUNCTION\tQUALIFIER\tALIASES\tVERSION\tBEHIND")
+			for _, fn := range l.Functions {
+				mark := ""
+				if fn.Behind > 0 && fn.Watched() {
+					mark = "  <- behind"
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d%s\n", fn.Function, fn.Qualifier, orDash(strings.Join(fn.Aliases, ",")), fn.Version, fn.Behind, mark)
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printStorage says each region's code storage: used, limit and share, or
+// unknown and why.
+func printStorage(w io.Writer, storage []status.Storage) {
+	for _, s := range storage {
+		if s.Err != nil {
+			fmt.Fprintf(w, "code storage in %s: unknown (%v)\n", s.Region, s.Err)
+			continue
+		}
+		fmt.Fprintf(w, "code storage in %s: %s of %s (%.1f%%)\n", s.Region, output.Bytes(s.Used), output.Bytes(s.Limit), percent(s))
+	}
+}
+
+// warnStorage warns, on stderr, of a region past status.CrowdedAt of its
+// code storage quota.
+func warnStorage(f *Factory, storage []status.Storage) {
+	for _, s := range storage {
+		if s.Crowded() {
+			fmt.Fprintf(f.Err, "warning: code storage in %s is %.1f%% full (%s of %s): past the limit PublishLayerVersion fails with CodeStorageExceededException; layerctl prune --keep N deletes the versions nothing uses\n",
+				s.Region, percent(s), output.Bytes(s.Used), output.Bytes(s.Limit))
+		}
+	}
+}
+
+func percent(s status.Storage) float64 {
+	if s.Limit <= 0 {
+		return 0
+	}
+	return 100 * float64(s.Used) / float64(s.Limit)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// statusRows are the report's configurations for the job summary.
+func statusRows(r *status.Report) []output.StatusRow {
+	var rows []output.StatusRow
+	for _, l := range r.Layers {
+		for _, fn := range l.Functions {
+			rows = append(rows, output.StatusRow{Layer: l.Layer, Region: l.Region, Function: fn.Function, Qualifier: fn.Qualifier,
+				Aliases: fn.Aliases, Version: fn.Version, Latest: l.Latest, Behind: fn.Behind, Watched: fn.Watched()})
+		}
+	}
+	return rows
+}
