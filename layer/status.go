@@ -21,3 +21,10 @@ const (
 	StatusRollbackFailed Status = "rollback-failed" // --atomic: changed, and putting it back failed
 	StatusSkipped        Status = "skipped"         // left alone: interrupted, --atomic stopped, or no longer uses the layer
 )
+
+// What prune did to one layer version; StatusFailed too.
+const (
+	StatusDeleted     Status = "deleted"      // the version was deleted
+	StatusWouldDelete Status = "would-delete" // --dry-run: it would be deleted
+	StatusKept        Status = "kept"         // not deleted: the reason says why
+)

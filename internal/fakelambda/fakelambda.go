@@ -351,6 +351,9 @@ func (s *Server) handle(op string, m []string, r *http.Request) (int, any) {
 			}
 			st := map[string]any{"Sid": in.StatementId, "Effect": "Allow", "Principal": in.Principal, "Action": in.Action,
 				"Resource": s.arn(name) + ":" + m[2]}
+			if in.OrganizationId != "" {
+				st["Condition"] = map[string]any{"StringEquals": map[string]string{"aws:PrincipalOrgID": in.OrganizationId}}
+			}
 			v.Policy = append(v.Policy, st)
 			doc, _ := json.Marshal(st)
 			return 201, map[string]any{"Statement": string(doc), "RevisionId": "r1"}

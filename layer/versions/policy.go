@@ -44,6 +44,9 @@ type policyStatement struct {
 	Effect    string
 	Principal json.RawMessage
 	Condition map[string]map[string]json.RawMessage
+	// OrganizationId is where moto keeps AddLayerVersionPermission's
+	// organization; Lambda writes an aws:PrincipalOrgID condition.
+	OrganizationId string
 }
 
 var accountID = regexp.MustCompile(`^[0-9]{12}$`)
@@ -82,6 +85,9 @@ func statementGrantees(st policyStatement, owner string) []string {
 		return []string{fmt.Sprintf("someone statement %q names", st.Sid)}
 	}
 	orgs := orgCondition(st.Condition)
+	if st.OrganizationId != "" {
+		orgs = append(orgs, st.OrganizationId)
+	}
 	var out []string
 	for _, p := range principals {
 		switch {

@@ -21,6 +21,8 @@ func TestGrantees(t *testing.T) {
 			[]string{"account 111122223333"}},
 		"an organization": {`{"Statement":[{"Sid":"o","Effect":"Allow","Principal":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123defg"}}}]}`,
 			[]string{"organization o-abc123defg"}},
+		"an organization, as moto writes it": {`{"Statement":[{"Sid":"o","Effect":"Allow","Principal":"*","OrganizationId":"o-abc123defg"}]}`,
+			[]string{"organization o-abc123defg"}},
 		"everyone":    {`{"Statement":[{"Sid":"p","Effect":"Allow","Principal":"*"}]}`, []string{"every AWS account"}},
 		"its own":     {`{"Statement":[{"Sid":"me","Effect":"Allow","Principal":"123456789012"}]}`, nil},
 		"a deny":      {`{"Statement":[{"Sid":"d","Effect":"Deny","Principal":"*"}]}`, nil},
