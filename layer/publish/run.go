@@ -26,9 +26,12 @@ type RunOptions struct {
 	// Zip, when set, is a ZIP built elsewhere, published with the settings
 	// of the one layer in Layers instead of building it.
 	Zip string
-	// Build says how the layers are built; Run calls it unless Zip is set,
-	// and sets Manifest and Layers.
+	// Build says how the layers are built; Run calls it unless Zip or
+	// Built is set, and sets Manifest and Layers.
 	Build func() (build.RunOptions, error)
+	// Built, when set, are the layers' artifacts, built already (deploy's
+	// build step), in the order of Layers: Run builds nothing.
+	Built []*layer.Artifact
 	// Clients makes the AWS clients; Run calls it once the artifacts are
 	// ready, so that a build needs no credentials.
 	Clients func(context.Context) (*Clients, error)
@@ -98,8 +101,11 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	return publishInTurn(ctx, lockPath, targets, po, opts.Waiting)
 }
 
-// artifacts builds each layer, or takes the ZIP given.
+// artifacts builds each layer, or takes the ZIP or the artifacts given.
 func artifacts(ctx context.Context, opts RunOptions) ([]*layer.Artifact, error) {
+	if opts.Built != nil {
+		return opts.Built, nil
+	}
 	if opts.Zip != "" {
 		a, err := check.ArtifactFromZip(ctx, opts.Zip, opts.Layers[0])
 		if err != nil {
