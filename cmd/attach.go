@@ -76,39 +76,10 @@ until Lambda says it ended.`,
 }
 
 func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
-	ctx := c.Context()
-	if opts.concurrency < 1 {
-		return usagef("--concurrency must be at least 1")
+	tags, err := checkAttachFlags(opts)
+	if err != nil {
+		return err
 	}
-	if opts.rate < 0 {
-		return usagef("--rate must be 0 (no pacing) or more")
-	}
-	if opts.version < 0 {
-		return usagef("--version must be a layer version number, 1 or more")
-	}
-	for _, fn := range opts.functions {
-		if msg := manifest.CheckFunction(fn); msg != "" {
-			return usagef("--function: %s", msg)
-		}
-	}
-	tags := map[string]string{}
-	for _, t := range opts.tags {
-		k, v, ok := strings.Cut(t, "=")
-		if !ok {
-			return usagef("--tag %q: write KEY=VALUE, e.g. --tag team=payments", t)
-		}
-		if msg := manifest.CheckTag(k, v); msg != "" {
-			return usagef("--tag: %s", msg)
-		}
-		tags[k] = v
-	}
-	if opts.alias != "" {
-		if !aliasName.MatchString(opts.alias) || allDigits.MatchString(opts.alias) {
-			return usagef("--alias %q is not an alias name: 1 to 128 letters, digits, hyphens (-) or underscores (_), not only digits", opts.alias)
-		}
-		opts.publishVersion = true
-	}
-
 	m, layers, err := selectLayers(f, opts.layers)
 	if err != nil {
 		return err
@@ -116,6 +87,54 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 	if opts.version > 0 && len(layers) != 1 {
 		return usagef("--version N names a version of one layer: give that layer's name (layers: %s)", strings.Join(layerNames(layers), ", "))
 	}
+	report, err := attach.Run(c.Context(), attachStepOptions(f, m, layers, opts, tags))
+	if report == nil {
+		return publishStepError(f, err)
+	}
+	if perr := printAttached(f, report); perr != nil {
+		return perr
+	}
+	return attachOutcome(f, report, err)
+}
+
+// checkAttachFlags checks attach's flags, and returns the --tag ones.
+func checkAttachFlags(opts *attachOptions) (map[string]string, error) {
+	if opts.concurrency < 1 {
+		return nil, usagef("--concurrency must be at least 1")
+	}
+	if opts.rate < 0 {
+		return nil, usagef("--rate must be 0 (no pacing) or more")
+	}
+	if opts.version < 0 {
+		return nil, usagef("--version must be a layer version number, 1 or more")
+	}
+	for _, fn := range opts.functions {
+		if msg := manifest.CheckFunction(fn); msg != "" {
+			return nil, usagef("--function: %s", msg)
+		}
+	}
+	tags := map[string]string{}
+	for _, t := range opts.tags {
+		k, v, ok := strings.Cut(t, "=")
+		if !ok {
+			return nil, usagef("--tag %q: write KEY=VALUE, e.g. --tag team=payments", t)
+		}
+		if msg := manifest.CheckTag(k, v); msg != "" {
+			return nil, usagef("--tag: %s", msg)
+		}
+		tags[k] = v
+	}
+	if opts.alias != "" {
+		if !aliasName.MatchString(opts.alias) || allDigits.MatchString(opts.alias) {
+			return nil, usagef("--alias %q is not an alias name: 1 to 128 letters, digits, hyphens (-) or underscores (_), not only digits", opts.alias)
+		}
+		opts.publishVersion = true
+	}
+	return tags, nil
+}
+
+// attachStepOptions are the attach step's options as the flags say.
+func attachStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, opts *attachOptions, tags map[string]string) attach.RunOptions {
 	ro := attach.RunOptions{
 		Manifest: m, Layers: layers, Version: opts.version, Functions: opts.functions, Tags: tags,
 		Clients:       attachClients(f),
@@ -136,13 +155,12 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 		},
 	}
 	ro.Build = func() (build.RunOptions, error) { return buildRunOptions(f, m, layers, "", false) }
-	report, err := attach.Run(ctx, ro)
-	if report == nil {
-		return publishStepError(f, err)
-	}
-	if perr := printAttached(f, report); perr != nil {
-		return perr
-	}
+	return ro
+}
+
+// attachOutcome tells what attach did, in a line on stderr, and returns
+// the error of its run (err) or of its functions not attached as asked.
+func attachOutcome(f *Factory, report *attach.Report, err error) error {
 	if report.RolledBack {
 		fmt.Fprintf(f.Err, "--atomic: a function failed or the run was stopped; the functions already changed were put back (see rolled-back)\n")
 	}

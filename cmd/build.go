@@ -63,16 +63,21 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 			return err
 		}
 	} else {
-		for _, a := range arts {
-			fmt.Fprintf(f.Out, "%s  %s\n", a.Layer, a.Path)
-			fmt.Fprintf(f.Out, "  sha256         %s\n", a.SHA256)
-			fmt.Fprintf(f.Out, "  code_sha256    %s\n", a.CodeSHA256)
-			fmt.Fprintf(f.Out, "  size           %d (%s)\n", a.Size, output.Bytes(a.Size))
-			fmt.Fprintf(f.Out, "  unzipped_size  %d (%s)\n", a.UnzippedSize, output.Bytes(a.UnzippedSize))
-			fmt.Fprintf(f.Out, "  files          %d\n", a.Files)
-		}
+		printBuilt(f, arts)
 	}
 	return summarize(f, report.Errors, len(layers), "layers failed to build")
+}
+
+// printBuilt prints each artifact: its path, digests, sizes and files.
+func printBuilt(f *Factory, arts []*layer.Artifact) {
+	for _, a := range arts {
+		fmt.Fprintf(f.Out, "%s  %s\n", a.Layer, a.Path)
+		fmt.Fprintf(f.Out, "  sha256         %s\n", a.SHA256)
+		fmt.Fprintf(f.Out, "  code_sha256    %s\n", a.CodeSHA256)
+		fmt.Fprintf(f.Out, "  size           %d (%s)\n", a.Size, output.Bytes(a.Size))
+		fmt.Fprintf(f.Out, "  unzipped_size  %d (%s)\n", a.UnzippedSize, output.Bytes(a.UnzippedSize))
+		fmt.Fprintf(f.Out, "  files          %d\n", a.Files)
+	}
 }
 
 // artifactJSON is the contract of `build --output json` (README: JSON output).

@@ -73,21 +73,7 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if err != nil {
 		return err
 	}
-	ro := publish.RunOptions{
-		Manifest: m, Layers: layers, Zip: opts.zip,
-		Clients:       publishClients(f),
-		Regions:       regionFlag(f),
-		DryRun:        opts.dryRun,
-		Concurrency:   opts.concurrency,
-		Log:           f.Err,
-		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
-		Waiting:       func(path string, pid int) { waitingForLock(f, path, pid) },
-	}
-	if f.ErrIsTerminal {
-		ro.Progress = f.Err
-	}
-	ro.Build = func() (build.RunOptions, error) { return buildRunOptions(f, m, layers, opts.outDir, false) }
-	report, err := publish.Run(c.Context(), ro)
+	report, err := publish.Run(c.Context(), publishStepOptions(f, m, layers, opts))
 	if report != nil {
 		tellLock(f, report)
 	}
@@ -102,13 +88,37 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if err := printPublished(f, report.Results); err != nil {
 		return err
 	}
+	return publishOutcome(f, report.Results)
+}
+
+// publishStepOptions are the publish step's options as the flags say.
+func publishStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, opts *publishOptions) publish.RunOptions {
+	ro := publish.RunOptions{
+		Manifest: m, Layers: layers, Zip: opts.zip,
+		Clients:       publishClients(f),
+		Regions:       regionFlag(f),
+		DryRun:        opts.dryRun,
+		Concurrency:   opts.concurrency,
+		Log:           f.Err,
+		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
+		Waiting:       func(path string, pid int) { waitingForLock(f, path, pid) },
+	}
+	if f.ErrIsTerminal {
+		ro.Progress = f.Err
+	}
+	ro.Build = func() (build.RunOptions, error) { return buildRunOptions(f, m, layers, opts.outDir, false) }
+	return ro
+}
+
+// publishOutcome is the error of a publish whose regions failed: each told.
+func publishOutcome(f *Factory, results []publish.Result) error {
 	var failed []error
-	for _, r := range report.Results {
+	for _, r := range results {
 		if r.Err != nil {
 			failed = append(failed, r.Err)
 		}
 	}
-	return summarize(f, failed, len(report.Results), "publishes failed")
+	return summarize(f, failed, len(results), "publishes failed")
 }
 
 // publishStepError is the error of a step that builds every layer before
@@ -185,15 +195,19 @@ type publishedJSON struct {
 	CodeSHA256 string `json:"code_sha256"`
 }
 
+func publishJSON(results []publish.Result) any {
+	out := struct {
+		Published []publishedJSON `json:"published"`
+	}{Published: []publishedJSON{}}
+	for _, r := range results {
+		out.Published = append(out.Published, publishedJSON{r.Layer, r.Region, r.Version, r.ARN, string(r.Status), r.CodeSHA256})
+	}
+	return out
+}
+
 func printPublished(f *Factory, results []publish.Result) error {
 	if f.Globals.JSON() {
-		out := struct {
-			Published []publishedJSON `json:"published"`
-		}{Published: []publishedJSON{}}
-		for _, r := range results {
-			out.Published = append(out.Published, publishedJSON{r.Layer, r.Region, r.Version, r.ARN, string(r.Status), r.CodeSHA256})
-		}
-		return output.JSON(f.Out, out)
+		return output.JSON(f.Out, publishJSON(results))
 	}
 	tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LAYER\tREGION\tVERSION\tSTATUS\tARN")
