@@ -106,7 +106,7 @@ functions onto it.`,
 	root.AddCommand(newBuildCmd(f), newInspectCmd(f), newPublishCmd(f), newVersionCmd(f))
 	root.AddCommand(newVerifyCmd(f))
 	root.AddCommand(newAttachCmd(f))
-	root.AddCommand(newStatusCmd(f), newPruneCmd(f), newDeployCmd(f))
+	root.AddCommand(newStatusCmd(f), newPruneCmd(f), newDeployCmd(f), newInitCmd(f))
 	return root
 }
 
