@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer/status"
 )
 
@@ -181,7 +182,7 @@ func printStatus(w io.Writer, r *status.Report) error {
 				if v.InLock {
 					lock = "lock"
 				}
-				fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\n", v.Number, orDash(created(v.Created)), lock, v.UsedBy, orDash(v.CodeSHA256))
+				fmt.Fprintf(tw, "  %d\t%s\t%s\t%d\t%s\n", v.Number, orDash(created(v.Created)), lock, v.UsedBy, orDash(safetext.Name(v.CodeSHA256)))
 			}
 		}
 		if err := tw.Flush(); err != nil {
@@ -196,7 +197,9 @@ func printStatus(w io.Writer, r *status.Report) error {
 				if fn.Behind > 0 && fn.Watched() {
 					mark = "  <- behind"
 				}
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d%s\n", fn.Function, fn.Qualifier, orDash(strings.Join(fn.Aliases, ",")), fn.Version, fn.Behind, mark)
+				// Names come from Lambda's answers: escaped, they cannot act on the terminal.
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d%s\n", safetext.Name(fn.Function), safetext.Name(fn.Qualifier),
+					orDash(safetext.Name(strings.Join(fn.Aliases, ","))), fn.Version, fn.Behind, mark)
 			}
 		}
 		if err := tw.Flush(); err != nil {
@@ -211,7 +214,7 @@ func printStatus(w io.Writer, r *status.Report) error {
 func printStorage(w io.Writer, storage []status.Storage) {
 	for _, s := range storage {
 		if s.Err != nil {
-			fmt.Fprintf(w, "code storage in %s: unknown (%v)\n", s.Region, s.Err)
+			fmt.Fprintf(w, "code storage in %s: unknown (%s)\n", s.Region, safetext.Text(s.Err.Error()))
 			continue
 		}
 		fmt.Fprintf(w, "code storage in %s: %s of %s (%.1f%%)\n", s.Region, output.Bytes(s.Used), output.Bytes(s.Limit), percent(s))

@@ -225,3 +225,24 @@ func TestStatusWarnsOfCrowdedStorage(t *testing.T) {
 		t.Errorf("stderr:\n%s", errs)
 	}
 }
+
+// Names in Lambda's answers reach the terminal escaped: an endpoint cannot
+// send it control sequences through a function or alias name.
+func TestStatusEscapesNames(t *testing.T) {
+	motoEnv(t)
+	fake := fakelambda.New()
+	defer fake.Close()
+	v1 := fake.AddLayerVersion("shared", nil, nil, 100)
+	fake.AddLayerVersion("shared", nil, nil, 100)
+	fake.PutFunction(fakelambda.Function{Name: "evil\x1b[2Jfn", Runtime: "python3.12", Layers: []string{v1}})
+	fake.PutAlias("evil\x1b[2Jfn", "live\x07", "$LATEST")
+	dir := t.TempDir()
+	os.WriteFile(dir+"/layerctl.yaml", []byte("version: 1\nlayers:\n  shared:\n    runtimes: [python3.12]\n    files: [{from: src, to: python}]\n"), 0o644)
+	code, out, errs := run(t, nil, "-f", dir+"/layerctl.yaml", "--endpoint-url", fake.URL, "status")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if strings.ContainsAny(out, "\x1b\x07") || !strings.Contains(out, `"evil\x1b[2Jfn"`) || !strings.Contains(out, `"live\a"`) {
+		t.Errorf("stdout:\n%q", out)
+	}
+}
