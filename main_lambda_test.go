@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,6 +27,8 @@ import (
 //	lambda create-alias FUNCTION ALIAS   (publishes a version, points ALIAS at it)
 //	lambda alias FUNCTION ALIAS          (prints the version ALIAS points to)
 //	lambda versions LAYER [REGION]       (prints the layer's versions, one a line)
+//	lambda set-layers FUNCTION [LAYER_ARN...]  (sets the function's Layers)
+//	lambda share LAYER VERSION ACCOUNT   (lets ACCOUNT use that version)
 func cmdLambda(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: lambda create-function|publish-layer|layers|create-alias|alias|versions ARGS...")
@@ -99,6 +102,18 @@ func cmdLambda(ts *testscript.TestScript, neg bool, args []string) {
 		for _, v := range out.LayerVersions {
 			fmt.Fprintln(ts.Stdout(), v.Version)
 		}
+	case "set-layers":
+		_, err := lc.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(args[1]), Layers: args[2:]})
+		ts.Check(err)
+	case "share":
+		if len(args) != 4 {
+			ts.Fatalf("usage: lambda share LAYER VERSION ACCOUNT")
+		}
+		n, err := strconv.ParseInt(args[2], 10, 64)
+		ts.Check(err)
+		_, err = lc.AddLayerVersionPermission(ctx, &lambda.AddLayerVersionPermissionInput{LayerName: aws.String(args[1]), VersionNumber: aws.Int64(n),
+			StatementId: aws.String("share-" + args[3]), Action: aws.String("lambda:GetLayerVersion"), Principal: aws.String(args[3])})
+		ts.Check(err)
 	default:
 		ts.Fatalf("lambda: unknown subcommand %q", args[0])
 	}
