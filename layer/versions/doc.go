@@ -1,6 +1,8 @@
 // Package versions reads a layer's published versions: the one holding a
 // given content (found by the digest tag in its description and confirmed
-// by its CodeSha256) and one version by number, with what attach checks a
-// function against. publish and attach import it (status and prune will);
-// it imports manifest (for the digest tag) and internal/awsretry, no step.
+// by its CodeSha256), or that content with given metadata (runtimes,
+// architectures, license, description: fixed for a version's life), and
+// one version by number, with what attach checks a function against.
+// publish and attach import it (status and prune will); it imports
+// manifest (for the digest tag) and internal/awsretry, no step.
 package versions
