@@ -40,7 +40,8 @@ type Options struct {
 	// Sleep waits between attempts; tests make it instant.
 	Sleep func(context.Context, time.Duration) error
 	// InlineLimit is the largest ZIP sent inline, larger ones go through
-	// S3; 0 means lambdafacts.MaxInline. Tests lower it to take S3 with small ZIPs.
+	// S3; 0 means the largest that fits in Lambda's request body with the
+	// layer's metadata (inline.go). Tests lower it to take S3 with small ZIPs.
 	InlineLimit int64
 }
 
@@ -155,6 +156,11 @@ type regionPublisher struct {
 
 func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status, error) {
 	name, art := p.t.Layer.Name, p.t.Artifact
+	in := p.input()
+	inline := art.Size <= p.inlineLimit(in)
+	if !inline && p.t.Layer.S3.BucketFor(p.region) == "" {
+		return nil, "", p.tooLargeInline(in)
+	}
 	v, other, err := p.find(ctx)
 	if err != nil {
 		return nil, "", err
@@ -168,7 +174,7 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status,
 	}
 	p.reason = p.why(other)
 
-	content, err := p.content(ctx)
+	in.Content, err = p.content(ctx, inline)
 	if err != nil {
 		return nil, "", err
 	}
@@ -176,7 +182,7 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status,
 		p.logf("%s %s: would publish %s (%s): %s", name, p.region, art.SHA256[:12], size.Text(art.Size), p.reason)
 		return nil, layer.StatusWouldPublish, nil
 	}
-	v, err = p.publish(ctx, p.input(content))
+	v, err = p.publish(ctx, in)
 	if err != nil {
 		return nil, "", err
 	}
@@ -189,11 +195,13 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status,
 
 // publish calls PublishLayerVersion without the SDK's own retries: it is not
 // idempotent, and an answer lost after the version was created must not
-// create a second one. After every failure the version is looked up by its
-// digest before trying again.
+// create a second one. After every failure worth another try the version
+// is looked up by its digest before trying again. A body too large (413) is
+// not worth one: Lambda refuses it unread, the same every time.
 func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVersionInput) (*foundVersion, error) {
 	for attempt := 1; ; attempt++ {
-		out, err := p.lc.PublishLayerVersion(ctx, in, func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
+		var sent int64
+		out, err := p.lc.PublishLayerVersion(ctx, in, func(o *lambda.Options) { o.RetryMaxAttempts = 1 }, bodySize(&sent))
 		if err == nil {
 			var got string
 			if out.Content != nil {
@@ -206,6 +214,9 @@ func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVe
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if isTooLarge(err) && in.Content.ZipFile != nil {
+			return nil, p.refusedAsTooLarge(err, sent)
 		}
 		if !awsretry.Retryable(err) {
 			return nil, err
@@ -257,14 +268,13 @@ func (p *regionPublisher) meta() versions.Meta {
 	}
 }
 
-// input is the PublishLayerVersion request for content, with the metadata
-// the manifest asks for.
-func (p *regionPublisher) input(content *types.LayerVersionContentInput) *lambda.PublishLayerVersionInput {
+// input is the PublishLayerVersion request, with the metadata the manifest
+// asks for and no content yet.
+func (p *regionPublisher) input() *lambda.PublishLayerVersionInput {
 	m := p.meta()
 	in := &lambda.PublishLayerVersionInput{
 		LayerName:               aws.String(p.t.Layer.Name),
 		Description:             aws.String(m.Description),
-		Content:                 content,
 		CompatibleRuntimes:      runtimesOf(m.Runtimes),
 		CompatibleArchitectures: archsOf(m.Architectures),
 	}

@@ -16,19 +16,19 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/layerctl/layerctl/layer/internal/size"
-	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // shaMetadata is the S3 object metadata key holding the ZIP's hex SHA-256:
 // a label for people, never trusted (s3proof.go).
 const shaMetadata = "layerctl-sha256"
 
-// content is the layer ZIP as PublishLayerVersion takes it: inline up to
-// 50 MB, else from S3, uploaded first unless an object proven to hold it is
-// already there (s3proof.go). Never from an object that is not proven.
-func (p *regionPublisher) content(ctx context.Context) (*types.LayerVersionContentInput, error) {
+// content is the layer ZIP as PublishLayerVersion takes it: inline (up to
+// the inline limit, inline.go), else from S3 (the bucket set for the
+// region), uploaded first unless an object proven to hold it is already
+// there (s3proof.go). Never from an object that is not proven.
+func (p *regionPublisher) content(ctx context.Context, inline bool) (*types.LayerVersionContentInput, error) {
 	art := p.t.Artifact
-	if art.Size <= p.inlineLimit() {
+	if inline {
 		if p.opts.DryRun {
 			return &types.LayerVersionContentInput{}, nil
 		}
@@ -41,10 +41,6 @@ func (p *regionPublisher) content(ctx context.Context) (*types.LayerVersionConte
 
 	s3cfg := p.t.Layer.S3
 	bucket := s3cfg.BucketFor(p.region)
-	if bucket == "" {
-		return nil, fmt.Errorf("the ZIP is %s, over the %s Lambda takes inline, and no S3 bucket is set for %s: add s3: {bucket: NAME} (or s3.buckets.%s) to the layer or to defaults; the bucket must be in %s",
-			size.Text(art.Size), size.Text(p.inlineLimit()), p.region, p.region, p.region)
-	}
 	sc := p.opts.S3(p.region)
 	head, err := sc.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
 	if err != nil {
@@ -129,14 +125,6 @@ func s3Content(bucket, key, version string) *types.LayerVersionContentInput {
 		c.S3ObjectVersion = aws.String(version)
 	}
 	return c
-}
-
-// inlineLimit is the largest ZIP sent in the request.
-func (p *regionPublisher) inlineLimit() int64 {
-	if p.opts.InlineLimit > 0 {
-		return p.opts.InlineLimit
-	}
-	return lambdafacts.MaxInline
 }
 
 func isS3NotFound(err error) bool {
