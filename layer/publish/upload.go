@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/schollz/progressbar/v3"
 
@@ -42,18 +41,17 @@ func (p *regionPublisher) content(ctx context.Context, inline bool) (*types.Laye
 	s3cfg := p.t.Layer.S3
 	bucket := s3cfg.BucketFor(p.region)
 	sc := p.opts.S3(p.region)
-	head, err := sc.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
-	if err != nil {
-		return nil, fmt.Errorf("checking bucket %s: %w", bucket, err)
-	}
-	if r := aws.ToString(head.BucketRegion); r != "" && r != p.region {
-		return nil, fmt.Errorf("bucket %s is in %s, but Lambda in %s reads layer ZIPs only from a bucket in its own region: name one with s3.buckets.%s", bucket, r, p.region, p.region)
+	if err := p.checkBucket(ctx, sc, bucket); err != nil {
+		return nil, err
 	}
 
 	key := s3cfg.Key(p.t.Layer.Name, art.SHA256)
 	where := fmt.Sprintf("s3://%s/%s", bucket, key)
 	obj, err := p.headObject(ctx, sc, bucket, key, "")
 	switch {
+	case isForbidden(err):
+		// Least privilege: without s3:ListBucket a missing key is 403.
+		p.logf("%s %s: S3 answered 403 to HeadObject on %s (without s3:ListBucket, a missing object is 403, not 404): it is uploaded, then proven", p.t.Layer.Name, p.region, where)
 	case err != nil:
 		return nil, fmt.Errorf("checking %s: %w", where, err)
 	case obj.exists && obj.unproven == "":
@@ -76,6 +74,8 @@ func (p *regionPublisher) content(ctx context.Context, inline bool) (*types.Laye
 	// have written the key since.
 	obj, err = p.headObject(ctx, sc, bucket, key, version)
 	switch {
+	case isForbidden(err):
+		return nil, fmt.Errorf("checking %s after the upload: S3 answered 403 to HeadObject: proving the object needs s3:GetObject on it (and s3:GetObjectVersion in a versioned bucket, kms:Decrypt for SSE-KMS); nothing was published", where)
 	case err != nil:
 		return nil, fmt.Errorf("checking %s after the upload: %w", where, err)
 	case !obj.exists:
