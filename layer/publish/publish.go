@@ -361,5 +361,11 @@ func archsOf(as []string) []types.Architecture {
 	return out
 }
 
-// publishNeeds is what publish must be allowed to do.
-const publishNeeds = "the credentials need lambda:ListLayerVersions, GetLayerVersion, PublishLayerVersion, GetLayerVersionPolicy, AddLayerVersionPermission and DeleteLayerVersion (and s3:ListBucket, s3:PutObject, s3:GetObject on the bucket for large layers)"
+// publishNeeds is what publish must be allowed to do, every action named
+// as IAM names it; docs/permissions.md says on which resources, and a test
+// keeps the two in step.
+const publishNeeds = "the credentials need lambda:ListLayerVersions, lambda:GetLayerVersion and lambda:PublishLayerVersion; " +
+	"for share, lambda:GetLayerVersionPolicy and lambda:AddLayerVersionPermission; " +
+	"lambda:DeleteLayerVersion to remove a version that came out holding other bytes; " +
+	"through S3, s3:PutObject and s3:GetObject on the objects (and s3:GetObjectVersion in a versioned bucket), " +
+	"optionally s3:ListBucket on the bucket and s3:AbortMultipartUpload"

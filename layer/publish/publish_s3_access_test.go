@@ -1,6 +1,8 @@
 package publish
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -138,5 +140,55 @@ func TestPublishBucketThatDoesNotExist(t *testing.T) {
 	res := e.publish(false)
 	if res[0].Err == nil || !strings.Contains(res[0].Err.Error(), "bucket "+e.bucket+"-none does not exist (S3 answered 404): create it in us-east-1") {
 		t.Fatalf("got %s: %v", res[0].Status, res[0].Err)
+	}
+}
+
+// An upload S3 refuses names every permission publish needs, the S3 ones
+// with it.
+func TestPublishUploadDeniedNamesThePermissions(t *testing.T) {
+	e := newLeastEnv(t)
+	e.proxy.Queue("PUT", e.keyPath(), fakes3.Answer{Status: 403, Code: "AccessDenied", Message: "Access Denied"})
+	res := e.publish(false)
+	if res[0].Err == nil {
+		t.Fatalf("got %s", res[0].Status)
+	}
+	for _, want := range []string{"AccessDenied: Access Denied; the credentials need lambda:ListLayerVersions",
+		"s3:PutObject and s3:GetObject on the objects", "optionally s3:ListBucket on the bucket", " in us-east-1"} {
+		if !strings.Contains(res[0].Err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, res[0].Err)
+		}
+	}
+}
+
+// The permissions an access error names are those docs/permissions.md
+// lists for publish, no more, no fewer.
+func TestPublishNeedsWhatTheDocsSay(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/permissions.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(doc)
+	section = section[strings.Index(section, "## `layerctl publish`"):strings.Index(section, "## `layerctl attach`")]
+	action := regexp.MustCompile("`((?:lambda|s3):[A-Za-z]+)`")
+	inDoc := map[string]bool{}
+	for _, m := range action.FindAllStringSubmatch(section, -1) {
+		inDoc[m[1]] = true
+	}
+	inNeeds := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?:lambda|s3):[A-Za-z]+`).FindAllString(publishNeeds, -1) {
+		inNeeds[m] = true
+	}
+	if len(inDoc) < 10 {
+		t.Fatalf("docs/permissions.md lists %d actions for publish: %v", len(inDoc), inDoc)
+	}
+	for a := range inDoc {
+		if !inNeeds[a] {
+			t.Errorf("docs/permissions.md lists %s, the access error does not", a)
+		}
+	}
+	for a := range inNeeds {
+		if !inDoc[a] {
+			t.Errorf("the access error names %s, docs/permissions.md does not", a)
+		}
 	}
 }
