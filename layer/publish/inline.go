@@ -93,8 +93,8 @@ func isTooLarge(err error) bool {
 }
 
 // refusedAsTooLarge explains Lambda's 413 for a ZIP sent inline in a body of
-// sent bytes. Nothing was published: the request is refused before it is
-// read, so there is no version to look for, and sending it again would be
+// sent bytes. Nothing was published: the request is refused for its size,
+// so there is no version to look for, and sending it again would be
 // refused again.
 func (p *regionPublisher) refusedAsTooLarge(err error, sent int64) error {
 	art, r := p.t.Artifact, p.region

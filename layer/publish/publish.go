@@ -197,7 +197,7 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status,
 // idempotent, and an answer lost after the version was created must not
 // create a second one. After every failure worth another try the version
 // is looked up by its digest before trying again. A body too large (413) is
-// not worth one: Lambda refuses it unread, the same every time.
+// not worth one: Lambda refuses the request for its size, every time.
 func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVersionInput) (*foundVersion, error) {
 	for attempt := 1; ; attempt++ {
 		var sent int64
