@@ -16,6 +16,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/layer/versions"
@@ -307,12 +308,17 @@ func (p *regionPublisher) why(other *versions.Version) string {
 	return strings.Join(parts, "; ")
 }
 
-// list is a set of names for a log line.
+// list is a set of names for a log line; a name Lambda answered with
+// prints safely (Go-quoted when strange).
 func list(names []string) string {
 	if len(names) == 0 {
 		return "none"
 	}
-	return strings.Join(versions.Set(names), ", ")
+	set := versions.Set(names)
+	for i, n := range set {
+		set[i] = safetext.Name(n)
+	}
+	return strings.Join(set, ", ")
 }
 
 // quoted is a license for a log line; Lambda's answer is not trusted to

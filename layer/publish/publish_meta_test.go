@@ -13,7 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/build"
+	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -128,4 +130,21 @@ func TestPublishRecognisesAnEarlierVersion(t *testing.T) {
 	wantResults(t, e.publish(false), "us-east-1 published 2")
 	e.wantLog("architectures changed (version 1 has x86_64, the manifest asks for arm64, x86_64)")
 	wantResults(t, e.publish(false), "us-east-1 unchanged 2")
+}
+
+// What Lambda answers about another version reaches the log only in a
+// form that cannot act on a terminal.
+func TestPublishReasonPrintsSafely(t *testing.T) {
+	p := &regionPublisher{t: &Target{Layer: testenv.PyLayer("l"), Artifact: &layer.Artifact{SHA256: strings.Repeat("0", 64)}}}
+	other := &versions.Version{Number: 1, Runtimes: []string{"python3.12\x1b[2J"}, Architectures: []string{"x86_64"}, License: "MIT\x1b]0;x\x07",
+		Description: "layerctl-sha256:" + strings.Repeat("0", 64)}
+	got := p.why(other)
+	if strings.ContainsAny(got, "\x1b\x07") {
+		t.Errorf("why = %q: control characters reach the log", got)
+	}
+	for _, want := range []string{`runtimes changed (version 1 has "python3.12\x1b[2J", the manifest asks for python3.12)`, `license changed (version 1 has "MIT\x1b]0;x\a", the manifest asks for none)`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("why = %q, want it to hold %q", got, want)
+		}
+	}
 }
