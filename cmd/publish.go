@@ -31,10 +31,12 @@ func newPublishCmd(f *Factory) *cobra.Command {
 		Short: "Publish a new layer version where the content is new; record it in layerctl.lock",
 		Long: `Publish builds each layer (the same bytes build makes), then in each of its
 regions, concurrently, looks for a version that already holds this content
-(by the digest layerctl puts in every description, confirmed by CodeSha256).
-If there is one it is reported unchanged; otherwise a new version is
-published, through S3 when the ZIP is over 50 MB. Versions are shared as the
-manifest's share says, and layerctl.lock records what is where.`,
+(by the digest layerctl puts in every description, confirmed by CodeSha256)
+with the manifest's runtimes, architectures, license and description. If
+there is one it is reported unchanged; otherwise a new version is published,
+through S3 when the ZIP is too large to send inline (about 50 MB). Versions
+are shared as the manifest's share says, and layerctl.lock records what is
+where.`,
 		Example: `  layerctl publish
   layerctl publish shared-python --region eu-west-1
   layerctl publish --dry-run

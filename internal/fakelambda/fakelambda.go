@@ -53,6 +53,10 @@ type Server struct {
 	Region   string
 	PageSize int           // ListLayerVersions page size
 	Latency  time.Duration // added to every call
+	// MaxBody, when set, is Lambda's limit on a PublishLayerVersion body:
+	// one of MaxBody bytes or more is refused with 413
+	// RequestEntityTooLargeException, as Lambda refuses one of 70167211.
+	MaxBody int64
 
 	mu          sync.Mutex
 	layers      map[string][]*version // version n at n-1, deleted ones kept
@@ -290,6 +294,9 @@ func (s *Server) handle(op string, m []string, r *http.Request) (int, any) {
 		}
 		return 200, out
 	case "PublishLayerVersion":
+		if s.MaxBody > 0 && r.ContentLength >= s.MaxBody {
+			return 413, apiError{"RequestEntityTooLargeException", fmt.Sprintf("Request must be smaller than %d bytes for the PublishLayerVersion operation", s.MaxBody)}
+		}
 		var in struct {
 			Description             string
 			LicenseInfo             string

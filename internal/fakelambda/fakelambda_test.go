@@ -7,14 +7,18 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
 )
 
 // The double is asserted through the real SDK client, over HTTP: what the
@@ -141,6 +145,47 @@ func TestFaultsAreLambdasErrors(t *testing.T) {
 	if n := s.Calls("GetLayerVersion"); n != 3 {
 		t.Errorf("%d calls counted", n)
 	}
+}
+
+// A body of MaxBody bytes or more is refused as Lambda refuses it: 413,
+// RequestEntityTooLargeException, which the SDK has no type for; one byte
+// less is published.
+func TestBodyLimit(t *testing.T) {
+	s, lc := newServer(t)
+	in := &lambda.PublishLayerVersionInput{LayerName: aws.String("l"), Content: &types.LayerVersionContentInput{ZipFile: zipOf(t, "a")}}
+	var sent int64
+	record := func(o *lambda.Options) {
+		o.HTTPClient = recordLength{o.HTTPClient, &sent}
+	}
+	if _, err := lc.PublishLayerVersion(context.Background(), in, record); err != nil {
+		t.Fatal(err)
+	}
+	s.MaxBody = sent
+	_, err := lc.PublishLayerVersion(context.Background(), in)
+	var ae *smithy.GenericAPIError
+	var re *awshttp.ResponseError
+	if !errors.As(err, &ae) || ae.Code != "RequestEntityTooLargeException" || !errors.As(err, &re) || re.HTTPStatusCode() != 413 ||
+		ae.Message != fmt.Sprintf("Request must be smaller than %d bytes for the PublishLayerVersion operation", sent) {
+		t.Fatalf("a body of MaxBody bytes: %v", err)
+	}
+	s.MaxBody = sent + 1
+	if _, err := lc.PublishLayerVersion(context.Background(), in); err != nil {
+		t.Fatalf("a body of MaxBody-1 bytes: %v", err)
+	}
+	if !slices.Equal(s.Versions("l"), []int64{1, 2}) {
+		t.Errorf("versions %v", s.Versions("l"))
+	}
+}
+
+// recordLength keeps the length of the last request body sent.
+type recordLength struct {
+	next lambda.HTTPClient
+	n    *int64
+}
+
+func (r recordLength) Do(req *http.Request) (*http.Response, error) {
+	*r.n = req.ContentLength
+	return r.next.Do(req)
 }
 
 // A lost answer did the work: the caller sees an error, the version exists.

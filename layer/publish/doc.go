@@ -1,7 +1,9 @@
 // Package publish makes a layer's content a layer version in each region
-// it is published to: only where no version holds that content yet (found
-// by its digest), inline or through S3 (with proof of the object's bytes),
-// shared as the manifest says, and recorded in layerctl.lock.
+// it is published to: only where no version holds that content with the
+// manifest's metadata yet (found by its digest, its metadata compared),
+// inline (up to what Lambda's request body can carry) or through S3 (with
+// proof of the object's bytes), shared as the manifest says, and recorded
+// in layerctl.lock.
 //
 // It imports the shared types (layer), versions, check (a ZIP built
 // elsewhere, --zip), manifest and the internal AWS helpers; of the steps,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/layer/versions"
@@ -39,7 +41,8 @@ type Options struct {
 	// Sleep waits between attempts; tests make it instant.
 	Sleep func(context.Context, time.Duration) error
 	// InlineLimit is the largest ZIP sent inline, larger ones go through
-	// S3; 0 means lambdafacts.MaxInline. Tests lower it to take S3 with small ZIPs.
+	// S3; 0 means the largest that fits in Lambda's request body with the
+	// layer's metadata (inline.go). Tests lower it to take S3 with small ZIPs.
 	InlineLimit int64
 }
 
@@ -51,7 +54,11 @@ type Result struct {
 	ARN        string
 	Status     layer.Status
 	CodeSHA256 string
-	Err        error
+	// Reason says why a version is (or would be) published: "new content",
+	// or what changed in the metadata ("runtimes changed (...)"). It is
+	// for people (the log), not in publish's JSON.
+	Reason string
+	Err    error
 }
 
 // publishAttempts bounds how often one PublishLayerVersion is tried.
@@ -105,6 +112,7 @@ func Publish(ctx context.Context, targets []Target, lock *manifest.Lock, opts Op
 			p := &regionPublisher{opts: opts, t: j.t, region: j.region, lc: opts.Lambda(j.region), logf: logf, lock: lockRegion(lock, j.t)}
 			res := &results[j.i]
 			v, status, err := p.run(ctx)
+			res.Reason = p.reason
 			if err != nil {
 				res.Status, res.Err = layer.StatusFailed, fmt.Errorf("publishing layer %q in %s: %w", j.t.Layer.Name, j.region, awsretry.Explain(err, j.region, publishNeeds))
 				return
@@ -144,11 +152,17 @@ type regionPublisher struct {
 	lc     LambdaAPI
 	logf   func(string, ...any)
 	lock   map[string]*manifest.LockRegion
+	reason string // why a version is published, once run knows
 }
 
 func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status, error) {
 	name, art := p.t.Layer.Name, p.t.Artifact
-	v, err := p.find(ctx)
+	in := p.input()
+	inline := art.Size <= p.inlineLimit(in)
+	if !inline && p.t.Layer.S3.BucketFor(p.region) == "" {
+		return nil, "", p.tooLargeInline(in)
+	}
+	v, other, err := p.find(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -159,31 +173,21 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status,
 		}
 		return v, layer.StatusUnchanged, nil
 	}
+	p.reason = p.why(other)
 
-	content, err := p.content(ctx)
+	in.Content, err = p.content(ctx, inline)
 	if err != nil {
 		return nil, "", err
 	}
 	if p.opts.DryRun {
-		p.logf("%s %s: would publish %s (%s)", name, p.region, art.SHA256[:12], size.Text(art.Size))
+		p.logf("%s %s: would publish %s (%s): %s", name, p.region, art.SHA256[:12], size.Text(art.Size), p.reason)
 		return nil, layer.StatusWouldPublish, nil
-	}
-	desc := strings.TrimSpace(p.t.Layer.Description + manifest.DigestTag(art.SHA256))
-	in := &lambda.PublishLayerVersionInput{
-		LayerName:               aws.String(name),
-		Description:             aws.String(desc),
-		Content:                 content,
-		CompatibleRuntimes:      runtimesOf(p.t.Layer.Runtimes),
-		CompatibleArchitectures: archsOf(p.t.Layer.Architectures),
-	}
-	if p.t.Layer.License != "" {
-		in.LicenseInfo = aws.String(p.t.Layer.License)
 	}
 	v, err = p.publish(ctx, in)
 	if err != nil {
 		return nil, "", err
 	}
-	p.logf("%s %s: published version %d", name, p.region, v.version)
+	p.logf("%s %s: published version %d: %s", name, p.region, v.version, p.reason)
 	if err := p.share(ctx, v); err != nil {
 		return v, "", err
 	}
@@ -192,11 +196,13 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status,
 
 // publish calls PublishLayerVersion without the SDK's own retries: it is not
 // idempotent, and an answer lost after the version was created must not
-// create a second one. After every failure the version is looked up by its
-// digest before trying again.
+// create a second one. After every failure worth another try the version
+// is looked up by its digest before trying again. A body too large (413) is
+// not worth one: Lambda refuses the request for its size, every time.
 func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVersionInput) (*foundVersion, error) {
 	for attempt := 1; ; attempt++ {
-		out, err := p.lc.PublishLayerVersion(ctx, in, func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
+		var sent int64
+		out, err := p.lc.PublishLayerVersion(ctx, in, func(o *lambda.Options) { o.RetryMaxAttempts = 1 }, bodySize(&sent))
 		if err == nil {
 			var got string
 			if out.Content != nil {
@@ -210,11 +216,14 @@ func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVe
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if isTooLarge(err) && in.Content.ZipFile != nil {
+			return nil, p.refusedAsTooLarge(err, sent)
+		}
 		if !awsretry.Retryable(err) {
 			return nil, err
 		}
 		// The request may have created the version before its answer was lost.
-		if v, ferr := p.find(ctx); ferr == nil && v != nil {
+		if v, _, ferr := p.find(ctx); ferr == nil && v != nil {
 			p.logf("%s %s: the publish answer was lost (%v), but version %d holds the content", p.t.Layer.Name, p.region, awsretry.Short(err), v.version)
 			return v, nil
 		}
@@ -248,8 +257,83 @@ func (p *regionPublisher) discard(ctx context.Context, n int64, got string) erro
 	return fmt.Errorf("%s; version %d was deleted, nothing was published", what, n)
 }
 
-// find returns the newest version holding the artifact's content, or nil.
-func (p *regionPublisher) find(ctx context.Context) (*foundVersion, error) {
+// meta is the metadata the manifest asks for, the description with the
+// content's digest tag.
+func (p *regionPublisher) meta() versions.Meta {
+	l := p.t.Layer
+	return versions.Meta{
+		Description:   strings.TrimSpace(l.Description + manifest.DigestTag(p.t.Artifact.SHA256)),
+		License:       l.License,
+		Runtimes:      l.Runtimes,
+		Architectures: l.Architectures,
+	}
+}
+
+// input is the PublishLayerVersion request, with the metadata the manifest
+// asks for and no content yet.
+func (p *regionPublisher) input() *lambda.PublishLayerVersionInput {
+	m := p.meta()
+	in := &lambda.PublishLayerVersionInput{
+		LayerName:               aws.String(p.t.Layer.Name),
+		Description:             aws.String(m.Description),
+		CompatibleRuntimes:      runtimesOf(m.Runtimes),
+		CompatibleArchitectures: archsOf(m.Architectures),
+	}
+	if m.License != "" {
+		in.LicenseInfo = aws.String(m.License)
+	}
+	return in
+}
+
+// why says why a version is published: new content, or what changed in
+// the metadata since other, the newest version holding the content.
+func (p *regionPublisher) why(other *versions.Version) string {
+	if other == nil {
+		return "new content"
+	}
+	have, want := other.Meta(), p.meta()
+	var parts []string
+	for _, what := range have.Changed(want) {
+		switch what {
+		case "runtimes":
+			parts = append(parts, fmt.Sprintf("runtimes changed (version %d has %s, the manifest asks for %s)", other.Number, list(have.Runtimes), list(want.Runtimes)))
+		case "architectures":
+			parts = append(parts, fmt.Sprintf("architectures changed (version %d has %s, the manifest asks for %s)", other.Number, list(have.Architectures), list(want.Architectures)))
+		case "license":
+			parts = append(parts, fmt.Sprintf("license changed (version %d has %s, the manifest asks for %s)", other.Number, quoted(have.License), quoted(want.License)))
+		default:
+			parts = append(parts, fmt.Sprintf("%s changed (version %d has the same content)", what, other.Number))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// list is a set of names for a log line; a name Lambda answered with
+// prints safely (Go-quoted when strange).
+func list(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	set := versions.Set(names)
+	for i, n := range set {
+		set[i] = safetext.Name(n)
+	}
+	return strings.Join(set, ", ")
+}
+
+// quoted is a license for a log line; Lambda's answer is not trusted to
+// print safely.
+func quoted(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return strconv.Quote(s)
+}
+
+// find returns the newest version holding the artifact's content with the
+// metadata the manifest asks for, or nil; and else the newest holding the
+// content with other metadata, or nil.
+func (p *regionPublisher) find(ctx context.Context) (*foundVersion, *versions.Version, error) {
 	var hint int64
 	if lr := p.lock[p.region]; lr != nil {
 		hint = lr.Version
@@ -257,14 +341,14 @@ func (p *regionPublisher) find(ctx context.Context) (*foundVersion, error) {
 	warnf := func(format string, args ...any) {
 		p.logf("warning: %s %s: "+format, append([]any{p.t.Layer.Name, p.region}, args...)...)
 	}
-	v, err := versions.Find(ctx, p.lc, p.t.Layer.Name, p.t.Artifact.SHA256, p.t.Artifact.CodeSHA256, hint, warnf)
+	v, other, err := versions.FindExact(ctx, p.lc, p.t.Layer.Name, p.t.Artifact.SHA256, p.t.Artifact.CodeSHA256, p.meta(), hint, warnf)
 	if err != nil || v == nil {
-		return nil, err
+		return nil, other, err
 	}
 	if v.ARN == "" && v.Number == hint {
 		v.ARN = p.lock[p.region].ARN
 	}
-	return &foundVersion{v.Number, v.ARN}, nil
+	return &foundVersion{v.Number, v.ARN}, nil, nil
 }
 
 func runtimesOf(rs []string) []types.Runtime {
@@ -283,5 +367,11 @@ func archsOf(as []string) []types.Architecture {
 	return out
 }
 
-// publishNeeds is what publish must be allowed to do.
-const publishNeeds = "the credentials need lambda:ListLayerVersions, GetLayerVersion, PublishLayerVersion, GetLayerVersionPolicy, AddLayerVersionPermission and DeleteLayerVersion (and s3:ListBucket, s3:PutObject, s3:GetObject on the bucket for large layers)"
+// publishNeeds is what publish must be allowed to do, every action named
+// as IAM names it; docs/permissions.md says on which resources, and a test
+// keeps the two in step.
+const publishNeeds = "the credentials need lambda:ListLayerVersions, lambda:GetLayerVersion and lambda:PublishLayerVersion; " +
+	"for share, lambda:GetLayerVersionPolicy and lambda:AddLayerVersionPermission; " +
+	"lambda:DeleteLayerVersion to remove a version that came out holding other bytes; " +
+	"through S3, s3:PutObject and s3:GetObject on the objects (and s3:GetObjectVersion in a versioned bucket), " +
+	"optionally s3:ListBucket on the bucket and s3:AbortMultipartUpload"

@@ -23,6 +23,8 @@ type faultEnv struct {
 	layer *manifest.Layer
 	lock  *manifest.Lock
 	log   strings.Builder
+	// inline, when set, lowers the size over which ZIPs go through S3.
+	inline int64
 }
 
 func newFaultEnv(t *testing.T) *faultEnv {
@@ -41,9 +43,10 @@ func (e *faultEnv) publish() Result {
 	art := mustBuildForPublish(e.t, e.dir, e.layer, build.Options{OutDir: filepath.Join(e.dir, "dist")})
 	targets := []Target{{Layer: e.layer, Artifact: art, Regions: []string{"us-east-1"}}}
 	res := Publish(context.Background(), targets, e.lock, Options{
-		Lambda: func(string) LambdaAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
-		Log:    &e.log,
-		Sleep:  func(context.Context, time.Duration) error { return nil },
+		Lambda:      func(string) LambdaAPI { return testenv.LambdaAt(e.fake.URL, "us-east-1") },
+		Log:         &e.log,
+		Sleep:       func(context.Context, time.Duration) error { return nil },
+		InlineLimit: e.inline,
 	})
 	Record(e.lock, targets, res)
 	return res[0]

@@ -34,6 +34,9 @@ type publishEnv struct {
 	// size over which ZIPs go through S3.
 	lambdaWrap func(LambdaAPI) LambdaAPI
 	inline     int64
+	// s3URL, when set, is the S3 endpoint publish uses (a fakes3 proxy
+	// in front of moto).
+	s3URL string
 }
 
 func newPublishEnv(t *testing.T, files map[string]string) *publishEnv {
@@ -59,7 +62,11 @@ func (e *publishEnv) publish(dryRun bool) []Result {
 		},
 		InlineLimit: e.inline,
 		S3: func(r string) S3API {
-			var c S3API = testenv.S3At(e.url, r)
+			url := e.url
+			if e.s3URL != "" {
+				url = e.s3URL
+			}
+			var c S3API = testenv.S3At(url, r)
 			if e.s3wrap != nil {
 				c = e.s3wrap(c)
 			}

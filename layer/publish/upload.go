@@ -11,24 +11,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/layerctl/layerctl/layer/internal/size"
-	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // shaMetadata is the S3 object metadata key holding the ZIP's hex SHA-256:
 // a label for people, never trusted (s3proof.go).
 const shaMetadata = "layerctl-sha256"
 
-// content is the layer ZIP as PublishLayerVersion takes it: inline up to
-// 50 MB, else from S3, uploaded first unless an object proven to hold it is
-// already there (s3proof.go). Never from an object that is not proven.
-func (p *regionPublisher) content(ctx context.Context) (*types.LayerVersionContentInput, error) {
+// content is the layer ZIP as PublishLayerVersion takes it: inline (up to
+// the inline limit, inline.go), else from S3 (the bucket set for the
+// region), uploaded first unless an object proven to hold it is already
+// there (s3proof.go). Never from an object that is not proven.
+func (p *regionPublisher) content(ctx context.Context, inline bool) (*types.LayerVersionContentInput, error) {
 	art := p.t.Artifact
-	if art.Size <= p.inlineLimit() {
+	if inline {
 		if p.opts.DryRun {
 			return &types.LayerVersionContentInput{}, nil
 		}
@@ -41,23 +40,18 @@ func (p *regionPublisher) content(ctx context.Context) (*types.LayerVersionConte
 
 	s3cfg := p.t.Layer.S3
 	bucket := s3cfg.BucketFor(p.region)
-	if bucket == "" {
-		return nil, fmt.Errorf("the ZIP is %s, over the %s Lambda takes inline, and no S3 bucket is set for %s: add s3: {bucket: NAME} (or s3.buckets.%s) to the layer or to defaults; the bucket must be in %s",
-			size.Text(art.Size), size.Text(p.inlineLimit()), p.region, p.region, p.region)
-	}
 	sc := p.opts.S3(p.region)
-	head, err := sc.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
-	if err != nil {
-		return nil, fmt.Errorf("checking bucket %s: %w", bucket, err)
-	}
-	if r := aws.ToString(head.BucketRegion); r != "" && r != p.region {
-		return nil, fmt.Errorf("bucket %s is in %s, but Lambda in %s reads layer ZIPs only from a bucket in its own region: name one with s3.buckets.%s", bucket, r, p.region, p.region)
+	if err := p.checkBucket(ctx, sc, bucket); err != nil {
+		return nil, err
 	}
 
 	key := s3cfg.Key(p.t.Layer.Name, art.SHA256)
 	where := fmt.Sprintf("s3://%s/%s", bucket, key)
 	obj, err := p.headObject(ctx, sc, bucket, key, "")
 	switch {
+	case isForbidden(err):
+		// Least privilege: without s3:ListBucket a missing key is 403.
+		p.logf("%s %s: S3 answered 403 to HeadObject on %s (without s3:ListBucket, a missing object is 403, not 404): it is uploaded, then proven", p.t.Layer.Name, p.region, where)
 	case err != nil:
 		return nil, fmt.Errorf("checking %s: %w", where, err)
 	case obj.exists && obj.unproven == "":
@@ -80,6 +74,8 @@ func (p *regionPublisher) content(ctx context.Context) (*types.LayerVersionConte
 	// have written the key since.
 	obj, err = p.headObject(ctx, sc, bucket, key, version)
 	switch {
+	case isForbidden(err):
+		return nil, fmt.Errorf("checking %s after the upload: S3 answered 403 to HeadObject: proving the object needs s3:GetObject on it (and s3:GetObjectVersion in a versioned bucket, kms:Decrypt for SSE-KMS); nothing was published", where)
 	case err != nil:
 		return nil, fmt.Errorf("checking %s after the upload: %w", where, err)
 	case !obj.exists:
@@ -129,14 +125,6 @@ func s3Content(bucket, key, version string) *types.LayerVersionContentInput {
 		c.S3ObjectVersion = aws.String(version)
 	}
 	return c
-}
-
-// inlineLimit is the largest ZIP sent in the request.
-func (p *regionPublisher) inlineLimit() int64 {
-	if p.opts.InlineLimit > 0 {
-		return p.opts.InlineLimit
-	}
-	return lambdafacts.MaxInline
 }
 
 func isS3NotFound(err error) bool {

@@ -22,6 +22,8 @@ type Version struct {
 	Architectures []string
 	CodeSize      int64  // zipped
 	CodeSHA256    string // base64, as Lambda reports it
+	Description   string // with layerctl's digest tag, when layerctl published it
+	License       string
 }
 
 // LayerARN is the version's ARN without its number, followed by the colon
@@ -43,13 +45,43 @@ type API interface {
 // lock records, 0 for none) is checked first, so the usual case costs one
 // call. warnf reports versions tagged with the digest but holding other bytes.
 func Find(ctx context.Context, lc API, layer, sha256Hex, codeSHA256 string, hint int64, warnf func(string, ...any)) (*Version, error) {
+	v, _, err := find(ctx, lc, layer, sha256Hex, codeSHA256, nil, hint, warnf)
+	return v, err
+}
+
+// FindExact is Find for a version that holds the content and has the
+// metadata want as well: a version's metadata is fixed for its life, so one
+// with other runtimes, architectures, license or description is not the
+// version the manifest asks for. It also returns the newest version
+// holding the content with other metadata (other, nil when exact is found
+// or none is), to say what changed.
+func FindExact(ctx context.Context, lc API, layer, sha256Hex, codeSHA256 string, want Meta, hint int64, warnf func(string, ...any)) (exact, other *Version, err error) {
+	return find(ctx, lc, layer, sha256Hex, codeSHA256, &want, hint, warnf)
+}
+
+// find is Find, and FindExact when want is not nil.
+func find(ctx context.Context, lc API, layer, sha256Hex, codeSHA256 string, want *Meta, hint int64, warnf func(string, ...any)) (exact, other *Version, err error) {
+	// check sorts a version holding the content into exact or other.
+	check := func(v *Version) bool {
+		if v == nil || v.CodeSHA256 != codeSHA256 {
+			return false
+		}
+		if want == nil || len(v.Meta().Changed(*want)) == 0 {
+			exact = v
+			return true
+		}
+		if other == nil || v.Number > other.Number {
+			other = v
+		}
+		return false
+	}
 	if hint > 0 {
 		v, err := Get(ctx, lc, layer, hint)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if v != nil && v.CodeSHA256 == codeSHA256 {
-			return v, nil
+		if check(v) {
+			return exact, nil, nil
 		}
 	}
 	tag := strings.TrimSpace(manifest.DigestTag(sha256Hex))
@@ -58,9 +90,9 @@ func Find(ctx context.Context, lc API, layer, sha256Hex, codeSHA256 string, hint
 		page, err := pages.NextPage(ctx)
 		if err != nil {
 			if awsretry.IsNotFound(err) {
-				return nil, nil
+				return nil, other, nil
 			}
-			return nil, fmt.Errorf("listing versions: %w", err)
+			return nil, nil, fmt.Errorf("listing versions: %w", err)
 		}
 		for _, s := range page.LayerVersions {
 			if !strings.Contains(aws.ToString(s.Description), tag) {
@@ -68,17 +100,17 @@ func Find(ctx context.Context, lc API, layer, sha256Hex, codeSHA256 string, hint
 			}
 			v, err := Get(ctx, lc, layer, s.Version)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			if v != nil && v.CodeSHA256 == codeSHA256 {
-				return v, nil
+			if check(v) {
+				return exact, nil, nil
 			}
-			if v != nil && warnf != nil {
+			if v != nil && v.CodeSHA256 != codeSHA256 && warnf != nil {
 				warnf("version %d is tagged with this content's digest but holds other bytes; ignoring it", s.Version)
 			}
 		}
 	}
-	return nil, nil
+	return nil, other, nil
 }
 
 // Get reads version n of layer; nil when it does not exist.
@@ -103,5 +135,6 @@ func Get(ctx context.Context, lc API, layer string, n int64) (*Version, error) {
 	if out.Content != nil {
 		v.CodeSize, v.CodeSHA256 = out.Content.CodeSize, aws.ToString(out.Content.CodeSha256)
 	}
+	v.Description, v.License = aws.ToString(out.Description), aws.ToString(out.LicenseInfo)
 	return v, nil
 }
