@@ -15,8 +15,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -98,11 +100,61 @@ func New() *Server {
 	return s
 }
 
+// Start is New for a test: the server is closed when t ends, and t fails
+// if a fault injected into it never fired (see Unfired).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := New()
+	t.Cleanup(func() {
+		s.Close()
+		if left := s.Unfired(); len(left) > 0 {
+			t.Errorf("fakelambda: faults injected but never met by a call (is the operation the one the code calls?): %v", left)
+		}
+	})
+	return s
+}
+
 // Inject queues faults for the next calls of op (e.g. "PublishLayerVersion").
+// An op the double does not serve is a test's mistake: it panics.
 func (s *Server) Inject(op string, faults ...Fault) {
+	if !layerOps[op] && !functionOps[op] {
+		panic(fmt.Sprintf("fakelambda: Inject(%q): no such operation is served (%v)", op, servedOps()))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[op] = append(s.faults[op], faults...)
+}
+
+// Unfired is how many injected faults of each operation no call has met
+// yet. A fault left over when the test ends was injected into an operation
+// the code did not call as often as the test assumed, or not at all: the
+// path it meant to exercise never ran.
+func (s *Server) Unfired() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for op, q := range s.faults {
+		if len(q) > 0 {
+			out[op] = len(q)
+		}
+	}
+	return out
+}
+
+// layerOps are the layer operations fakelambda.go serves.
+var layerOps = map[string]bool{"ListLayerVersions": true, "PublishLayerVersion": true, "GetLayerVersion": true,
+	"DeleteLayerVersion": true, "GetLayerVersionPolicy": true, "AddLayerVersionPermission": true}
+
+func servedOps() []string {
+	var out []string
+	for op := range layerOps {
+		out = append(out, op)
+	}
+	for op := range functionOps {
+		out = append(out, op)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Calls is how many requests op received, faulted ones included.

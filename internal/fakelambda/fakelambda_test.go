@@ -8,8 +8,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -292,4 +294,26 @@ func TestFunctionsArePaged(t *testing.T) {
 	if !slices.Equal(got, want) || s.Calls("ListFunctions") != 3 {
 		t.Errorf("listed %v in %d calls, want %v in 3", got, s.Calls("ListFunctions"), want)
 	}
+}
+
+// A fault is reported as unfired until a call of its operation meets it;
+// injecting into an operation the double does not serve is refused.
+func TestUnfiredFaults(t *testing.T) {
+	s, lc := newServer(t)
+	s.Inject("GetFunction", Throttle(), Throttle())
+	s.Inject("GetFunctionConfiguration", Throttle())
+	s.PutFunction(Function{Name: "fn", Runtime: "python3.12"})
+	_, err := lc.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
+	if !errors.As(err, new(*types.TooManyRequestsException)) {
+		t.Fatalf("GetFunction: %v, want the throttle injected", err)
+	}
+	if got, want := s.Unfired(), map[string]int{"GetFunction": 1, "GetFunctionConfiguration": 1}; !maps.Equal(got, want) {
+		t.Errorf("unfired %v, want %v", got, want)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `Inject("GetFunctionConfig")`) {
+			t.Errorf("injecting into an operation not served: %v", r)
+		}
+	}()
+	s.Inject("GetFunctionConfig", Throttle())
 }
