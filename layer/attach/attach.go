@@ -118,7 +118,7 @@ func Attach(ctx context.Context, targets []Target, opts Options) (*Report, error
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	r := &attachRun{opts: opts, limiter: newCallLimiter(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]limitedAPI{}}
+	r := &attachRun{opts: opts, limiter: newCallLimiter(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]limitedAPI{}, others: map[string]*otherLayerCheck{}}
 	// start ends at the interrupt, or when --atomic (or a bug) stops the
 	// run: from then on no update is sent, not even one already waiting
 	// for its turn (callUnless).
@@ -206,9 +206,10 @@ type attachRun struct {
 	start        context.Context
 	stopStarting context.CancelFunc
 
-	mu    sync.Mutex
-	apis  map[string]limitedAPI
-	crash error // the first panic caught in a worker (a bug): start nothing more
+	mu     sync.Mutex
+	apis   map[string]limitedAPI
+	others map[string]*otherLayerCheck // the other layers resent, by version ARN (vet)
+	crash  error                       // the first panic caught in a worker (a bug): start nothing more
 }
 
 // crashed is the panic a worker caught, if any.

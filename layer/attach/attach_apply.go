@@ -36,10 +36,17 @@ func (r *attachRun) plan(ctx context.Context, j *attachJob) {
 	}
 	j.cfg = cfg
 	f := fnConfigOf(cfg)
-	p := planAttach(f, j.wants)
+	p := r.vet(ctx, j, planAttach(f, j.wants))
 	j.res.From, j.res.To, j.res.Status = f.arns(), p.to, p.status
 	if p.reason != "" {
 		j.res.Err = errors.New(p.reason)
+	}
+	if p.err != nil {
+		if ctx.Err() != nil {
+			j.res.Status = "" // interrupted: left unplanned, reported skipped
+			return
+		}
+		j.res.Err = p.err
 	}
 	for _, w := range p.warnings {
 		r.logf(j, "warning: %s", w)
@@ -65,7 +72,7 @@ func (r *attachRun) apply(ctx context.Context, j *attachJob) {
 		// is the configuration as it is now.
 		j.cfg = nil
 	}
-	res, err := r.converge(ctx, j, func(f fnConfig) attachPlan { return planAttach(f, j.wants) }, r.start)
+	res, err := r.converge(ctx, j, func(f fnConfig) attachPlan { return r.vet(ctx, j, planAttach(f, j.wants)) }, r.start)
 	if errors.Is(err, errStopped) {
 		return // left would-attach: skipUnfinished says why
 	}
@@ -88,6 +95,9 @@ func (r *attachRun) apply(ctx context.Context, j *attachJob) {
 			j.res.Status = layer.StatusAttached
 			j.updated, j.from, j.to = true, first, res.to
 		}
+	case layer.StatusFailed:
+		r.fail(j, res.plan.err)
+		return
 	case layer.StatusRefused, layer.StatusSkipped:
 		j.res.Status, j.res.Err = res.plan.status, errors.New(res.plan.reason)
 		if res.plan.status == layer.StatusRefused {
