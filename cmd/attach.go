@@ -26,6 +26,7 @@ type attachOptions struct {
 	dryRun         bool
 	concurrency    int
 	rate           float64
+	allowBlocked   bool
 }
 
 func newAttachCmd(f *Factory) *cobra.Command {
@@ -72,6 +73,7 @@ until Lambda says it ended.`,
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "read the functions and print the plan; change nothing")
 	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every function and region")
 	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second other than GetFunction (Lambda allows 15 per account and region for them all; GetFunction is paced at 80 of its 100); 0 paces nothing")
+	fl.BoolVar(&opts.allowBlocked, "allow-blocked-runtimes", false, "try to update functions whose runtime AWS has blocked for updates, instead of refusing them")
 	return c
 }
 
@@ -133,6 +135,9 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 			Rate:           opts.rate,
 			ReadRate:       readRate(opts.rate),
 			Log:            f.Err,
+			Now:            f.Now,
+
+			AllowBlockedRuntimes: opts.allowBlocked,
 		},
 	}
 	ro.Build = func() (build.RunOptions, error) { return buildRunOptions(f, m, layers, "", false) }

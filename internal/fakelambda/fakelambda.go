@@ -75,6 +75,12 @@ type Server struct {
 
 	// Functions, their versions and aliases: functions.go.
 	UpdateDuration time.Duration // how long an accepted update stays InProgress
+	// BlockedRuntimes are runtimes whose functions may no longer be updated,
+	// as AWS documents after a runtime's block-update date: an update
+	// answers InvalidParameterValueException. (One report says a
+	// configuration update that does not send Runtime still passed: leave
+	// the runtime out to play that.)
+	BlockedRuntimes []string
 	// SnapStartDuration is how long a version published from a SnapStart
 	// function stays Pending, its snapshot being made.
 	SnapStartDuration time.Duration

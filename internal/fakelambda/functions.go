@@ -418,6 +418,10 @@ func (s *Server) updateConfiguration(f *function, r *http.Request) (int, any) {
 	if in.RevisionId != "" && in.RevisionId != f.revisionID() {
 		return 412, apiError{"PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"}
 	}
+	if slices.Contains(s.BlockedRuntimes, f.cfg.Runtime) {
+		return 400, apiError{"InvalidParameterValueException", "The runtime parameter of " + f.cfg.Runtime +
+			" is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."}
+	}
 	if in.Layers != nil {
 		layers := *in.Layers
 		if f.cfg.PackageType == "Image" && len(layers) > 0 {

@@ -58,7 +58,13 @@ type Options struct {
 	// quota: 100 per second) and every other call (15 per second, shared by
 	// all control-plane calls of the account and region); 0 does not pace.
 	Rate, ReadRate float64
-	Log            io.Writer // what happens, for people
+	// AllowBlockedRuntimes tries to update functions whose runtime AWS has
+	// blocked for updates (by lambdafacts' lifecycle table), instead of
+	// refusing them.
+	AllowBlockedRuntimes bool
+	// Now is today, for the runtime lifecycle; nil means the clock.
+	Now func() time.Time
+	Log io.Writer // what happens, for people
 }
 
 // FunctionResult is what attach did, or would do, to one function.
@@ -118,7 +124,11 @@ func Attach(ctx context.Context, targets []Target, opts Options) (*Report, error
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	r := &attachRun{opts: opts, limiter: newCallLimiter(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]limitedAPI{}, others: map[string]*otherLayerCheck{}}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	r := &attachRun{opts: opts, limiter: newCallLimiter(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]limitedAPI{},
+		others: map[string]*otherLayerCheck{}, today: opts.Now(), warned: map[string]bool{}}
 	// start ends at the interrupt, or when --atomic (or a bug) stops the
 	// run: from then on no update is sent, not even one already waiting
 	// for its turn (callUnless).
@@ -200,6 +210,7 @@ func (r *attachRun) run(ctx context.Context, targets []Target) (*Report, error) 
 type attachRun struct {
 	opts    Options
 	limiter *callLimiter
+	today   time.Time   // for the runtime lifecycle
 	aborted atomic.Bool // --atomic: a function failed, start no more updates
 	// start ends when no more updates may start: the interrupt, or
 	// stopStarting (--atomic after a failure, a bug).
@@ -209,6 +220,7 @@ type attachRun struct {
 	mu     sync.Mutex
 	apis   map[string]limitedAPI
 	others map[string]*otherLayerCheck // the other layers resent, by version ARN (vet)
+	warned map[string]bool             // the blocked runtimes already warned of
 	crash  error                       // the first panic caught in a worker (a bug): start nothing more
 }
 

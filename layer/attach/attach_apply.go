@@ -36,7 +36,7 @@ func (r *attachRun) plan(ctx context.Context, j *attachJob) {
 	}
 	j.cfg = cfg
 	f := fnConfigOf(cfg)
-	p := r.vet(ctx, j, planAttach(f, j.wants))
+	p := r.vet(ctx, j, f, planAttach(f, j.wants))
 	j.res.From, j.res.To, j.res.Status = f.arns(), p.to, p.status
 	if p.reason != "" {
 		j.res.Err = errors.New(p.reason)
@@ -72,7 +72,7 @@ func (r *attachRun) apply(ctx context.Context, j *attachJob) {
 		// is the configuration as it is now.
 		j.cfg = nil
 	}
-	res, err := r.converge(ctx, j, func(f fnConfig) attachPlan { return r.vet(ctx, j, planAttach(f, j.wants)) }, r.start)
+	res, err := r.converge(ctx, j, func(f fnConfig) attachPlan { return r.vet(ctx, j, f, planAttach(f, j.wants)) }, r.start)
 	if errors.Is(err, errStopped) {
 		return // left would-attach: skipUnfinished says why
 	}

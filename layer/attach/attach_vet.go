@@ -16,16 +16,21 @@ import (
 
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // vet refuses a planned update that Lambda would refuse for what the plan
-// cannot see in the configuration alone: an other layer on the function
-// that can no longer be read. It is the same for the first plan and every
-// plan made again, so a function someone else changed meanwhile is vetted
-// as it is now. A check that fails (not a verdict) fails the function.
-func (r *attachRun) vet(ctx context.Context, j *attachJob, p attachPlan) attachPlan {
+// cannot see in the configuration alone: a runtime AWS has blocked for
+// updates on this day, or an other layer on the function that can no
+// longer be read. It is the same for the first plan and every plan made
+// again, so a function someone else changed meanwhile is vetted as it is
+// now. A check that fails (not a verdict) fails the function.
+func (r *attachRun) vet(ctx context.Context, j *attachJob, f fnConfig, p attachPlan) attachPlan {
 	if p.status != layer.StatusWouldAttach {
 		return p
+	}
+	if why := r.blockedRuntime(j, f.Runtime); why != "" {
+		return attachPlan{to: p.to, status: layer.StatusRefused, reason: why}
 	}
 	var refusals []string
 	for _, a := range p.to {
@@ -44,6 +49,32 @@ func (r *attachRun) vet(ctx context.Context, j *attachJob, p attachPlan) attachP
 		return attachPlan{to: p.to, status: layer.StatusRefused, reason: strings.Join(refusals, "; ")}
 	}
 	return p
+}
+
+// blockedRuntime says why an update of a function on runtime rt would be
+// refused, or "" when it would not: AWS blocks updating functions whose
+// runtime is past its block-update date ("Lambda blocks creating new
+// functions and updating existing functions shortly after each runtime is
+// deprecated"). One report says an update that does not send Runtime, as
+// attach's does not, still went through; AllowBlockedRuntimes tries it,
+// with a warning, and Lambda's answer decides.
+func (r *attachRun) blockedRuntime(j *attachJob, rt string) string {
+	lc, ok := lambdafacts.RuntimeLifecycle(rt)
+	if !ok || lc.PhaseAt(r.today) != lambdafacts.PhaseUpdateBlocked {
+		return ""
+	}
+	if !r.opts.AllowBlockedRuntimes {
+		return "its runtime " + lambdafacts.Explain(rt, r.today) +
+			"; move the function to a supported runtime first, or pass --allow-blocked-runtimes to try anyway (an update that leaves the runtime as it is, as attach's does, has been seen to pass)"
+	}
+	r.mu.Lock()
+	first := !r.warned[rt]
+	r.warned[rt] = true
+	r.mu.Unlock()
+	if first {
+		r.logf(nil, "warning: %s; trying anyway (--allow-blocked-runtimes): Lambda may refuse each update", lambdafacts.Explain(rt, r.today))
+	}
+	return ""
 }
 
 // otherLayerCheck is what reading one layer version that attach resends

@@ -4,11 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/layerctl/layerctl/internal/fakelambda"
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // An update resends every other layer of the function, and Lambda refuses
@@ -76,5 +79,64 @@ func TestAttachRefusesAFunctionWhoseOtherLayerIsGone(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// On a day when AWS has blocked updating functions on python3.12 (its
+// block-update date is 2029-01-10), a function on it is refused before any
+// update, the reason naming the runtime and the dates, and --atomic starts
+// nothing; --allow-blocked-runtimes tries anyway, with one warning per
+// runtime, and Lambda's answer decides.
+func TestAttachRefusesAFunctionOnABlockedRuntime(t *testing.T) {
+	day := time.Date(2029, 2, 1, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name           string
+		atomic, allow  bool
+		lambdaRefuses  bool
+		old, new, warn string
+	}{
+		{name: "refused", old: "refused: its runtime python3.12 is past its end of life: AWS deprecated it on 2028-10-31 and has blocked updating functions that use it since 2029-01-10, " +
+			"so Lambda refuses to change their configuration (dates from the AWS Lambda runtimes page, checked " + lambdafacts.LifecycleChecked + "); " +
+			"move the function to a supported runtime first, or pass --allow-blocked-runtimes to try anyway", new: "attached"},
+		{name: "refused --atomic", atomic: true, old: "refused: its runtime python3.12 is past its end of life", new: "skipped: not changed: --atomic, and 2 function(s) refused"},
+		{name: "allowed, Lambda accepts", allow: true, old: "attached", new: "attached", warn: "warning: python3.12 is past its end of life"},
+		{name: "allowed, Lambda refuses", allow: true, lambdaRefuses: true,
+			old: "failed: updating its configuration: operation error Lambda: UpdateFunctionConfiguration", new: "attached", warn: "trying anyway (--allow-blocked-runtimes)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newAttachEnv(t)
+			if tc.lambdaRefuses {
+				e.fake.BlockedRuntimes = []string{"python3.12"}
+			}
+			e.fn("old1", e.a, e.v1) // python3.12
+			e.fn("old2", e.v1)
+			e.fake.PutFunction(fakelambda.Function{Name: "new", Runtime: "python3.13", Layers: []string{e.v1}})
+			opts := e.options()
+			opts.Now = func() time.Time { return day }
+			opts.Atomic, opts.AllowBlockedRuntimes = tc.atomic, tc.allow
+			r := e.attach(context.Background(), e.target(), opts)
+			got := statuses(r)
+			for _, name := range []string{"old1", "old2"} {
+				if !strings.HasPrefix(got[name], tc.old) {
+					t.Errorf("%s: %s\nwant %s…", name, got[name], tc.old)
+				}
+			}
+			if !strings.HasPrefix(got["new"], tc.new) {
+				t.Errorf("new: %s, want %s…", got["new"], tc.new)
+			}
+			if tc.lambdaRefuses && !strings.Contains(got["old1"], "The runtime parameter of python3.12 is no longer supported") {
+				t.Errorf("old1: %s: want Lambda's reason", got["old1"])
+			}
+			updates := e.fake.Calls("UpdateFunctionConfiguration")
+			switch {
+			case !tc.allow && tc.atomic && updates != 0:
+				t.Errorf("--atomic: %d updates sent", updates)
+			case !tc.allow && e.fake.FunctionState("old1").Updates+e.fake.FunctionState("old2").Updates != 0:
+				t.Errorf("a function on a blocked runtime was updated")
+			}
+			if n := strings.Count(e.log.String(), "warning: python3.12 is past its end of life"); tc.warn != "" && (n != 1 || !strings.Contains(e.log.String(), tc.warn)) {
+				t.Errorf("warned %d times, want once: %s\nlog:\n%s", n, tc.warn, e.log.String())
+			}
+		})
 	}
 }

@@ -1,0 +1,87 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/layerctl/layerctl/internal/fakelambda"
+	"github.com/layerctl/layerctl/layer/versions"
+	"github.com/layerctl/layerctl/manifest"
+)
+
+// flagsEnv is a project whose layer "shared" (python3.12 and 3.13) the
+// lock records as version 2 of a fake Lambda, for attach's flags.
+type flagsEnv struct {
+	t        *testing.T
+	fake     *fakelambda.Server
+	dir      string
+	v1, v2   string
+	now      time.Time
+	out, err bytes.Buffer
+}
+
+func newFlagsEnv(t *testing.T) *flagsEnv {
+	fake := fakelambda.Start(t)
+	fake.UpdateDuration = 20 * time.Millisecond
+	py := []string{"python3.12", "python3.13"}
+	e := &flagsEnv{t: t, fake: fake, dir: t.TempDir(), now: time.Now()}
+	e.v1 = fake.AddLayerVersion("shared", py, nil, 100)
+	e.v2 = fake.AddLayerVersion("shared", py, nil, 100)
+	lc := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(fake.URL), Credentials: credentials.NewStaticCredentialsProvider("t", "t", "")})
+	v, err := versions.Get(context.Background(), lc, "shared", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(e.dir, "layerctl.yaml"), []byte("version: 1\nlayers:\n  shared:\n    runtimes: [python3.12, python3.13]\n    files: [{from: src, to: python}]\n"), 0o644)
+	lock := &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{"shared": {CodeSHA256: v.CodeSHA256, SHA256: strings.Repeat("0", 64),
+		Regions: map[string]*manifest.LockRegion{"us-east-1": {ARN: e.v2, Version: 2}}}}}
+	if err := lock.Save(filepath.Join(e.dir, manifest.LockFile)); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_REGION": "us-east-1",
+		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_EC2_METADATA_DISABLED": "true"} {
+		t.Setenv(k, v)
+	}
+	return e
+}
+
+// run runs layerctl attach with args on the day e.now, and returns its exit code.
+func (e *flagsEnv) run(args ...string) int {
+	e.out.Reset()
+	e.err.Reset()
+	f := &Factory{Out: &e.out, Err: &e.err, Getenv: os.Getenv, Now: func() time.Time { return e.now }}
+	return Execute(context.Background(), append([]string{"-f", filepath.Join(e.dir, "layerctl.yaml"), "attach", "--endpoint-url", e.fake.URL}, args...), f)
+}
+
+// The day comes from the Factory's clock: on 2029-02-01 python3.12 is
+// blocked for updates, and its function is refused unless
+// --allow-blocked-runtimes.
+func TestAttachBlockedRuntimeFlag(t *testing.T) {
+	e := newFlagsEnv(t)
+	e.now = time.Date(2029, 2, 1, 12, 0, 0, 0, time.UTC)
+	e.fake.PutFunction(fakelambda.Function{Name: "old", Runtime: "python3.12", Layers: []string{e.v1}})
+	e.fake.PutFunction(fakelambda.Function{Name: "new", Runtime: "python3.13", Layers: []string{e.v1}})
+	if code := e.run(); code != ExitPartial {
+		t.Fatalf("exit code %d, want %d\nstderr:\n%s", code, ExitPartial, e.err.String())
+	}
+	if !strings.Contains(e.err.String(), "old us-east-1: refused: its runtime python3.12 is past its end of life") ||
+		!regexp.MustCompile(`(?m)^new\s+us-east-1\s+attached\s`).MatchString(e.out.String()) {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", e.out.String(), e.err.String())
+	}
+	if code := e.run("--allow-blocked-runtimes"); code != ExitOK {
+		t.Fatalf("--allow-blocked-runtimes: exit code %d\nstderr:\n%s", code, e.err.String())
+	}
+	if got := e.fake.FunctionState("old").Layers; len(got) != 1 || got[0] != e.v2 {
+		t.Errorf("old: %v", got)
+	}
+}
