@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,7 @@ type attachOptions struct {
 	concurrency    int
 	rate           float64
 	allowBlocked   bool
+	timeout        time.Duration
 }
 
 func newAttachCmd(f *Factory) *cobra.Command {
@@ -74,6 +76,7 @@ until Lambda says it ended.`,
 	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every function and region")
 	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second other than GetFunction (Lambda allows 15 per account and region for them all; GetFunction is paced at 80 of its 100); 0 paces nothing")
 	fl.BoolVar(&opts.allowBlocked, "allow-blocked-runtimes", false, "try to update functions whose runtime AWS has blocked for updates, instead of refusing them")
+	fl.DurationVar(&opts.timeout, "timeout", 15*time.Minute, "the longest wait for one function's update to end, or for its new version to be Active before --alias moves (SnapStart)")
 	return c
 }
 
@@ -84,6 +87,9 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 	}
 	if opts.rate < 0 {
 		return usagef("--rate must be 0 (no pacing) or more")
+	}
+	if opts.timeout <= 0 {
+		return usagef("--timeout must be more than 0, e.g. --timeout 10m")
 	}
 	if opts.version < 0 {
 		return usagef("--version must be a layer version number, 1 or more")
@@ -138,6 +144,7 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 			Now:            f.Now,
 
 			AllowBlockedRuntimes: opts.allowBlocked,
+			UpdateTimeout:        opts.timeout,
 		},
 	}
 	ro.Build = func() (build.RunOptions, error) { return buildRunOptions(f, m, layers, "", false) }

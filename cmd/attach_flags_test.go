@@ -85,3 +85,37 @@ func TestAttachBlockedRuntimeFlag(t *testing.T) {
 		t.Errorf("old: %v", got)
 	}
 }
+
+// --timeout bounds the wait for a SnapStart version to be Active before
+// --alias moves: past it, the function is failed and its alias left.
+func TestAttachTimeoutFlag(t *testing.T) {
+	e := newFlagsEnv(t)
+	e.fake.SnapStartDuration = time.Minute
+	// Updates end at once, so that the time --timeout bounds is the wait
+	// for the SnapStart version alone, however busy the machine.
+	e.fake.UpdateDuration = 0
+	e.fake.PutFunction(fakelambda.Function{Name: "snap", Runtime: "python3.12", Layers: []string{e.v1}, SnapStart: true})
+	e.fake.PutFunction(fakelambda.Function{Name: "plain", Runtime: "python3.12", Layers: []string{e.v1}})
+	for _, name := range []string{"snap", "plain"} {
+		e.fake.PutAlias(name, "live", "$LATEST")
+	}
+	if code := e.run("--alias", "live", "--timeout", "0s"); code != ExitInvalid || !strings.Contains(e.err.String(), "--timeout must be more than 0") {
+		t.Fatalf("--timeout 0s: exit code %d\nstderr:\n%s", code, e.err.String())
+	}
+	start := time.Now()
+	if code := e.run("--alias", "live", "--timeout", "2s"); code != ExitPartial {
+		t.Fatalf("exit code %d\nstderr:\n%s", code, e.err.String())
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %v with --timeout 2s", took)
+	}
+	if !strings.Contains(e.err.String(), "snap us-east-1: failed: published version 1, but it was still Pending after 2s (--timeout)") {
+		t.Errorf("stderr:\n%s", e.err.String())
+	}
+	if a := e.fake.FunctionState("snap").Aliases["live"]; a != "$LATEST" {
+		t.Errorf("snap's alias moved to %s", a)
+	}
+	if a := e.fake.FunctionState("plain").Aliases["live"]; a != "1" {
+		t.Errorf("plain's alias: %s", a)
+	}
+}

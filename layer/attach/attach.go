@@ -49,7 +49,7 @@ type Options struct {
 	// update to end.
 	Concurrency   int
 	PollInterval  time.Duration // first wait before reading an update in progress again; 0 means 500ms
-	UpdateTimeout time.Duration // the longest one update may stay in progress; 0 means 15 minutes
+	UpdateTimeout time.Duration // the longest one update may stay in progress, or a new version Pending (--timeout); 0 means 15 minutes
 	// GracePeriod is how long, after an interrupt, updates already sent may
 	// still be waited for (and --atomic rollbacks made); 0 means 2 minutes.
 	GracePeriod time.Duration

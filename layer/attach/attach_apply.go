@@ -1,6 +1,7 @@
 package attach
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -302,6 +303,7 @@ func (r *attachRun) waitIdle(ctx context.Context, j *attachJob) (*types.Function
 // set (its RevisionId and CodeSha256), then moves the alias to it.
 func (r *attachRun) publish(ctx context.Context, j *attachJob, cfg *types.FunctionConfiguration) error {
 	var version string
+	var state types.State
 	for conflicts := 1; ; conflicts++ {
 		out, err := r.api(j.region).PublishVersion(ctx, &lambda.PublishVersionInput{
 			FunctionName: aws.String(j.id),
@@ -313,7 +315,7 @@ func (r *attachRun) publish(ctx context.Context, j *attachJob, cfg *types.Functi
 		var conflict *types.ResourceConflictException
 		switch {
 		case err == nil:
-			version = aws.ToString(out.Version)
+			version, state = aws.ToString(out.Version), out.State
 		case errors.As(err, &pre):
 			return errors.New("the layers were attached, but the function changed again before its version was published (someone else's change); no version was published, so that none holds a change attach did not make: run attach again")
 		case errors.As(err, &conflict) && conflicts <= maxConflicts:
@@ -333,7 +335,71 @@ func (r *attachRun) publish(ctx context.Context, j *attachJob, cfg *types.Functi
 		r.logf(j, "published version %s", version)
 		return nil
 	}
+	if state != types.StateActive && (state != "" || snapStart(cfg)) {
+		if err := r.waitActive(ctx, j, version, state); err != nil {
+			return err
+		}
+	}
 	return r.moveAlias(ctx, j, version)
+}
+
+// snapStart reports whether versions published from the function get a
+// SnapStart snapshot: they are Pending until it is ready.
+func snapStart(cfg *types.FunctionConfiguration) bool {
+	return cfg.SnapStart != nil && cfg.SnapStart.ApplyOn == types.SnapStartApplyOnPublishedVersions
+}
+
+// waitActive waits until the function's version is Active before the
+// alias is moved to it: a version published from a SnapStart function is
+// Pending until its snapshot is ready, and calls through an alias pointing
+// at it fail meanwhile (SnapStartNotReadyException). It reads the version
+// with the SDK's FunctionActiveV2 waiter (GetFunction with the version as
+// Qualifier: GetFunction's own quota, paced like every read), from
+// PollInterval up to maxPoll apart, for UpdateTimeout at most.
+func (r *attachRun) waitActive(ctx context.Context, j *attachJob, version string, state types.State) error {
+	r.logf(j, "published version %s; it is %s (SnapStart makes its snapshot first): waiting for it to be Active before moving alias %s", version, cmp.Or(string(state), "not Active yet"), r.opts.Alias)
+	var cfg *types.FunctionConfiguration
+	var readErr error
+	waiter := lambda.NewFunctionActiveV2Waiter(r.api(j.region), func(o *lambda.FunctionActiveV2WaiterOptions) {
+		o.MinDelay = r.opts.PollInterval
+		o.MaxDelay = max(maxPoll, r.opts.PollInterval)
+		o.Retryable = func(_ context.Context, _ *lambda.GetFunctionInput, out *lambda.GetFunctionOutput, err error) (bool, error) {
+			c, err := configuration(j, out, err)
+			if err != nil {
+				readErr = err
+				return false, err
+			}
+			cfg = c
+			return c.State != types.StateActive && c.State != types.StateFailed, nil
+		}
+	})
+	notMoved := "alias " + r.opts.Alias + " was not moved"
+	_, err := waiter.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(j.id), Qualifier: aws.String(version)}, r.opts.UpdateTimeout)
+	switch {
+	case err == nil && cfg.State == types.StateActive:
+		return nil
+	case err == nil:
+		return fmt.Errorf("published version %s, but it ended %s: %s; %s", version, cfg.State, stateReason(cfg), notMoved)
+	case ctx.Err() != nil:
+		return fmt.Errorf("published version %s, but was interrupted waiting for it to be Active; %s: %w", version, notMoved, ctx.Err())
+	case err == readErr && !errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("published version %s, but %w; %s", version, err, notMoved)
+	}
+	last := "not Active"
+	if cfg != nil {
+		last = string(cfg.State)
+	}
+	return fmt.Errorf("published version %s, but it was still %s after %s (--timeout): its SnapStart snapshot was not ready, and calls through an alias pointing at it would fail (SnapStartNotReadyException); "+
+		"%s: run attach again once the version is Active, and the alias catches up", version, last, r.opts.UpdateTimeout, notMoved)
+}
+
+// stateReason is why a function version is in its State, as Lambda gives it.
+func stateReason(cfg *types.FunctionConfiguration) string {
+	reason := cmp.Or(aws.ToString(cfg.StateReason), "no reason given")
+	if code := cfg.StateReasonCode; code != "" {
+		reason += " (" + string(code) + ")"
+	}
+	return reason
 }
 
 // alias reads the function's alias.
@@ -487,7 +553,7 @@ func updatedConfig(out *lambda.UpdateFunctionConfigurationOutput) *types.Functio
 		Runtime: out.Runtime, PackageType: out.PackageType, Architectures: out.Architectures,
 		CodeSize: out.CodeSize, CodeSha256: out.CodeSha256, RevisionId: out.RevisionId,
 		LastUpdateStatus: out.LastUpdateStatus, LastUpdateStatusReason: out.LastUpdateStatusReason,
-		LastUpdateStatusReasonCode: out.LastUpdateStatusReasonCode, State: out.State,
+		LastUpdateStatusReasonCode: out.LastUpdateStatusReasonCode, State: out.State, SnapStart: out.SnapStart,
 	}
 }
 
