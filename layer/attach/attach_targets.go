@@ -225,7 +225,31 @@ func (r *attachRun) discover(ctx context.Context, targets []Target, cands candid
 	slices.SortFunc(out, func(a, b *attachJob) int {
 		return cmp.Or(strings.Compare(a.region, b.region), strings.Compare(a.name, b.name))
 	})
-	return out, nil
+	return regionsInTurn(out), nil
+}
+
+// regionsInTurn orders jobs sorted by region so that the regions take
+// turns: the first function of each region, then the second of each... The
+// workers take functions in this order, and each region is paced on its
+// own: in region order, every worker would wait on the first region's pace
+// while the other regions' quotas went unused.
+func regionsInTurn(jobs []*attachJob) []*attachJob {
+	var byRegion [][]*attachJob
+	for i, j := range jobs {
+		if i == 0 || j.region != jobs[i-1].region {
+			byRegion = append(byRegion, nil)
+		}
+		byRegion[len(byRegion)-1] = append(byRegion[len(byRegion)-1], j)
+	}
+	out := make([]*attachJob, 0, len(jobs))
+	for turn := 0; len(out) < len(jobs); turn++ {
+		for _, js := range byRegion {
+			if turn < len(js) {
+				out = append(out, js[turn])
+			}
+		}
+	}
+	return out
 }
 
 // listFunctions lists every function ($LATEST) in region.
