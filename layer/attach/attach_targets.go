@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -313,13 +314,18 @@ func hasTags(have, want map[string]string) bool {
 }
 
 // splitFunctionARN returns the function name of fn (a name or a function
-// ARN), and the region of an ARN ("" for a name).
+// ARN of any partition: arn:aws-eusc:lambda:eusc-de-east-1:...), and the
+// region of an ARN ("" for a name).
 func splitFunctionARN(fn string) (name, region string) {
-	parts := strings.Split(fn, ":")
-	if len(parts) == 7 && parts[0] == "arn" && parts[5] == "function" {
-		return parts[6], parts[3]
+	a, err := arn.Parse(fn)
+	if err != nil || a.Service != "lambda" {
+		return fn, ""
 	}
-	return fn, ""
+	kind, name, _ := strings.Cut(a.Resource, ":")
+	if kind != "function" || name == "" || strings.Contains(name, ":") {
+		return fn, ""
+	}
+	return name, a.Region
 }
 
 // attachNeeds is what attach must be allowed to do.
