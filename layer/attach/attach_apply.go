@@ -355,8 +355,13 @@ func snapStart(cfg *types.FunctionConfiguration) bool {
 // at it fail meanwhile (SnapStartNotReadyException). It reads the version
 // with the SDK's FunctionActiveV2 waiter (GetFunction with the version as
 // Qualifier: GetFunction's own quota, paced like every read), from
-// PollInterval up to maxPoll apart, for UpdateTimeout at most.
+// PollInterval up to maxPoll apart, for UpdateTimeout at most. Moving the
+// alias is a change: once the run is stopping (an interrupt, --atomic) the
+// wait ends and the alias stays.
 func (r *attachRun) waitActive(ctx context.Context, j *attachJob, version string, state types.State) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(r.start, cancel)()
 	r.logf(j, "published version %s; it is %s (SnapStart makes its snapshot first): waiting for it to be Active before moving alias %s", version, cmp.Or(string(state), "not Active yet"), r.opts.Alias)
 	var cfg *types.FunctionConfiguration
 	var readErr error
@@ -381,7 +386,7 @@ func (r *attachRun) waitActive(ctx context.Context, j *attachJob, version string
 	case err == nil:
 		return fmt.Errorf("published version %s, but it ended %s: %s; %s", version, cfg.State, stateReason(cfg), notMoved)
 	case ctx.Err() != nil:
-		return fmt.Errorf("published version %s, but was interrupted waiting for it to be Active; %s: %w", version, notMoved, ctx.Err())
+		return fmt.Errorf("published version %s, but the run was stopping (interrupted, --atomic, or an internal error) while it waited to be Active; %s: run attach again to move it", version, notMoved)
 	case err == readErr && !errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("published version %s, but %w; %s", version, err, notMoved)
 	}

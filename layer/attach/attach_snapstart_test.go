@@ -88,3 +88,34 @@ func TestAttachLeavesTheAliasOfAVersionNeverActive(t *testing.T) {
 		})
 	}
 }
+
+// Ctrl-C while waiting for a SnapStart version: the wait ends, the alias
+// stays where it was (moving it is a change), and the report says so.
+func TestAttachInterruptedWaitingForASnapshot(t *testing.T) {
+	e := snapEnv(t, time.Minute, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for e.fake.Calls("PublishVersion") < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+	}()
+	opts := e.options()
+	opts.PublishVersion, opts.Alias = true, "live"
+	start := time.Now()
+	r, err := Attach(ctx, []Target{e.target()}, opts)
+	if err == nil || r == nil || !r.Interrupted {
+		t.Fatalf("err %v, report %+v", err, r)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("returned %v after the start: the wait went on past the interrupt", took)
+	}
+	if s := statuses(r)["snap"]; !strings.HasPrefix(s, "failed: published version 1, but the run was stopping (interrupted, --atomic, or an internal error) while it waited to be Active; alias live was not moved") {
+		t.Errorf("snap: %s", s)
+	}
+	if st := e.fake.FunctionState("snap"); st.Aliases["live"] != "$LATEST" {
+		t.Errorf("snap: alias live -> %s", st.Aliases["live"])
+	}
+}
