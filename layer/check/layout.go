@@ -22,11 +22,25 @@ type layout struct {
 	any      bool                // no runtimes known (inspect): every family, every version
 	runtimes map[string][]string // family -> declared runtimes
 	versions map[string]bool     // "python3.12", "node20", "ruby3.3.0"
+
+	// Content Lambda runs from the top of the layer: every runtime may when
+	// none are known.
+	bootstrap []string // the declared runtimes that run /opt/bootstrap (provided.*)
+	wrapped   []string // the declared runtimes that take an exec wrapper
 }
 
 func newLayout(runtimes []string) *layout {
 	l := &layout{any: len(runtimes) == 0, runtimes: map[string][]string{}, versions: map[string]bool{}}
+	if l.any {
+		l.bootstrap, l.wrapped = []string{"provided.*"}, []string{"managed runtimes (Python, Node.js, Java, .NET, Ruby)"}
+	}
 	for _, rt := range runtimes {
+		if lambdafacts.RunsBootstrap(rt) {
+			l.bootstrap = append(l.bootstrap, rt)
+		}
+		if lambdafacts.TakesExecWrapper(rt) {
+			l.wrapped = append(l.wrapped, rt)
+		}
 		fam, ver := lambdafacts.PathFamily(rt)
 		l.runtimes[fam] = append(l.runtimes[fam], rt)
 		switch fam {
@@ -123,29 +137,49 @@ func dirOrFile(rest []string) string {
 
 // LayoutFile is what the layout check needs to know of one file.
 type LayoutFile struct {
-	Name string
-	Exec bool
+	Name   string
+	Exec   bool   // an execute bit is set
+	Link   bool   // a symlink: Linux runs or reads its target, checked where it sits
+	Source string // where it came from, as the manifest names it (src/bootstrap); "" for a ZIP's entries
 }
 
 // Layout finds content Lambda will not see for the declared runtimes
 // (every runtime when none are declared), and declared runtimes that get
-// nothing from the layer.
+// nothing from the layer. Files at the top of the layer are judged by what
+// Lambda does with them (see root).
 func Layout(files []LayoutFile, runtimes []string) []layer.Finding {
 	l := newLayout(runtimes)
 	type group struct {
-		why   string
-		count int
+		why      string
+		count    int
+		dataOnly bool // in a folder no runtime reads, and no code: read by its path if at all
 	}
 	groups := map[string]*group{}
 	seen := map[string]int{}
 	var out []layer.Finding
 	for _, f := range files {
+		if !strings.Contains(f.Name, "/") {
+			fd, misplaced := l.root(f)
+			if fd != nil {
+				out = append(out, *fd)
+			}
+			if !misplaced {
+				if fd == nil || fd.Severity != layer.SevError {
+					seen["generic"]++
+				}
+				continue
+			}
+		}
 		fam, g, why := l.place(f.Name)
 		if fam == "" {
 			if groups[g] == nil {
-				groups[g] = &group{why: why}
+				top, _, _ := strings.Cut(g, "/")
+				groups[g] = &group{why: why, dataOnly: strings.HasSuffix(g, "/") && !slices.Contains(lambdafacts.PathFamilies, top)}
 			}
 			groups[g].count++
+			if kindOf(f.Name, f.Exec || f.Link) != kindData {
+				groups[g].dataOnly = false
+			}
 			continue
 		}
 		seen[fam]++
@@ -154,10 +188,6 @@ func Layout(files []LayoutFile, runtimes []string) []layer.Finding {
 		}
 	}
 
-	sev := layer.SevError
-	if l.any {
-		sev = layer.SevWarning
-	}
 	names := make([]string, 0, len(groups))
 	for g := range groups {
 		names = append(names, g)
@@ -169,11 +199,17 @@ func Layout(files []LayoutFile, runtimes []string) []layer.Finding {
 		if n := groups[g].count; strings.HasSuffix(g, "/") {
 			what = fmt.Sprintf("%s (%d %s)", what, n, plural(n, "file"))
 		}
+		if groups[g].dataOnly {
+			// Data read by its absolute path works anywhere in /opt.
+			seen["generic"]++
+			out = append(out, layer.Finding{Severity: layer.SevWarning, Path: g, Message: fmt.Sprintf("%s holds no code, in a folder no runtime searches: only code that opens /opt/%s... by that path will read it", what, safetext.Name(g))})
+			continue
+		}
 		msg := fmt.Sprintf("%s will not be seen by %s: %s", what, l.who(), groups[g].why)
 		if len(fams) > 0 && !strings.Contains(g, "/lib/python") {
 			msg += fmt.Sprintf("; map it with to: %s%s", lambdafacts.Home(fams[0]), safetext.Name(strings.TrimSuffix(lastPart(g), "/")))
 		}
-		out = append(out, layer.Finding{Severity: sev, Path: g, Message: msg})
+		out = append(out, layer.Finding{Severity: l.severity(), Path: g, Message: msg})
 	}
 
 	if l.any {
@@ -191,6 +227,51 @@ func Layout(files []LayoutFile, runtimes []string) []layer.Finding {
 		out = append(out, layer.Finding{Severity: layer.SevError, Path: "", Message: fmt.Sprintf("%s layer has nothing under %s: map it with to: %s...", rts, lambdafacts.Home(fam), lambdafacts.Home(fam))})
 	}
 	return out
+}
+
+// severity is that of content the runtimes will not see: an error for
+// declared runtimes, a warning when they are not known (inspect).
+func (l *layout) severity() layer.Severity {
+	if l.any {
+		return layer.SevWarning
+	}
+	return layer.SevError
+}
+
+// root judges a file at the top of the layer (/opt), where no runtime
+// searches, but where an OS-only runtime runs bootstrap, a managed runtime
+// starts through the script AWS_LAMBDA_EXEC_WRAPPER names, and code may
+// open a data file by its path. Code meant for a search path (a module, a
+// JAR, a shared library) is misplaced: the caller groups it with the rest.
+func (l *layout) root(f LayoutFile) (fd *layer.Finding, misplaced bool) {
+	name := safetext.Name(f.Name)
+	runnable := f.Exec || f.Link
+	k := kindOf(f.Name, runnable)
+	if f.Name == lambdafacts.Bootstrap && len(l.bootstrap) > 0 {
+		if runnable {
+			return nil, false
+		}
+		return &layer.Finding{Severity: l.severity(), Path: f.Name, Message: fmt.Sprintf("bootstrap is not executable, but %s runs /opt/bootstrap as the function's runtime: %s", strings.Join(l.bootstrap, ", "), chmodFix(f))}, false
+	}
+	switch {
+	case k != kindData && k != kindCommand:
+		return nil, true
+	case k == kindCommand && len(l.wrapped) > 0:
+		return &layer.Finding{Severity: layer.SevNote, Path: f.Name, Message: fmt.Sprintf("%s at the top of the layer runs as an exec wrapper for %s when a function sets %s=/opt/%s (if it is a command for PATH, map it to bin/%s instead)", name, strings.Join(l.wrapped, ", "), lambdafacts.ExecWrapperVar, name, name)}, false
+	case k == kindCommand && len(l.bootstrap) > 0:
+		return &layer.Finding{Severity: layer.SevWarning, Path: f.Name, Message: fmt.Sprintf("%s at the top of the layer is executable, but %s runs only /opt/bootstrap from there and takes no exec wrapper: name it bootstrap if it is the runtime, or map it to bin/%s if it is a command", name, strings.Join(l.bootstrap, ", "), name)}, false
+	case k == kindCommand:
+		return &layer.Finding{Severity: layer.SevWarning, Path: f.Name, Message: fmt.Sprintf("%s at the top of the layer is executable, but %s runs nothing from there: map it to bin/%s if it is a command", name, l.who(), name)}, false
+	}
+	return &layer.Finding{Severity: layer.SevWarning, Path: f.Name, Message: fmt.Sprintf("%s is at the top of the layer (/opt/%s), where no runtime searches: only code that opens /opt/%s by that path will read it", name, name, name)}, false
+}
+
+// chmodFix says how to make f executable where it comes from.
+func chmodFix(f LayoutFile) string {
+	if f.Source == "" {
+		return "give it an execute bit (mode 0755) in the ZIP"
+	}
+	return fmt.Sprintf("make it executable (chmod +x %s) and build again", safetext.Name(f.Source))
 }
 
 // families lists the declared families, "" (generic-only runtimes) last.
