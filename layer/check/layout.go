@@ -1,15 +1,16 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
+	"github.com/layerctl/layerctl/manifest"
 )
 
 var (
@@ -73,7 +74,7 @@ func (l *layout) place(name string) (family, group, why string) {
 	switch top {
 	case "python":
 		if !l.reads("python") {
-			return "", "python/", "python/ is read only by Python runtimes"
+			return "", "python/", l.otherFamily(lambdafacts.Python)
 		}
 		if len(parts) >= 4 && parts[1] == "lib" && pyLibDir.MatchString(parts[2]) {
 			group := "python/lib/" + parts[2] + "/"
@@ -84,10 +85,17 @@ func (l *layout) place(name string) (family, group, why string) {
 				return "", group + "site-packages/", "it is read only by the " + parts[2] + " runtime"
 			}
 		}
+		// python/mylib.py/__init__.py: what a to: naming a module file
+		// makes of a package. Python imports nothing from such a folder.
+		for i := 1; i < len(parts)-1; i++ {
+			if strings.HasSuffix(parts[i], ".py") {
+				return "", strings.Join(parts[:i+1], "/") + "/", "a folder named like a module file is not a package: Python imports nothing from it"
+			}
+		}
 		return "python", "", ""
 	case "nodejs":
 		if !l.reads("nodejs") {
-			return "", "nodejs/", "nodejs/ is read only by Node.js runtimes"
+			return "", "nodejs/", l.otherFamily(lambdafacts.NodeJS)
 		}
 		if len(parts) >= 3 && parts[1] == "node_modules" {
 			return "nodejs", "", ""
@@ -104,7 +112,7 @@ func (l *layout) place(name string) (family, group, why string) {
 		return "", "nodejs/" + dirOrFile(parts[1:]), "Node.js reads only nodejs/node_modules/ and nodejs/nodeNN/node_modules/"
 	case "java":
 		if !l.reads("java") {
-			return "", "java/", "java/ is read only by Java runtimes"
+			return "", "java/", l.otherFamily(lambdafacts.Java)
 		}
 		if len(parts) >= 3 && parts[1] == "lib" {
 			return "java", "", ""
@@ -112,7 +120,7 @@ func (l *layout) place(name string) (family, group, why string) {
 		return "", "java/" + dirOrFile(parts[1:]), "Java reads only java/lib/"
 	case "ruby":
 		if !l.reads("ruby") {
-			return "", "ruby/", "ruby/ is read only by Ruby runtimes"
+			return "", "ruby/", l.otherFamily(lambdafacts.Ruby)
 		}
 		if len(parts) >= 3 && parts[1] == "lib" {
 			return "ruby", "", ""
@@ -141,29 +149,75 @@ type LayoutFile struct {
 	Exec   bool   // an execute bit is set
 	Link   bool   // a symlink: Linux runs or reads its target, checked where it sits
 	Source string // where it came from, as the manifest names it (src/bootstrap); "" for a ZIP's entries
+	Entry  *Entry // the manifest entry it came from; nil for a ZIP's entries and what pip or npm made
+}
+
+// Entry is a files or go entry of the manifest, so that a hint can quote
+// it and say exactly how to change it.
+type Entry struct {
+	Index int               // in the layer's files, or its go list
+	Map   manifest.FileMap  // a files entry
+	Go    *manifest.GoBuild // or a go entry (its to is one file's path)
+	File  bool              // from is one file (to is its path), not a folder or an archive
+}
+
+// field names the entry as the manifest's layer holds it: files[0], go[1].
+func (e *Entry) field() string {
+	if e.Go != nil {
+		return fmt.Sprintf("go[%d]", e.Index)
+	}
+	return fmt.Sprintf("files[%d]", e.Index)
+}
+
+// misplacedKey groups content the runtimes will not see: by folder, and by
+// the entry it came from, since the fix is that entry's.
+type misplacedKey struct {
+	group string // the folder, or a file at the top of a ZIP; "" for files an entry put at the top
+	isGo  bool   // the entry is a go entry
+	entry int    // its index; -1: no entry
+}
+
+func (k misplacedKey) compare(o misplacedKey) int {
+	return cmp.Or(cmp.Compare(k.entry, o.entry), boolCompare(k.isGo, o.isGo), cmp.Compare(k.group, o.group))
+}
+
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+type misplaced struct {
+	why      string
+	files    []LayoutFile
+	dataOnly bool // in a folder no runtime reads, and no code: read by its path if at all
 }
 
 // Layout finds content Lambda will not see for the declared runtimes
 // (every runtime when none are declared), and declared runtimes that get
 // nothing from the layer. Files at the top of the layer are judged by what
-// Lambda does with them (see root).
+// Lambda does with them (see root). Each finding on misplaced content says
+// how to fix it: the edit of its files entry, or where it belongs in a ZIP.
 func Layout(files []LayoutFile, runtimes []string) []layer.Finding {
 	l := newLayout(runtimes)
-	type group struct {
-		why      string
-		count    int
-		dataOnly bool // in a folder no runtime reads, and no code: read by its path if at all
-	}
-	groups := map[string]*group{}
+	groups := map[misplacedKey]*misplaced{}
+	byEntry := map[*Entry][]LayoutFile{}
 	seen := map[string]int{}
 	var out []layer.Finding
 	for _, f := range files {
+		if f.Entry != nil {
+			byEntry[f.Entry] = append(byEntry[f.Entry], f)
+		}
 		if !strings.Contains(f.Name, "/") {
-			fd, misplaced := l.root(f)
+			fd, lost := l.root(f)
 			if fd != nil {
 				out = append(out, *fd)
 			}
-			if !misplaced {
+			if !lost {
 				if fd == nil || fd.Severity != layer.SevError {
 					seen["generic"]++
 				}
@@ -172,61 +226,109 @@ func Layout(files []LayoutFile, runtimes []string) []layer.Finding {
 		}
 		fam, g, why := l.place(f.Name)
 		if fam == "" {
-			if groups[g] == nil {
-				top, _, _ := strings.Cut(g, "/")
-				groups[g] = &group{why: why, dataOnly: strings.HasSuffix(g, "/") && !slices.Contains(lambdafacts.PathFamilies, top)}
+			k := misplacedKey{group: g, entry: -1}
+			if f.Entry != nil {
+				k.entry, k.isGo = f.Entry.Index, f.Entry.Go != nil
+				if !strings.HasSuffix(g, "/") {
+					k.group = "" // files an entry put at the top: one finding, one fix
+				}
 			}
-			groups[g].count++
+			m := groups[k]
+			if m == nil {
+				top, _, _ := strings.Cut(g, "/")
+				m = &misplaced{why: why, dataOnly: strings.HasSuffix(g, "/") && top != ".." && !slices.Contains(lambdafacts.PathFamilies, top)}
+				groups[k] = m
+			}
+			m.files = append(m.files, f)
 			if kindOf(f.Name, f.Exec || f.Link) != kindData {
-				groups[g].dataOnly = false
+				m.dataOnly = false
 			}
 			continue
 		}
 		seen[fam]++
 		if strings.HasPrefix(f.Name, "extensions/") && strings.Count(f.Name, "/") == 1 && !f.Exec {
-			out = append(out, layer.Finding{Severity: layer.SevError, Path: f.Name, Message: fmt.Sprintf("%s is not executable, but Lambda starts every file in extensions/ as an extension: make it executable (chmod +x) or move it", safetext.Name(f.Name))})
+			out = append(out, layer.Finding{Severity: layer.SevError, Path: f.Name, Message: fmt.Sprintf("%s is not executable, but Lambda starts every file in extensions/ as an extension: %s, or move it", safetext.Name(f.Name), chmodFix(f))})
 		}
 	}
 
-	names := make([]string, 0, len(groups))
-	for g := range groups {
-		names = append(names, g)
+	keys := make([]misplacedKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
 	}
-	sort.Strings(names)
-	fams := l.families()
-	for _, g := range names {
-		what := safetext.Name(g)
-		if n := groups[g].count; strings.HasSuffix(g, "/") {
-			what = fmt.Sprintf("%s (%d %s)", what, n, plural(n, "file"))
+	slices.SortFunc(keys, misplacedKey.compare)
+	hinted := map[*Entry]bool{}
+	for _, k := range keys {
+		m := groups[k]
+		what := describe(k.group, m.files)
+		at := k.group
+		if at == "" {
+			at = m.files[0].Name
 		}
-		if groups[g].dataOnly {
+		if m.dataOnly {
 			// Data read by its absolute path works anywhere in /opt.
 			seen["generic"]++
-			out = append(out, layer.Finding{Severity: layer.SevWarning, Path: g, Message: fmt.Sprintf("%s holds no code, in a folder no runtime searches: only code that opens /opt/%s... by that path will read it", what, safetext.Name(g))})
+			out = append(out, layer.Finding{Severity: layer.SevWarning, Path: at, Message: fmt.Sprintf("%s holds no code, in a folder no runtime searches: only code that opens /opt/%s... by that path will read it", what, safetext.Name(k.group))})
 			continue
 		}
-		msg := fmt.Sprintf("%s will not be seen by %s: %s", what, l.who(), groups[g].why)
-		if len(fams) > 0 && !strings.Contains(g, "/lib/python") {
-			msg += fmt.Sprintf("; map it with to: %s%s", lambdafacts.Home(fams[0]), safetext.Name(strings.TrimSuffix(lastPart(g), "/")))
+		msg := fmt.Sprintf("%s will not be seen by %s: %s", what, l.who(), m.why)
+		switch e := m.files[0].Entry; {
+		case e == nil:
+			if hint := l.zipHint(k.group, m.files); hint != "" {
+				msg += "; " + hint
+			}
+		case hinted[e]:
+			msg += fmt.Sprintf("; see %s above", e.field())
+		default:
+			hinted[e] = true
+			if hint := l.entryHint(e, byEntry[e]); hint != "" {
+				msg += "; " + hint
+			}
 		}
-		out = append(out, layer.Finding{Severity: l.severity(), Path: g, Message: msg})
+		out = append(out, layer.Finding{Severity: l.severity(), Path: at, Message: msg})
 	}
 
 	if l.any {
 		return out
 	}
-	for _, fam := range fams {
+	for _, fam := range l.families() {
 		if seen[fam] > 0 || seen["generic"] > 0 {
 			continue
 		}
 		rts := strings.Join(l.runtimes[fam], ", ")
 		if fam == "" {
-			out = append(out, layer.Finding{Severity: layer.SevError, Path: "", Message: fmt.Sprintf("%s layer has nothing under bin/, lib/ or extensions/: map its content with to: bin/... or to: lib/...", rts)})
+			out = append(out, layer.Finding{Severity: layer.SevError, Path: "", Message: fmt.Sprintf("%s layer has nothing under bin/, lib/ or extensions/, and nothing at its top that Lambda runs", rts)})
 			continue
 		}
-		out = append(out, layer.Finding{Severity: layer.SevError, Path: "", Message: fmt.Sprintf("%s layer has nothing under %s: map it with to: %s...", rts, lambdafacts.Home(fam), lambdafacts.Home(fam))})
+		out = append(out, layer.Finding{Severity: layer.SevError, Path: "", Message: fmt.Sprintf("%s layer has nothing under %s", rts, lambdafacts.Home(fam))})
 	}
 	return out
+}
+
+// describe names misplaced files in a message: the folder and how many
+// files, or the files an entry put at the top of the layer.
+func describe(group string, files []LayoutFile) string {
+	n := len(files)
+	switch {
+	case strings.HasSuffix(group, "/"):
+		return fmt.Sprintf("%s (%d %s)", safetext.Name(group), n, plural(n, "file"))
+	case group != "" || n == 1:
+		return safetext.Name(files[0].Name)
+	}
+	var names []string
+	for _, f := range files[:min(n, 3)] {
+		names = append(names, safetext.Name(f.Name))
+	}
+	list := strings.Join(names, ", ")
+	if n > 3 {
+		list += fmt.Sprintf(" and %d more", n-3)
+	}
+	return fmt.Sprintf("%s (%d files at the top of the layer)", list, n)
+}
+
+// otherFamily says why content in family's folder is lost on the declared
+// runtimes, and which runtimes would read it.
+func (l *layout) otherFamily(family string) string {
+	return fmt.Sprintf("the layer's runtimes (%s) do not read %s/; the %s runtimes do (%s)", l.who(), family, lambdafacts.FamilyName(family), strings.Join(lambdafacts.SupportedRuntimes(family), ", "))
 }
 
 // severity is that of content the runtimes will not see: an error for
@@ -268,7 +370,10 @@ func (l *layout) root(f LayoutFile) (fd *layer.Finding, misplaced bool) {
 
 // chmodFix says how to make f executable where it comes from.
 func chmodFix(f LayoutFile) string {
-	if f.Source == "" {
+	switch {
+	case f.Entry != nil && f.Entry.Map.Archive:
+		return fmt.Sprintf("give it an execute bit (mode 0755) in %s", safetext.Name(f.Entry.Map.From))
+	case f.Source == "":
 		return "give it an execute bit (mode 0755) in the ZIP"
 	}
 	return fmt.Sprintf("make it executable (chmod +x %s) and build again", safetext.Name(f.Source))
@@ -294,12 +399,4 @@ func (l *layout) who() string {
 		rts = append(rts, l.runtimes[f]...)
 	}
 	return strings.Join(rts, ", ")
-}
-
-func lastPart(g string) string {
-	t := strings.TrimSuffix(g, "/")
-	if i := strings.LastIndex(t, "/"); i >= 0 {
-		return t[i+1:]
-	}
-	return t
 }
