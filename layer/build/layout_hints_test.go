@@ -31,6 +31,7 @@ func TestLayoutHintsApplied(t *testing.T) {
 		good     string   // a files entry before it, with nothing to fix
 		list     string   // the list the entry is in: files, or go
 		entry    string   // the entry, as written in the manifest
+		note     bool     // the first build passes, with the hint in a note or warning
 		want     []string // in the ZIP once the fix is applied
 		gone     []string // never in it
 	}{
@@ -141,6 +142,25 @@ func TestLayoutHintsApplied(t *testing.T) {
 			want:  []string{"bin/tool", "bootstrap"},
 		},
 		{
+			name:     "a command at the top, taken for a wrapper",
+			runtimes: "[python3.12]",
+			tree:     map[string]string{"tools/jq*": "#!/bin/sh\n"},
+			entry:    "{from: tools}",
+			note:     true,
+			want:     []string{"bin/jq"},
+			gone:     []string{"jq"},
+		},
+		{
+			name:     "a command beside a custom runtime's bootstrap",
+			runtimes: "[provided.al2023]",
+			tree:     map[string]string{"rt/bootstrap*": "#!/bin/sh\n", "tools/jq*": "#!/bin/sh\n"},
+			good:     "{from: rt/bootstrap, to: bootstrap}",
+			entry:    "{from: tools/jq, to: jq}",
+			note:     true,
+			want:     []string{"bin/jq", "bootstrap"},
+			gone:     []string{"jq"},
+		},
+		{
 			name:     "Ruby code",
 			runtimes: "[ruby3.3]",
 			tree:     map[string]string{"gem/lib/foo.rb": "", "gem/lib/foo/bar.rb": ""},
@@ -185,14 +205,25 @@ func TestLayoutHintsApplied(t *testing.T) {
 			}
 			text += "      - " + tt.entry + "\n"
 
-			_, err := buildManifest(t, dir, text)
-			var ce *layer.CheckError
-			if !errors.As(err, &ce) {
-				t.Fatalf("the misplaced content built, or failed otherwise: %v", err)
+			a, err := buildManifest(t, dir, text)
+			var said string
+			if tt.note {
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, f := range a.Findings {
+					said += f.String() + "\n"
+				}
+			} else {
+				var ce *layer.CheckError
+				if !errors.As(err, &ce) {
+					t.Fatalf("the misplaced content built, or failed otherwise: %v", err)
+				}
+				said = err.Error()
 			}
-			m := fixHint.FindStringSubmatch(err.Error())
+			m := fixHint.FindStringSubmatch(said)
 			if m == nil {
-				t.Fatalf("no fix %s[N] {...} → {...} in:\n%v", list, err)
+				t.Fatalf("no fix %s[N] {...} → {...} in:\n%v", list, said)
 			}
 			if m[1] != list || m[2] != index {
 				t.Errorf("the hint names %s[%s], the entry is %s[%s]", m[1], m[2], list, index)
@@ -203,7 +234,7 @@ func TestLayoutHintsApplied(t *testing.T) {
 			fixed := strings.Replace(text, tt.entry, m[4], 1)
 			t.Logf("hint: %s → %s", m[3], m[4])
 
-			a, err := buildManifest(t, dir, fixed)
+			a, err = buildManifest(t, dir, fixed)
 			if err != nil {
 				t.Fatalf("the manifest fixed as the hint said (%s) does not build:\n%v", m[4], err)
 			}

@@ -3,6 +3,7 @@ package check
 import (
 	"cmp"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -208,13 +209,21 @@ func Layout(files []LayoutFile, runtimes []string) []layer.Finding {
 	byEntry := map[*Entry][]LayoutFile{}
 	seen := map[string]int{}
 	var out []layer.Finding
+	type pending struct {
+		finding int
+		f       LayoutFile
+	}
+	var commands []pending // executables at the top that may belong in bin/
 	for _, f := range files {
 		if f.Entry != nil {
 			byEntry[f.Entry] = append(byEntry[f.Entry], f)
 		}
 		if !strings.Contains(f.Name, "/") {
-			fd, lost := l.root(f)
+			fd, lost, command := l.root(f)
 			if fd != nil {
+				if command {
+					commands = append(commands, pending{len(out), f})
+				}
 				out = append(out, *fd)
 			}
 			if !lost {
@@ -249,6 +258,10 @@ func Layout(files []LayoutFile, runtimes []string) []layer.Finding {
 		if strings.HasPrefix(f.Name, "extensions/") && strings.Count(f.Name, "/") == 1 && !f.Exec {
 			out = append(out, layer.Finding{Severity: layer.SevError, Path: f.Name, Message: fmt.Sprintf("%s is not executable, but Lambda starts every file in extensions/ as an extension: %s, or move it", safetext.Name(f.Name), chmodFix(f))})
 		}
+	}
+
+	for _, c := range commands {
+		out[c.finding].Message += ": " + binHint(c.f, byEntry[c.f.Entry])
 	}
 
 	keys := make([]misplacedKey, 0, len(groups))
@@ -345,27 +358,58 @@ func (l *layout) severity() layer.Severity {
 // starts through the script AWS_LAMBDA_EXEC_WRAPPER names, and code may
 // open a data file by its path. Code meant for a search path (a module, a
 // JAR, a shared library) is misplaced: the caller groups it with the rest.
-func (l *layout) root(f LayoutFile) (fd *layer.Finding, misplaced bool) {
+// An executable that may be a command for PATH instead is a command: the
+// caller adds how to move it to bin/ once it knows its entry's files.
+func (l *layout) root(f LayoutFile) (fd *layer.Finding, misplaced, command bool) {
 	name := safetext.Name(f.Name)
 	runnable := f.Exec || f.Link
 	k := kindOf(f.Name, runnable)
 	if f.Name == lambdafacts.Bootstrap && len(l.bootstrap) > 0 {
 		if runnable {
-			return nil, false
+			return nil, false, false
 		}
-		return &layer.Finding{Severity: l.severity(), Path: f.Name, Message: fmt.Sprintf("bootstrap is not executable, but %s runs /opt/bootstrap as the function's runtime: %s", strings.Join(l.bootstrap, ", "), chmodFix(f))}, false
+		return &layer.Finding{Severity: l.severity(), Path: f.Name, Message: fmt.Sprintf("bootstrap is not executable, but %s runs /opt/bootstrap as the function's runtime: %s", strings.Join(l.bootstrap, ", "), chmodFix(f))}, false, false
 	}
 	switch {
 	case k != kindData && k != kindCommand:
-		return nil, true
+		return nil, true, false
 	case k == kindCommand && len(l.wrapped) > 0:
-		return &layer.Finding{Severity: layer.SevNote, Path: f.Name, Message: fmt.Sprintf("%s at the top of the layer runs as an exec wrapper for %s when a function sets %s=/opt/%s (if it is a command for PATH, map it to bin/%s instead)", name, strings.Join(l.wrapped, ", "), lambdafacts.ExecWrapperVar, name, name)}, false
+		return &layer.Finding{Severity: layer.SevNote, Path: f.Name, Message: fmt.Sprintf("%s at the top of the layer runs as an exec wrapper for %s when a function sets %s=/opt/%s; if it is a command for PATH instead", name, strings.Join(l.wrapped, ", "), lambdafacts.ExecWrapperVar, name)}, false, true
 	case k == kindCommand && len(l.bootstrap) > 0:
-		return &layer.Finding{Severity: layer.SevWarning, Path: f.Name, Message: fmt.Sprintf("%s at the top of the layer is executable, but %s runs only /opt/bootstrap from there and takes no exec wrapper: name it bootstrap if it is the runtime, or map it to bin/%s if it is a command", name, strings.Join(l.bootstrap, ", "), name)}, false
+		return &layer.Finding{Severity: layer.SevWarning, Path: f.Name, Message: fmt.Sprintf("%s at the top of the layer is executable, but %s runs only /opt/bootstrap from there and takes no exec wrapper: name it bootstrap if it is the runtime; if it is a command", name, strings.Join(l.bootstrap, ", "))}, false, true
 	case k == kindCommand:
-		return &layer.Finding{Severity: layer.SevWarning, Path: f.Name, Message: fmt.Sprintf("%s at the top of the layer is executable, but %s runs nothing from there: map it to bin/%s if it is a command", name, l.who(), name)}, false
+		return &layer.Finding{Severity: layer.SevWarning, Path: f.Name, Message: fmt.Sprintf("%s at the top of the layer is executable, but %s runs nothing from there; if it is a command", name, l.who())}, false, true
 	}
-	return &layer.Finding{Severity: layer.SevWarning, Path: f.Name, Message: fmt.Sprintf("%s is at the top of the layer (/opt/%s), where no runtime searches: only code that opens /opt/%s by that path will read it", name, name, name)}, false
+	msg := fmt.Sprintf("%s is at the top of the layer (/opt/%s), where no runtime searches: only code that opens /opt/%s by that path will read it", name, name, name)
+	if len(l.wrapped) > 0 && path.Ext(f.Name) == "" {
+		msg += "; if it is an exec wrapper script, " + chmodFix(f) // a script without its execute bit is data to Lambda
+	}
+	return &layer.Finding{Severity: layer.SevWarning, Path: f.Name, Message: msg}, false, false
+}
+
+// binHint says how to move the executable f at the top of the layer to
+// bin/, where PATH finds it: the edit of its entry (files is all that
+// entry put in the layer), or where it goes in a ZIP.
+func binHint(f LayoutFile, files []LayoutFile) string {
+	base, e := path.Base(f.Name), f.Entry
+	switch {
+	case e == nil:
+		return "in the ZIP it belongs at bin/" + safetext.Name(base)
+	case e.Go != nil:
+		fixed := *e.Go
+		fixed.To = "bin/" + base
+		return fmt.Sprintf("fix %s %s → %s", e.field(), goText(*e.Go), goText(fixed))
+	}
+	fixed := e.Map
+	fixed.To = "bin"
+	if e.File {
+		fixed.To = "bin/" + base
+	}
+	also := ""
+	if n := len(files) - 1; !e.File && n > 0 {
+		also = fmt.Sprintf(" (with the %d other %s it holds)", n, plural(n, "file"))
+	}
+	return fmt.Sprintf("fix %s %s → %s%s", e.field(), entryText(e.Map), entryText(fixed), also)
 }
 
 // chmodFix says how to make f executable where it comes from.

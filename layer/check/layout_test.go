@@ -68,7 +68,25 @@ func TestLayoutRootContent(t *testing.T) {
 			name:     "a wrapper script for python3.12, alone",
 			runtimes: []string{"python3.12"},
 			files:    []LayoutFile{{Name: "otel-instrument", Exec: true}},
-			want:     []string{"note: otel-instrument at the top of the layer runs as an exec wrapper for python3.12 when a function sets AWS_LAMBDA_EXEC_WRAPPER=/opt/otel-instrument"},
+			want:     []string{"note: otel-instrument at the top of the layer runs as an exec wrapper for python3.12 when a function sets AWS_LAMBDA_EXEC_WRAPPER=/opt/otel-instrument; if it is a command for PATH instead: in the ZIP it belongs at bin/otel-instrument"},
+		},
+		{
+			name:     "a wrapper script from a files entry",
+			runtimes: []string{"python3.12"},
+			files:    []LayoutFile{{Name: "otel-instrument", Exec: true, Entry: &Entry{Index: 3, Map: manifest.FileMap{From: "wrap/otel-instrument", To: "otel-instrument"}, File: true}}},
+			want:     []string{"note: otel-instrument at the top of the layer runs as an exec wrapper for python3.12 when a function sets AWS_LAMBDA_EXEC_WRAPPER=/opt/otel-instrument; if it is a command for PATH instead: fix files[3] {from: wrap/otel-instrument, to: otel-instrument} → {from: wrap/otel-instrument, to: bin/otel-instrument}"},
+		},
+		{
+			name:     "a Go command at the top",
+			runtimes: []string{"java21"},
+			files:    []LayoutFile{{Name: "wrap", Exec: true, Entry: &Entry{Index: 0, Go: &manifest.GoBuild{Package: "./cmd/wrap", To: "wrap"}, File: true}}},
+			want:     []string{"note: wrap at the top of the layer runs as an exec wrapper for java21 when a function sets AWS_LAMBDA_EXEC_WRAPPER=/opt/wrap; if it is a command for PATH instead: fix go[0] {package: ./cmd/wrap, to: wrap} → {package: ./cmd/wrap, to: bin/wrap}"},
+		},
+		{
+			name:     "a wrapper script without its execute bit",
+			runtimes: []string{"nodejs22.x"},
+			files:    []LayoutFile{{Name: "otel-instrument", Source: "wrap/otel-instrument"}, {Name: "nodejs/node_modules/a/index.js"}},
+			want:     []string{"warning: otel-instrument is at the top of the layer (/opt/otel-instrument), where no runtime searches: only code that opens /opt/otel-instrument by that path will read it; if it is an exec wrapper script, make it executable (chmod +x wrap/otel-instrument) and build again"},
 		},
 		{
 			name:     "a wrapper script beside Python packages",
@@ -80,7 +98,7 @@ func TestLayoutRootContent(t *testing.T) {
 			name:     "an executable beside bootstrap for provided.al2023",
 			runtimes: []string{"provided.al2023"},
 			files:    []LayoutFile{{Name: "bootstrap", Exec: true}, {Name: "jq", Exec: true}},
-			want:     []string{"warning: jq at the top of the layer is executable, but provided.al2023 runs only /opt/bootstrap from there and takes no exec wrapper"},
+			want:     []string{"warning: jq at the top of the layer is executable, but provided.al2023 runs only /opt/bootstrap from there and takes no exec wrapper: name it bootstrap if it is the runtime; if it is a command: in the ZIP it belongs at bin/jq"},
 		},
 		{
 			name:     "a data file for python3.12",
