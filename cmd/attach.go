@@ -6,8 +6,10 @@ import (
 	"regexp"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer/attach"
@@ -26,6 +28,8 @@ type attachOptions struct {
 	dryRun         bool
 	concurrency    int
 	rate           float64
+	allowBlocked   bool
+	timeout        time.Duration
 }
 
 func newAttachCmd(f *Factory) *cobra.Command {
@@ -63,16 +67,24 @@ until Lambda says it ended.`,
 		ValidArgsFunction: completeLayers(f),
 	}
 	fl := c.Flags()
-	fl.StringArrayVar(&opts.functions, "function", nil, "a function to attach to, by name or ARN (repeatable); replaces the manifest's attach targets")
-	fl.StringArrayVar(&opts.tags, "tag", nil, "attach to the functions carrying tag KEY=VALUE (repeatable: all must match); replaces the manifest's attach targets")
+	addAttachFlags(fl, opts)
 	fl.Int64Var(&opts.version, "version", 0, "attach this layer version instead of the lock's (a rollback); one layer only")
-	fl.BoolVar(&opts.publishVersion, "publish-version", false, "publish a function version of what was set, after each update")
-	fl.StringVar(&opts.alias, "alias", "", "then point this alias at the published version (implies --publish-version)")
-	fl.BoolVar(&opts.atomic, "atomic", false, "if any function fails, put every function already changed back as it was")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "read the functions and print the plan; change nothing")
 	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every function and region")
 	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second other than GetFunction (Lambda allows 15 per account and region for them all; GetFunction is paced at 80 of its 100); 0 paces nothing")
 	return c
+}
+
+// addAttachFlags adds the flags that say which functions attach moves and
+// how, which attach and deploy share.
+func addAttachFlags(fl *pflag.FlagSet, opts *attachOptions) {
+	fl.StringArrayVar(&opts.functions, "function", nil, "a function to attach to, by name or ARN (repeatable); replaces the manifest's attach targets")
+	fl.StringArrayVar(&opts.tags, "tag", nil, "attach to the functions carrying tag KEY=VALUE (repeatable: all must match); replaces the manifest's attach targets")
+	fl.BoolVar(&opts.publishVersion, "publish-version", false, "publish a function version of what was set, after each update")
+	fl.StringVar(&opts.alias, "alias", "", "then point this alias at the published version (implies --publish-version)")
+	fl.BoolVar(&opts.atomic, "atomic", false, "if any function fails, put every function already changed back as it was")
+	fl.BoolVar(&opts.allowBlocked, "allow-blocked-runtimes", false, "try to update functions whose runtime AWS has blocked for updates, instead of refusing them")
+	fl.DurationVar(&opts.timeout, "timeout", 15*time.Minute, "the longest wait for one function's update to end, or for its new version to be Active before --alias moves (SnapStart)")
 }
 
 func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
@@ -104,6 +116,9 @@ func checkAttachFlags(opts *attachOptions) (map[string]string, error) {
 	}
 	if opts.rate < 0 {
 		return nil, usagef("--rate must be 0 (no pacing) or more")
+	}
+	if opts.timeout <= 0 {
+		return nil, usagef("--timeout must be more than 0, e.g. --timeout 10m")
 	}
 	if opts.version < 0 {
 		return nil, usagef("--version must be a layer version number, 1 or more")
@@ -152,6 +167,10 @@ func attachStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Laye
 			Rate:           opts.rate,
 			ReadRate:       readRate(opts.rate),
 			Log:            f.Err,
+			Now:            f.Now,
+
+			AllowBlockedRuntimes: opts.allowBlocked,
+			UpdateTimeout:        opts.timeout,
 		},
 	}
 	ro.Build = func() (build.RunOptions, error) { return buildRunOptions(f, m, layers, "", false) }

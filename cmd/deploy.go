@@ -56,11 +56,7 @@ over 0.`,
 	fl.BoolVar(&a.dryRun, "dry-run", false, "build, then say what would be published and attached; change nothing in AWS")
 	fl.StringVar(&opts.outDir, "out", "", "folder for the ZIPs (default: dist/ beside the manifest)")
 	fl.BoolVar(&opts.noCache, "no-cache", false, "rebuild every layer, even those the build cache holds unchanged")
-	fl.StringArrayVar(&a.functions, "function", nil, "attach to this function, by name or ARN (repeatable); replaces the manifest's attach targets")
-	fl.StringArrayVar(&a.tags, "tag", nil, "attach to the functions carrying tag KEY=VALUE (repeatable: all must match); replaces the manifest's attach targets")
-	fl.BoolVar(&a.publishVersion, "publish-version", false, "publish a function version of what was set, after each update")
-	fl.StringVar(&a.alias, "alias", "", "then point this alias at the published version (implies --publish-version)")
-	fl.BoolVar(&a.atomic, "atomic", false, "if any function fails, put every function already changed back as it was")
+	addAttachFlags(fl, a)
 	fl.IntVar(&a.concurrency, "concurrency", 10, "at most this many regions published, and AWS calls of attach in flight, at once")
 	fl.Float64Var(&a.rate, "rate", defaultRate, "attach's calls per second other than GetFunction (Lambda allows 15 per account and region); 0 paces nothing")
 	return c

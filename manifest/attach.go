@@ -26,7 +26,8 @@ var attachKeys = []string{"functions", "tags"}
 
 var (
 	functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	functionARN  = regexp.MustCompile(`^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}$`)
+	// Regions as lambdafacts.ValidRegion has them: eusc-de-east-1 too.
+	functionARN = regexp.MustCompile(`^arn:aws[a-z-]*:lambda:[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}$`)
 	// qualified is a name or ARN with a version or alias after the name.
 	qualified = regexp.MustCompile(`^(arn:aws[a-z-]*:lambda:[^:]*:[0-9]{12}:function:)?[A-Za-z0-9_-]{1,64}:[^:]+$`)
 )

@@ -86,7 +86,8 @@ func TestAttachProblems(t *testing.T) {
 }
 
 func TestCheckFunction(t *testing.T) {
-	for _, ok := range []string{"f", "orders-api_2", strings.Repeat("a", 64), "arn:aws:lambda:us-east-1:123456789012:function:f", "arn:aws-cn:lambda:cn-north-1:123456789012:function:f"} {
+	for _, ok := range []string{"f", "orders-api_2", strings.Repeat("a", 64), "arn:aws:lambda:us-east-1:123456789012:function:f", "arn:aws-cn:lambda:cn-north-1:123456789012:function:f",
+		"arn:aws-eusc:lambda:eusc-de-east-1:123456789012:function:f", "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f"} {
 		if msg := CheckFunction(ok); msg != "" {
 			t.Errorf("CheckFunction(%q) = %q, want ok", ok, msg)
 		}

@@ -15,9 +15,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"testing"
 	"time"
+
+	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 
 // Fault is what the server does to one request instead of answering it.
@@ -62,6 +67,7 @@ type Server struct {
 	layers      map[string][]*version // version n at n-1, deleted ones kept
 	alter       int                   // published ZIPs still to alter
 	faults      map[string][]Fault
+	unshared    map[string]bool // other accounts' layer versions no longer readable
 	calls       map[string]int
 	arrivals    map[string][]time.Time
 	inFlight    int
@@ -69,6 +75,15 @@ type Server struct {
 
 	// Functions, their versions and aliases: functions.go.
 	UpdateDuration time.Duration // how long an accepted update stays InProgress
+	// BlockedRuntimes are runtimes whose functions may no longer be updated,
+	// as AWS documents after a runtime's block-update date: an update
+	// answers InvalidParameterValueException. (One report says a
+	// configuration update that does not send Runtime still passed: leave
+	// the runtime out to play that.)
+	BlockedRuntimes []string
+	// SnapStartDuration is how long a version published from a SnapStart
+	// function stays Pending, its snapshot being made.
+	SnapStartDuration time.Duration
 	// ControlPlaneRate, when set, throttles function calls other than
 	// GetFunction beyond this many in any second, as Lambda does at 15.
 	ControlPlaneRate int
@@ -97,16 +112,69 @@ type version struct {
 // New starts a fake Lambda on a loopback port; Close stops it.
 func New() *Server {
 	s := &Server{Account: "123456789012", Region: "us-east-1", PageSize: 50,
-		layers: map[string][]*version{}, faults: map[string][]Fault{}, calls: map[string]int{}, arrivals: map[string][]time.Time{}}
+		layers: map[string][]*version{}, faults: map[string][]Fault{}, unshared: map[string]bool{}, calls: map[string]int{}, arrivals: map[string][]time.Time{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
 
+// Start is New for a test: the server is closed when t ends, and t fails
+// if a fault injected into it never fired (see Unfired).
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := New()
+	t.Cleanup(func() {
+		s.Close()
+		if left := s.Unfired(); len(left) > 0 {
+			t.Errorf("fakelambda: faults injected but never met by a call (is the operation the one the code calls?): %v", left)
+		}
+	})
+	return s
+}
+
 // Inject queues faults for the next calls of op (e.g. "PublishLayerVersion").
+// An op the double does not serve is a test's mistake: it panics.
 func (s *Server) Inject(op string, faults ...Fault) {
+	if !layerOps[op] && !functionOps[op] && !lifecycleOps[op] {
+		panic(fmt.Sprintf("fakelambda: Inject(%q): no such operation is served (%v)", op, servedOps()))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[op] = append(s.faults[op], faults...)
+}
+
+// Unfired is how many injected faults of each operation no call has met
+// yet. A fault left over when the test ends was injected into an operation
+// the code did not call as often as the test assumed, or not at all: the
+// path it meant to exercise never ran.
+func (s *Server) Unfired() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for op, q := range s.faults {
+		if len(q) > 0 {
+			out[op] = len(q)
+		}
+	}
+	return out
+}
+
+// layerOps are the layer operations fakelambda.go serves.
+var layerOps = map[string]bool{"ListLayerVersions": true, "PublishLayerVersion": true, "GetLayerVersion": true,
+	"DeleteLayerVersion": true, "GetLayerVersionPolicy": true, "AddLayerVersionPermission": true}
+
+func servedOps() []string {
+	var out []string
+	for op := range layerOps {
+		out = append(out, op)
+	}
+	for op := range lifecycleOps {
+		out = append(out, op)
+	}
+	for op := range functionOps {
+		out = append(out, op)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Calls is how many requests op received, faulted ones included.
@@ -153,10 +221,11 @@ func (s *Server) AlterUploads(n int) {
 	s.alter += n
 }
 
+// A layer is named by its name or its ARN (arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME).
 var (
-	versionsPath = regexp.MustCompile(`^/2018-10-31/layers/([A-Za-z0-9_-]+)/versions$`)
-	versionPath  = regexp.MustCompile(`^/2018-10-31/layers/([A-Za-z0-9_-]+)/versions/([0-9]+)$`)
-	policyPath   = regexp.MustCompile(`^/2018-10-31/layers/([A-Za-z0-9_-]+)/versions/([0-9]+)/policy$`)
+	versionsPath = regexp.MustCompile(`^/2018-10-31/layers/([A-Za-z0-9_-]+|arn:[^/]+)/versions$`)
+	versionPath  = regexp.MustCompile(`^/2018-10-31/layers/([A-Za-z0-9_-]+|arn:[^/]+)/versions/([0-9]+)$`)
+	policyPath   = regexp.MustCompile(`^/2018-10-31/layers/([A-Za-z0-9_-]+|arn:[^/]+)/versions/([0-9]+)/policy$`)
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -265,10 +334,17 @@ func (s *Server) handle(op string, m []string, r *http.Request) (int, any) {
 	if functionOps[op] {
 		return s.handleFunction(op, m, r)
 	}
-	if op == "ListAliases" || op == "GetAccountSettings" {
+	if lifecycleOps[op] {
 		return s.handleLifecycle(op, m, r)
 	}
-	name := m[1]
+	name, local := s.layerName(m[1])
+	if !local {
+		number := ""
+		if len(m) > 2 {
+			number = m[2]
+		}
+		return s.foreignLayer(op, m[1], number)
+	}
 	switch op {
 	case "ListLayerVersions":
 		vs := s.layers[name]
@@ -374,7 +450,56 @@ func (s *Server) notFound(msg string) (int, any) {
 }
 
 func (s *Server) arn(name string) string {
-	return fmt.Sprintf("arn:aws:lambda:%s:%s:layer:%s", s.Region, s.Account, name)
+	return fmt.Sprintf("arn:%s:lambda:%s:%s:layer:%s", s.partition(), s.Region, s.Account, name)
+}
+
+// partition is the ARN partition of the server's region: aws-eusc for
+// eusc-de-east-1, aws-cn for cn-north-1...
+func (s *Server) partition() string { return lambdafacts.Partition(s.Region) }
+
+// layerName is the name of the layer a request names (by name or ARN), and
+// whether it is one of this account and region.
+func (s *Server) layerName(nameOrARN string) (string, bool) {
+	if !strings.HasPrefix(nameOrARN, "arn:") {
+		return nameOrARN, true
+	}
+	name, ok := strings.CutPrefix(nameOrARN, s.arn(""))
+	return name, ok
+}
+
+// foreignLayer answers a call on another account's (or region's) layer:
+// reading a version is allowed unless Unshare revoked it, as when its owner
+// shares it with this account; anything else is denied, as Lambda grants
+// other accounts nothing but lambda:GetLayerVersion.
+func (s *Server) foreignLayer(op, layerARN, number string) (int, any) {
+	if op == "GetLayerVersion" && !s.unshared[layerARN+":"+number] {
+		sum := sha256.Sum256([]byte(layerARN + ":" + number))
+		n, _ := strconv.ParseInt(number, 10, 64)
+		return 200, map[string]any{"LayerArn": layerARN, "LayerVersionArn": layerARN + ":" + number, "Version": n,
+			"Content": map[string]any{"CodeSha256": base64.StdEncoding.EncodeToString(sum[:]), "CodeSize": 100}}
+	}
+	if number != "" {
+		layerARN += ":" + number
+	}
+	return accessDenied("lambda:"+op, layerARN)
+}
+
+// accessDenied is Lambda's answer to a call on a resource the caller may
+// not use; for a layer version, also what a deleted version of another
+// account looks like.
+func accessDenied(action, resource string) (int, any) {
+	return 403, apiError{"AccessDeniedException", "User: arn:aws:iam::123456789012:user/fakelambda is not authorized to perform: " +
+		action + " on resource: " + resource + " because no resource-based policy allows the " + action + " action"}
+}
+
+// Unshare makes version arn of another account's layer unreadable, as when
+// its owner revokes the share or deletes it: GetLayerVersion of it, and an
+// update sending it in a function's Layers, answer 403
+// AccessDeniedException.
+func (s *Server) Unshare(arn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unshared[arn] = true
 }
 
 func (s *Server) summary(name string, v *version) map[string]any {

@@ -8,8 +8,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -291,5 +293,97 @@ func TestFunctionsArePaged(t *testing.T) {
 	}
 	if !slices.Equal(got, want) || s.Calls("ListFunctions") != 3 {
 		t.Errorf("listed %v in %d calls, want %v in 3", got, s.Calls("ListFunctions"), want)
+	}
+}
+
+// A fault is reported as unfired until a call of its operation meets it;
+// injecting into an operation the double does not serve is refused.
+func TestUnfiredFaults(t *testing.T) {
+	s, lc := newServer(t)
+	s.Inject("GetFunction", Throttle(), Throttle())
+	s.Inject("GetFunctionConfiguration", Throttle())
+	s.PutFunction(Function{Name: "fn", Runtime: "python3.12"})
+	_, err := lc.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
+	if !errors.As(err, new(*types.TooManyRequestsException)) {
+		t.Fatalf("GetFunction: %v, want the throttle injected", err)
+	}
+	if got, want := s.Unfired(), map[string]int{"GetFunction": 1, "GetFunctionConfiguration": 1}; !maps.Equal(got, want) {
+		t.Errorf("unfired %v, want %v", got, want)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `Inject("GetFunctionConfig")`) {
+			t.Errorf("injecting into an operation not served: %v", r)
+		}
+	}()
+	s.Inject("GetFunctionConfig", Throttle())
+}
+
+// Another account's layer version is readable (shared) until Unshare:
+// then reading it, and an update sending it, are denied, as Lambda
+// authorizes lambda:GetLayerVersion on every layer an update sends.
+func TestUnsharedLayerIsDenied(t *testing.T) {
+	s, lc := newServer(t)
+	ctx := context.Background()
+	foreign := "arn:aws:lambda:us-east-1:999999999999:layer:tracing"
+	s.PutFunction(Function{Name: "fn", Runtime: "python3.12", Layers: []string{foreign + ":4"}})
+	got, err := lc.GetLayerVersion(ctx, &lambda.GetLayerVersionInput{LayerName: aws.String(foreign), VersionNumber: aws.Int64(4)})
+	if err != nil || aws.ToString(got.LayerVersionArn) != foreign+":4" || got.Version != 4 {
+		t.Fatalf("a shared version: %+v %v", got, err)
+	}
+	s.Unshare(foreign + ":4")
+	_, err = lc.GetLayerVersion(ctx, &lambda.GetLayerVersionInput{LayerName: aws.String(foreign), VersionNumber: aws.Int64(4)})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" || !strings.Contains(ae.ErrorMessage(), "lambda:GetLayerVersion on resource: "+foreign+":4") {
+		t.Fatalf("an unshared version: %v", err)
+	}
+	_, err = lc.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Layers: []string{foreign + ":4"}})
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" {
+		t.Fatalf("an update sending it: %v", err)
+	}
+	if _, err := lc.ListLayerVersions(ctx, &lambda.ListLayerVersionsInput{LayerName: aws.String(foreign)}); !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" {
+		t.Errorf("listing another account's layer: %v, want AccessDeniedException (it cannot be shared)", err)
+	}
+}
+
+// A version published from a SnapStart function is Pending while its
+// snapshot is made, then Active (or Failed); GetFunction with its
+// Qualifier says which, and an alias moved to it while Pending is counted.
+func TestSnapStartVersionsArePendingFirst(t *testing.T) {
+	s, lc := newServer(t)
+	ctx := context.Background()
+	s.SnapStartDuration = 150 * time.Millisecond
+	s.PutFunction(Function{Name: "fn", Runtime: "java21", SnapStart: true})
+	s.PutFunction(Function{Name: "broken", Runtime: "java21", SnapStart: true, SnapStartFailure: "the snapshot could not be made"})
+	s.PutAlias("fn", "live", "$LATEST")
+	pv, err := lc.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("fn")})
+	if err != nil || aws.ToString(pv.Version) != "1" || pv.State != types.StatePending || pv.SnapStart == nil || pv.SnapStart.ApplyOn != types.SnapStartApplyOnPublishedVersions {
+		t.Fatalf("published: %+v %v", pv, err)
+	}
+	latest, err := lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn")})
+	if err != nil || latest.Configuration.State != types.StateActive || latest.Configuration.SnapStart.OptimizationStatus != types.SnapStartOptimizationStatusOff {
+		t.Fatalf("$LATEST: %+v %v", latest.Configuration, err)
+	}
+	if _, err := lc.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String("fn"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.FunctionState("fn").AliasedPending; n != 1 {
+		t.Errorf("an alias moved to a Pending version counted %d times", n)
+	}
+	w := lambda.NewFunctionActiveV2Waiter(lc, func(o *lambda.FunctionActiveV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 50*time.Millisecond
+	})
+	v, err := w.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn"), Qualifier: aws.String("1")}, 5*time.Second)
+	if err != nil || v.Configuration.State != types.StateActive || aws.ToString(v.Configuration.Version) != "1" {
+		t.Fatalf("waiting for version 1: %v", err)
+	}
+	if _, err := lc.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("broken")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("broken"), Qualifier: aws.String("1")}, 5*time.Second)
+	if err == nil {
+		t.Fatal("a version whose snapshot failed became Active")
+	}
+	if _, err := lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("fn"), Qualifier: aws.String("2")}); !errors.As(err, new(*types.ResourceNotFoundException)) {
+		t.Errorf("no version 2: %v", err)
 	}
 }

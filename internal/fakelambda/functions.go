@@ -26,6 +26,12 @@ type Function struct {
 	// Env stands for the rest of a function's configuration: what another
 	// party may change concurrently, and what attach must leave alone.
 	Env map[string]string
+	// SnapStart is SnapStart.ApplyOn PublishedVersions: each version
+	// published is Pending for the server's SnapStartDuration (its
+	// snapshot being made), then Active, or Failed with SnapStartFailure
+	// when that is set.
+	SnapStart        bool
+	SnapStartFailure string
 }
 
 // FunctionState is a function as the fake holds it now.
@@ -37,29 +43,53 @@ type FunctionState struct {
 	History    []string // each accepted Layers list, joined with ","
 	Versions   []string // published versions' Layers, joined with ","; Versions[0] is version 1
 	Aliases    map[string]string
+	// AliasedPending counts the times an alias was pointed at a version
+	// that was not Active yet: calls through it would have failed
+	// (SnapStartNotReadyException).
+	AliasedPending int
 }
 
 // function is the fake's record of one function.
 type function struct {
-	cfg        Function
-	revision   int
-	status     string
-	reason     string
-	updateEnds time.Time
-	updates    int
-	history    []string
-	versions   []Function
-	aliases    map[string]*alias
-	afterRead  []func(*Function) // concurrent changes made right after the next read
-	afterEnd   []func(*Function) // made right after the first read once an update ended
-	failWith   string            // when set, updates (those failWhen selects) end Failed with this reason
-	failWhen   func(layers []string) bool
-	failing    bool // the update in progress will end Failed
+	cfg            Function
+	revision       int
+	status         string
+	reason         string
+	updateEnds     time.Time
+	updates        int
+	history        []string
+	versions       []publishedVersion
+	aliases        map[string]*alias
+	pendingAliased int
+	afterRead      []func(*Function) // concurrent changes made right after the next read
+	afterEnd       []func(*Function) // made right after the first read once an update ended
+	failWith       string            // when set, updates (those failWhen selects) end Failed with this reason
+	failWhen       func(layers []string) bool
+	failing        bool // the update in progress will end Failed
 }
 
 type alias struct {
 	version  string
 	revision int
+}
+
+// publishedVersion is a function version: the configuration published,
+// and when its snapshot is ready (SnapStart).
+type publishedVersion struct {
+	cfg     Function
+	readyAt time.Time
+}
+
+// state is the version's State now: Pending until its snapshot is ready,
+// then Active, or Failed.
+func (v publishedVersion) state() (state, reason string) {
+	switch {
+	case time.Now().Before(v.readyAt):
+		return "Pending", ""
+	case v.cfg.SnapStart && v.cfg.SnapStartFailure != "":
+		return "Failed", v.cfg.SnapStartFailure
+	}
+	return "Active", ""
 }
 
 // PutFunction creates or replaces a function; it starts Successful.
@@ -97,7 +127,7 @@ func (s *Server) PublishFunctionVersion(function string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.functions[function]
-	f.versions = append(f.versions, clone(f.cfg))
+	f.versions = append(f.versions, publishedVersion{cfg: clone(f.cfg)})
 	return strconv.Itoa(len(f.versions))
 }
 
@@ -143,8 +173,9 @@ func (s *Server) FunctionState(name string) FunctionState {
 	st := FunctionState{Function: clone(f.cfg), RevisionId: f.revisionID(), Status: f.status, Updates: f.updates,
 		History: slices.Clone(f.history), Aliases: map[string]string{}}
 	for _, v := range f.versions {
-		st.Versions = append(st.Versions, strings.Join(v.Layers, ","))
+		st.Versions = append(st.Versions, strings.Join(v.cfg.Layers, ","))
 	}
+	st.AliasedPending = f.pendingAliased
 	for n, a := range f.aliases {
 		st.Aliases[n] = a.version
 	}
@@ -284,6 +315,13 @@ func (s *Server) handleFunction(op string, m []string, r *http.Request) (int, an
 	switch op {
 	case "GetFunctionConfiguration", "GetFunction":
 		out := s.configuration(f)
+		if q := r.URL.Query().Get("Qualifier"); q != "" && q != "$LATEST" {
+			n, err := strconv.Atoi(q)
+			if err != nil || n < 1 || n > len(f.versions) {
+				return s.notFound("Function not found: " + s.functionARN(name) + ":" + q)
+			}
+			out = s.versionConfiguration(f, n)
+		}
 		if op == "GetFunction" {
 			out = map[string]any{"Configuration": out, "Tags": f.cfg.Tags,
 				"Code": map[string]any{"RepositoryType": "S3", "Location": "https://example.invalid/" + name}}
@@ -319,6 +357,11 @@ func (s *Server) handleFunction(op string, m []string, r *http.Request) (int, an
 			}
 			if n, err := strconv.Atoi(in.FunctionVersion); in.FunctionVersion != "$LATEST" && (err != nil || n < 1 || n > len(f.versions)) {
 				return 404, apiError{"ResourceNotFoundException", "Function not found: " + s.functionARN(name) + ":" + in.FunctionVersion}
+			}
+			if n, err := strconv.Atoi(in.FunctionVersion); err == nil {
+				if state, _ := f.versions[n-1].state(); state != "Active" {
+					f.pendingAliased++
+				}
 			}
 			a.version = in.FunctionVersion
 			a.revision++
@@ -371,6 +414,10 @@ func (s *Server) updateConfiguration(f *function, r *http.Request) (int, any) {
 	if in.RevisionId != "" && in.RevisionId != f.revisionID() {
 		return 412, apiError{"PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"}
 	}
+	if slices.Contains(s.BlockedRuntimes, f.cfg.Runtime) {
+		return 400, apiError{"InvalidParameterValueException", "The runtime parameter of " + f.cfg.Runtime +
+			" is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions."}
+	}
 	if in.Layers != nil {
 		layers := *in.Layers
 		if f.cfg.PackageType == "Image" && len(layers) > 0 {
@@ -386,6 +433,10 @@ func (s *Server) updateConfiguration(f *function, r *http.Request) (int, any) {
 				return 400, apiError{"InvalidParameterValueException", "Two different versions of the same layer are not allowed."}
 			}
 			seen[arn[:i]] = true
+			if s.unshared[arn] {
+				// Lambda authorizes lambda:GetLayerVersion on every layer an update sends.
+				return accessDenied("lambda:GetLayerVersion", arn)
+			}
 			if !s.layerExists(arn) {
 				return 400, apiError{"InvalidParameterValueException", "Layer version " + arn + " does not exist."}
 			}
@@ -432,14 +483,32 @@ func (s *Server) publishVersion(f *function, r *http.Request) (int, any) {
 		return 412, apiError{"PreconditionFailedException", "CodeSHA256 (" + in.CodeSha256 + ") is different from current CodeSHA256 in $LATEST. Please try again with the CodeSHA256 in $LATEST."}
 	}
 	// Like Lambda, nothing new is published when nothing changed.
-	if n := len(f.versions); n == 0 || !slices.Equal(f.versions[n-1].Layers, f.cfg.Layers) || !maps.Equal(f.versions[n-1].Env, f.cfg.Env) {
-		f.versions = append(f.versions, clone(f.cfg))
+	if n := len(f.versions); n == 0 || !slices.Equal(f.versions[n-1].cfg.Layers, f.cfg.Layers) || !maps.Equal(f.versions[n-1].cfg.Env, f.cfg.Env) {
+		v := publishedVersion{cfg: clone(f.cfg)}
+		if f.cfg.SnapStart {
+			v.readyAt = time.Now().Add(s.SnapStartDuration)
+		}
+		f.versions = append(f.versions, v)
 	}
-	n := len(f.versions)
-	out := s.configuration(f)
+	return 201, s.versionConfiguration(f, len(f.versions))
+}
+
+// versionConfiguration is published version n of the function, as
+// GetFunction with its Qualifier and PublishVersion give it.
+func (s *Server) versionConfiguration(f *function, n int) map[string]any {
+	v := f.versions[n-1]
+	out := s.configuration(&function{cfg: v.cfg, revision: f.revision, status: "Successful"})
 	out["Version"] = strconv.Itoa(n)
 	out["FunctionArn"] = s.functionARN(f.cfg.Name) + ":" + strconv.Itoa(n)
-	return 201, out
+	state, reason := v.state()
+	out["State"] = state
+	if reason != "" {
+		out["StateReason"], out["StateReasonCode"] = reason, "FunctionError"
+	}
+	if v.cfg.SnapStart {
+		out["SnapStart"] = map[string]any{"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+	}
+	return out
 }
 
 func codeSha(f Function) string {
@@ -448,7 +517,7 @@ func codeSha(f Function) string {
 }
 
 func (s *Server) functionARN(name string) string {
-	return fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", s.Region, s.Account, name)
+	return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", s.partition(), s.Region, s.Account, name)
 }
 
 func (s *Server) configuration(f *function) map[string]any {
@@ -479,6 +548,13 @@ func (s *Server) configurationOf(f *function, c Function) map[string]any {
 	if c.Runtime != "" {
 		out["Runtime"], out["Handler"] = c.Runtime, "app.handler"
 	}
+	// SnapStart makes snapshots of published versions only: $LATEST's
+	// optimization is always Off.
+	snap := map[string]any{"ApplyOn": "None", "OptimizationStatus": "Off"}
+	if c.SnapStart {
+		snap["ApplyOn"] = "PublishedVersions"
+	}
+	out["SnapStart"] = snap
 	if f.reason != "" {
 		out["LastUpdateStatusReason"], out["LastUpdateStatusReasonCode"] = f.reason, "InvalidConfiguration"
 	}

@@ -21,6 +21,9 @@ type AccountSettings struct {
 }
 
 // SetAccountSettings makes GetAccountSettings answer a (nil: 404).
+// lifecycleOps are the calls status and prune make besides attach's.
+var lifecycleOps = map[string]bool{"ListAliases": true, "GetAccountSettings": true}
+
 func (s *Server) SetAccountSettings(a *AccountSettings) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -142,12 +145,8 @@ func (s *Server) allVersions() []any {
 		f := s.functions[name]
 		s.settle(f)
 		out = append(out, s.configuration(f))
-		for i, v := range f.versions {
-			c := s.configurationOf(f, v)
-			c["Version"] = strconv.Itoa(i + 1)
-			c["FunctionArn"] = s.functionARN(name) + ":" + strconv.Itoa(i+1)
-			c["LastUpdateStatus"] = "Successful"
-			out = append(out, c)
+		for n := 1; n <= len(f.versions); n++ {
+			out = append(out, s.versionConfiguration(f, n))
 		}
 	}
 	return out

@@ -50,7 +50,7 @@ type Options struct {
 	// update to end.
 	Concurrency   int
 	PollInterval  time.Duration // first wait before reading an update in progress again; 0 means 500ms
-	UpdateTimeout time.Duration // the longest one update may stay in progress; 0 means 15 minutes
+	UpdateTimeout time.Duration // the longest one update may stay in progress, or a new version Pending (--timeout); 0 means 15 minutes
 	// GracePeriod is how long, after an interrupt, updates already sent may
 	// still be waited for (and --atomic rollbacks made); 0 means 2 minutes.
 	GracePeriod time.Duration
@@ -59,7 +59,13 @@ type Options struct {
 	// quota: 100 per second) and every other call (15 per second, shared by
 	// all control-plane calls of the account and region); 0 does not pace.
 	Rate, ReadRate float64
-	Log            io.Writer // what happens, for people
+	// AllowBlockedRuntimes tries to update functions whose runtime AWS has
+	// blocked for updates (by lambdafacts' lifecycle table), instead of
+	// refusing them.
+	AllowBlockedRuntimes bool
+	// Now is today, for the runtime lifecycle; nil means the clock.
+	Now func() time.Time
+	Log io.Writer // what happens, for people
 }
 
 // FunctionResult is what attach did, or would do, to one function.
@@ -119,7 +125,11 @@ func Attach(ctx context.Context, targets []Target, opts Options) (*Report, error
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	r := &attachRun{opts: opts, limiter: pacing.New(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]limitedAPI{}}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	r := &attachRun{opts: opts, limiter: pacing.New(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]limitedAPI{},
+		others: map[string]*otherLayerCheck{}, today: opts.Now(), warned: map[string]bool{}}
 	// start ends at the interrupt, or when --atomic (or a bug) stops the
 	// run: from then on no update is sent, not even one already waiting
 	// for its turn (pacing.Unless).
@@ -201,15 +211,18 @@ func (r *attachRun) run(ctx context.Context, targets []Target) (*Report, error) 
 type attachRun struct {
 	opts    Options
 	limiter *pacing.Limiter
+	today   time.Time   // for the runtime lifecycle
 	aborted atomic.Bool // --atomic: a function failed, start no more updates
 	// start ends when no more updates may start: the interrupt, or
 	// stopStarting (--atomic after a failure, a bug).
 	start        context.Context
 	stopStarting context.CancelFunc
 
-	mu    sync.Mutex
-	apis  map[string]limitedAPI
-	crash error // the first panic caught in a worker (a bug): start nothing more
+	mu     sync.Mutex
+	apis   map[string]limitedAPI
+	others map[string]*otherLayerCheck // the other layers resent, by version ARN (vet)
+	warned map[string]bool             // the blocked runtimes already warned of
+	crash  error                       // the first panic caught in a worker (a bug): start nothing more
 }
 
 // crashed is the panic a worker caught, if any.

@@ -1,6 +1,7 @@
 package attach
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,10 +37,17 @@ func (r *attachRun) plan(ctx context.Context, j *attachJob) {
 	}
 	j.cfg = cfg
 	f := fnConfigOf(cfg)
-	p := planAttach(f, j.wants)
+	p := r.vet(ctx, j, f, planAttach(f, j.wants))
 	j.res.From, j.res.To, j.res.Status = f.arns(), p.to, p.status
 	if p.reason != "" {
 		j.res.Err = errors.New(p.reason)
+	}
+	if p.err != nil {
+		if ctx.Err() != nil {
+			j.res.Status = "" // interrupted: left unplanned, reported skipped
+			return
+		}
+		j.res.Err = p.err
 	}
 	for _, w := range p.warnings {
 		r.logf(j, "warning: %s", w)
@@ -65,7 +73,7 @@ func (r *attachRun) apply(ctx context.Context, j *attachJob) {
 		// is the configuration as it is now.
 		j.cfg = nil
 	}
-	res, err := r.converge(ctx, j, func(f fnConfig) attachPlan { return planAttach(f, j.wants) }, r.start)
+	res, err := r.converge(ctx, j, func(f fnConfig) attachPlan { return r.vet(ctx, j, f, planAttach(f, j.wants)) }, r.start)
 	if errors.Is(err, errStopped) {
 		return // left would-attach: skipUnfinished says why
 	}
@@ -88,6 +96,9 @@ func (r *attachRun) apply(ctx context.Context, j *attachJob) {
 			j.res.Status = layer.StatusAttached
 			j.updated, j.from, j.to = true, first, res.to
 		}
+	case layer.StatusFailed:
+		r.fail(j, res.plan.err)
+		return
 	case layer.StatusRefused, layer.StatusSkipped:
 		j.res.Status, j.res.Err = res.plan.status, errors.New(res.plan.reason)
 		if res.plan.status == layer.StatusRefused {
@@ -292,6 +303,7 @@ func (r *attachRun) waitIdle(ctx context.Context, j *attachJob) (*types.Function
 // set (its RevisionId and CodeSha256), then moves the alias to it.
 func (r *attachRun) publish(ctx context.Context, j *attachJob, cfg *types.FunctionConfiguration) error {
 	var version string
+	var state types.State
 	for conflicts := 1; ; conflicts++ {
 		out, err := r.api(j.region).PublishVersion(ctx, &lambda.PublishVersionInput{
 			FunctionName: aws.String(j.id),
@@ -303,7 +315,7 @@ func (r *attachRun) publish(ctx context.Context, j *attachJob, cfg *types.Functi
 		var conflict *types.ResourceConflictException
 		switch {
 		case err == nil:
-			version = aws.ToString(out.Version)
+			version, state = aws.ToString(out.Version), out.State
 		case errors.As(err, &pre):
 			return errors.New("the layers were attached, but the function changed again before its version was published (someone else's change); no version was published, so that none holds a change attach did not make: run attach again")
 		case errors.As(err, &conflict) && conflicts <= maxConflicts:
@@ -323,7 +335,76 @@ func (r *attachRun) publish(ctx context.Context, j *attachJob, cfg *types.Functi
 		r.logf(j, "published version %s", version)
 		return nil
 	}
+	if state != types.StateActive && (state != "" || snapStart(cfg)) {
+		if err := r.waitActive(ctx, j, version, state); err != nil {
+			return err
+		}
+	}
 	return r.moveAlias(ctx, j, version)
+}
+
+// snapStart reports whether versions published from the function get a
+// SnapStart snapshot: they are Pending until it is ready.
+func snapStart(cfg *types.FunctionConfiguration) bool {
+	return cfg.SnapStart != nil && cfg.SnapStart.ApplyOn == types.SnapStartApplyOnPublishedVersions
+}
+
+// waitActive waits until the function's version is Active before the
+// alias is moved to it: a version published from a SnapStart function is
+// Pending until its snapshot is ready, and calls through an alias pointing
+// at it fail meanwhile (SnapStartNotReadyException). It reads the version
+// with the SDK's FunctionActiveV2 waiter (GetFunction with the version as
+// Qualifier: GetFunction's own quota, paced like every read), from
+// PollInterval up to maxPoll apart, for UpdateTimeout at most. Moving the
+// alias is a change: once the run is stopping (an interrupt, --atomic) the
+// wait ends and the alias stays.
+func (r *attachRun) waitActive(ctx context.Context, j *attachJob, version string, state types.State) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(r.start, cancel)()
+	r.logf(j, "published version %s; it is %s (SnapStart makes its snapshot first): waiting for it to be Active before moving alias %s", version, cmp.Or(string(state), "not Active yet"), r.opts.Alias)
+	var cfg *types.FunctionConfiguration
+	var readErr error
+	waiter := lambda.NewFunctionActiveV2Waiter(r.api(j.region), func(o *lambda.FunctionActiveV2WaiterOptions) {
+		o.MinDelay = r.opts.PollInterval
+		o.MaxDelay = max(maxPoll, r.opts.PollInterval)
+		o.Retryable = func(_ context.Context, _ *lambda.GetFunctionInput, out *lambda.GetFunctionOutput, err error) (bool, error) {
+			c, err := configuration(j, out, err)
+			if err != nil {
+				readErr = err
+				return false, err
+			}
+			cfg = c
+			return c.State != types.StateActive && c.State != types.StateFailed, nil
+		}
+	})
+	notMoved := "alias " + r.opts.Alias + " was not moved"
+	_, err := waiter.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(j.id), Qualifier: aws.String(version)}, r.opts.UpdateTimeout)
+	switch {
+	case err == nil && cfg.State == types.StateActive:
+		return nil
+	case err == nil:
+		return fmt.Errorf("published version %s, but it ended %s: %s; %s", version, cfg.State, stateReason(cfg), notMoved)
+	case ctx.Err() != nil:
+		return fmt.Errorf("published version %s, but the run was stopping (interrupted, --atomic, or an internal error) while it waited to be Active; %s: run attach again to move it", version, notMoved)
+	case err == readErr && !errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("published version %s, but %w; %s", version, err, notMoved)
+	}
+	last := "not Active"
+	if cfg != nil {
+		last = string(cfg.State)
+	}
+	return fmt.Errorf("published version %s, but it was still %s after %s (--timeout): its SnapStart snapshot was not ready, and calls through an alias pointing at it would fail (SnapStartNotReadyException); "+
+		"%s: run attach again once the version is Active, and the alias catches up", version, last, r.opts.UpdateTimeout, notMoved)
+}
+
+// stateReason is why a function version is in its State, as Lambda gives it.
+func stateReason(cfg *types.FunctionConfiguration) string {
+	reason := cmp.Or(aws.ToString(cfg.StateReason), "no reason given")
+	if code := cfg.StateReasonCode; code != "" {
+		reason += " (" + string(code) + ")"
+	}
+	return reason
 }
 
 // alias reads the function's alias.
@@ -477,7 +558,7 @@ func updatedConfig(out *lambda.UpdateFunctionConfigurationOutput) *types.Functio
 		Runtime: out.Runtime, PackageType: out.PackageType, Architectures: out.Architectures,
 		CodeSize: out.CodeSize, CodeSha256: out.CodeSha256, RevisionId: out.RevisionId,
 		LastUpdateStatus: out.LastUpdateStatus, LastUpdateStatusReason: out.LastUpdateStatusReason,
-		LastUpdateStatusReasonCode: out.LastUpdateStatusReasonCode, State: out.State,
+		LastUpdateStatusReasonCode: out.LastUpdateStatusReasonCode, State: out.State, SnapStart: out.SnapStart,
 	}
 }
 

@@ -56,8 +56,7 @@ func (s *syncBuffer) String() string {
 }
 
 func newAttachEnv(t *testing.T) *attachEnv {
-	fake := fakelambda.New()
-	t.Cleanup(fake.Close)
+	fake := fakelambda.Start(t)
 	fake.UpdateDuration = 30 * time.Millisecond
 	py := []string{"python3.12", "python3.13"}
 	e := &attachEnv{t: t, fake: fake}
@@ -370,10 +369,14 @@ func TestAttachThroughThrottling(t *testing.T) {
 	for i := range 6 {
 		e.fn(fmt.Sprintf("f%d", i), e.a, e.v1)
 	}
+	// Fewer faults per operation than a call's tries (callAttempts), so
+	// that no call can meet them all; every one fires (fakelambda.Start).
 	for range 5 {
 		e.fake.Inject("ListFunctions", fakelambda.Throttle())
-		e.fake.Inject("GetFunctionConfiguration", fakelambda.Throttle(), fakelambda.ServerError())
 		e.fake.Inject("UpdateFunctionConfiguration", fakelambda.Throttle())
+	}
+	for range 3 {
+		e.fake.Inject("GetFunction", fakelambda.Throttle(), fakelambda.ServerError())
 	}
 	r := e.attach(context.Background(), e.target(), e.options())
 	for name, s := range statuses(r) {
@@ -387,6 +390,34 @@ func TestAttachThroughThrottling(t *testing.T) {
 	}
 	if n := e.fake.Calls("UpdateFunctionConfiguration"); n != 11 {
 		t.Errorf("%d update calls, want 11", n)
+	}
+}
+
+// attach reads functions with GetFunction: a read that is throttled is
+// tried again after the Retry-After Lambda gave, one that meets a server
+// error after a backoff growing from RetryBase, and the function is then
+// attached as if nothing happened.
+func TestAttachRetriesThrottledReadsWithBackoff(t *testing.T) {
+	e := newAttachEnv(t)
+	e.fn("f", e.a, e.v1)
+	e.fake.Inject("GetFunction", fakelambda.Fault{Status: 429, Code: "TooManyRequestsException", Message: "Rate exceeded", RetryAfter: "1"}, fakelambda.ServerError())
+	opts := e.options()
+	opts.RetryBase = 50 * time.Millisecond
+	r := e.attach(context.Background(), e.target(), opts)
+	if s := statuses(r)["f"]; s != "attached" {
+		t.Fatalf("%s\nlog:\n%s", s, e.log.String())
+	}
+	e.wantLayers("f", e.a, e.v2)
+	// The first three reads are the plan's: throttled, server error, answered.
+	at := e.fake.Arrivals("GetFunction")
+	if len(at) < 3 {
+		t.Fatalf("%d GetFunction calls, want at least 3", len(at))
+	}
+	if gap := at[1].Sub(at[0]); gap < time.Second {
+		t.Errorf("read again %v after a throttle saying Retry-After: 1", gap)
+	}
+	if gap := at[2].Sub(at[1]); gap < 100*time.Millisecond {
+		t.Errorf("read again %v after a server error, want a backoff of at least 2×RetryBase (100ms) on the second try", gap)
 	}
 }
 
@@ -648,8 +679,7 @@ func TestAttachInEveryRegion(t *testing.T) {
 		return aws.ToString(out.LayerVersionArn)
 	}
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
-		f := fakelambda.New()
-		t.Cleanup(f.Close)
+		f := fakelambda.Start(t)
 		f.Region, f.UpdateDuration = region, 10*time.Millisecond
 		fakes[region] = f
 	}
@@ -689,8 +719,7 @@ func TestAttachInEveryRegion(t *testing.T) {
 	// A region where no version holds the content: the run stops before
 	// any function anywhere is read.
 	tg.Regions = append(tg.Regions, "ap-south-1")
-	fakes["ap-south-1"] = fakelambda.New()
-	t.Cleanup(fakes["ap-south-1"].Close)
+	fakes["ap-south-1"] = fakelambda.Start(t)
 	reads := fakes["us-east-1"].Calls("GetFunction")
 	_, err = Attach(ctx, []Target{tg}, opts)
 	if err == nil || !strings.Contains(err.Error(), `no version of layer "shared" in ap-south-1 holds its content (sha256 cdcdcdcdcdcd): run layerctl publish first`) {

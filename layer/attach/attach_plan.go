@@ -76,8 +76,9 @@ func (f fnConfig) arch() string {
 // attachPlan is what to do to one function.
 type attachPlan struct {
 	to       []string     // the new Layers list
-	status   layer.Status // layer.StatusWouldAttach, layer.StatusUnchanged, layer.StatusRefused or layer.StatusSkipped
+	status   layer.Status // layer.StatusWouldAttach, layer.StatusUnchanged, layer.StatusRefused or layer.StatusSkipped (StatusFailed: see err)
 	reason   string       // why refused or skipped
+	err      error        // why it could not be planned (vet: a check that failed)
 	warnings []string
 }
 

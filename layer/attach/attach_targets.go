@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
@@ -225,7 +226,31 @@ func (r *attachRun) discover(ctx context.Context, targets []Target, cands candid
 	slices.SortFunc(out, func(a, b *attachJob) int {
 		return cmp.Or(strings.Compare(a.region, b.region), strings.Compare(a.name, b.name))
 	})
-	return out, nil
+	return regionsInTurn(out), nil
+}
+
+// regionsInTurn orders jobs sorted by region so that the regions take
+// turns: the first function of each region, then the second of each... The
+// workers take functions in this order, and each region is paced on its
+// own: in region order, every worker would wait on the first region's pace
+// while the other regions' quotas went unused.
+func regionsInTurn(jobs []*attachJob) []*attachJob {
+	var byRegion [][]*attachJob
+	for i, j := range jobs {
+		if i == 0 || j.region != jobs[i-1].region {
+			byRegion = append(byRegion, nil)
+		}
+		byRegion[len(byRegion)-1] = append(byRegion[len(byRegion)-1], j)
+	}
+	out := make([]*attachJob, 0, len(jobs))
+	for turn := 0; len(out) < len(jobs); turn++ {
+		for _, js := range byRegion {
+			if turn < len(js) {
+				out = append(out, js[turn])
+			}
+		}
+	}
+	return out
 }
 
 // listFunctions lists every function ($LATEST) in region.
@@ -289,13 +314,18 @@ func hasTags(have, want map[string]string) bool {
 }
 
 // splitFunctionARN returns the function name of fn (a name or a function
-// ARN), and the region of an ARN ("" for a name).
+// ARN of any partition: arn:aws-eusc:lambda:eusc-de-east-1:...), and the
+// region of an ARN ("" for a name).
 func splitFunctionARN(fn string) (name, region string) {
-	parts := strings.Split(fn, ":")
-	if len(parts) == 7 && parts[0] == "arn" && parts[5] == "function" {
-		return parts[6], parts[3]
+	a, err := arn.Parse(fn)
+	if err != nil || a.Service != "lambda" {
+		return fn, ""
 	}
-	return fn, ""
+	kind, name, _ := strings.Cut(a.Resource, ":")
+	if kind != "function" || name == "" || strings.Contains(name, ":") {
+		return fn, ""
+	}
+	return name, a.Region
 }
 
 // attachNeeds is what attach must be allowed to do.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -206,5 +207,39 @@ func TestAttachFindsTheVersionByDigest(t *testing.T) {
 	_, err = Attach(context.Background(), []Target{target}, Options{Lambda: func(r string) API { return testenv.LambdaAt(pe.URL, r) }})
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("holds its content (sha256 "+target.Artifact.SHA256[:12]+"): run layerctl publish first")) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// Against moto: a function using another layer's deleted version is
+// refused before any update (the layer read by its ARN and number), the
+// others attached.
+func TestAttachRefusesADeletedLayerAgainstMoto(t *testing.T) {
+	ctx := context.Background()
+	pe := steptest.NewPublishEnv(t, map[string]string{"src/pkg/__init__.py": "V = 1\n"})
+	steptest.WantResults(t, pe.Publish(), "us-east-1 published 1")
+	v1 := pe.Lock.Layers[pe.Layer.Name].Regions["us-east-1"].ARN
+	m := newMotoFunctions(t, pe.URL)
+	other, gone := testenv.UniqueName("team-a"), testenv.UniqueName("team-gone")
+	a, g := m.publishOther(other), m.publishOther(gone)
+	broken, fine := pe.Layer.Name+"-broken", pe.Layer.Name+"-fine"
+	m.create(broken, g, a)
+	m.create(fine, a)
+	if _, err := m.lc.DeleteLayerVersion(ctx, &lambda.DeleteLayerVersionInput{LayerName: aws.String(gone), VersionNumber: aws.Int64(1)}); err != nil {
+		t.Fatal(err)
+	}
+	target := Target{Layer: pe.Layer, Regions: []string{"us-east-1"}, Lock: pe.Lock.Layers[pe.Layer.Name], Functions: []string{broken, fine}}
+	report, err := Attach(ctx, []Target{target}, Options{Lambda: func(r string) API { return testenv.LambdaAt(pe.URL, r) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := statuses(report)
+	if want := "refused: its layer " + g + " no longer exists"; !strings.HasPrefix(got[broken], want) || got[fine] != "attached" {
+		t.Fatalf("%v, want %s… and attached", got, want)
+	}
+	if d := cmp.Diff([]string{g, a}, m.layers(broken)); d != "" {
+		t.Errorf("broken changed (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{a, v1}, m.layers(fine)); d != "" {
+		t.Errorf("fine (-want +got):\n%s", d)
 	}
 }

@@ -286,15 +286,14 @@ func (p *plan) unpackArchives(ctx context.Context, work *workDir) (map[int]strin
 func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*layer.Artifact, map[string][32]byte, error) {
 	l, opts := p.l, p.opts
 	var unzipped int64
-	var files []check.LayoutFile
 	for _, e := range entries {
-		if e.Kind == archive.KindFile || e.Kind == archive.KindSymlink {
-			unzipped += e.Size
-			files = append(files, check.LayoutFile{Name: e.Name, Exec: e.Exec})
-		}
+		unzipped += e.Size
 	}
 	// Fail fast, before compressing anything, on what the listing shows.
-	findings := append(check.Sizes(unzipped, 0), check.Layout(files, l.Runtimes)...)
+	// The layout's notes and warnings (a wrapper script, data at the top)
+	// stay with the artifact.
+	layout := check.Layout(p.layoutFiles(entries), l.Runtimes)
+	findings := append(check.Sizes(unzipped, 0), layout...)
 	if errs := layer.Errors(findings); len(errs) > 0 {
 		return nil, nil, &layer.CheckError{Layer: l.Name, Findings: errs}
 	}
@@ -355,7 +354,7 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*lay
 		Files:         stats.Files,
 		Runtimes:      l.Runtimes,
 		Architectures: l.Architectures,
-		Findings:      append(check.Sizes(stats.Unzipped, cw.n), elfFindings...),
+		Findings:      slices.Concat(layout, check.Sizes(stats.Unzipped, cw.n), elfFindings),
 	}, stats.Digests, nil
 }
 

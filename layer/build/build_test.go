@@ -300,7 +300,7 @@ func TestBuildRefuses(t *testing.T) {
 			name:    "python content outside python/",
 			files:   map[string]string{"src/common/util.py": "x = 1"},
 			layer:   testenv.PyLayer("l", manifest.FileMap{From: "src/common", To: "common"}),
-			wantErr: []string{"common/ (1 file) will not be seen by python3.12", "map it with to: python/common", "python3.12 layer has nothing under python/: map it with to: python/..."},
+			wantErr: []string{"common/ (1 file) will not be seen by python3.12", "fix files[0] {from: src/common, to: common} → {from: src/common, to: python}", "python3.12 layer has nothing under python/"},
 		},
 		{
 			name:    "site-packages of another python",

@@ -170,7 +170,7 @@ func (s *inspection) add(zf *zip.File) error {
 		r.UnzippedSize = addSize(r.UnzippedSize, e.Size)
 	}
 	// The layout is judged on the name as unzippers read it.
-	s.files = append(s.files, LayoutFile{Name: entryKey(name), Exec: mode&0o111 != 0})
+	s.files = append(s.files, LayoutFile{Name: entryKey(name), Exec: mode&0o111 != 0, Link: mode&fs.ModeSymlink != 0})
 	r.Entries = append(r.Entries, e)
 	return nil
 }

@@ -78,7 +78,7 @@ func TestInspectFindsProblems(t *testing.T) {
 		`entry "/abs.txt" is an absolute path`,
 		"python/_native.so is native code for arm64 (aarch64), but the layer is for x86_64",
 		"site-packages/ (1 file) will not be seen by python3.12",
-		"nodejs/ (1 file) will not be seen by python3.12: nodejs/ is read only by Node.js runtimes",
+		"nodejs/ (1 file) will not be seen by python3.12: the layer's runtimes (python3.12) do not read nodejs/; the Node.js runtimes do (nodejs22.x",
 		"python/lib/python3.9/ (1 file) will not be seen by python3.12: only site-packages/ is read",
 	} {
 		if !strings.Contains(joined, want) {

@@ -1,6 +1,9 @@
 package lambdafacts
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestPathFamily(t *testing.T) {
 	tests := []struct{ rt, family, version string }{
@@ -31,5 +34,50 @@ func TestRuntimeFamily(t *testing.T) {
 		if got := RuntimeFamily(rt); got != want {
 			t.Errorf("RuntimeFamily(%q) = %q, want %q", rt, got, want)
 		}
+	}
+}
+
+func TestRootContentRuntimes(t *testing.T) {
+	tests := []struct {
+		rt               string
+		bootstrap, wraps bool
+	}{
+		{"provided.al2023", true, false},
+		{"provided.al2", true, false},
+		{"provided", true, false},
+		{"python3.12", false, true},
+		{"nodejs22.x", false, true},
+		{"java21", false, true},
+		{"dotnet8", false, true},
+		{"ruby3.3", false, true},
+		{"go1.x", false, false},
+	}
+	for _, tt := range tests {
+		if got := RunsBootstrap(tt.rt); got != tt.bootstrap {
+			t.Errorf("RunsBootstrap(%q) = %v", tt.rt, got)
+		}
+		if got := TakesExecWrapper(tt.rt); got != tt.wraps {
+			t.Errorf("TakesExecWrapper(%q) = %v", tt.rt, got)
+		}
+	}
+}
+
+func TestSupportedRuntimes(t *testing.T) {
+	// As of LifecycleChecked (2026-11-30): nodejs20.x was deprecated on
+	// 2026-04-30, nodejs22.x is not until 2027-04-30.
+	node := SupportedRuntimes(NodeJS)
+	if !slices.Contains(node, "nodejs22.x") || slices.Contains(node, "nodejs20.x") || slices.Contains(node, "nodejs") {
+		t.Errorf("SupportedRuntimes(nodejs) = %v", node)
+	}
+	for _, rt := range node {
+		if f, _ := PathFamily(rt); f != NodeJS {
+			t.Errorf("%s is not a Node.js runtime", rt)
+		}
+	}
+	if py := SupportedRuntimes(Python); !slices.Contains(py, "python3.12") || slices.Contains(py, "python3.9") {
+		t.Errorf("SupportedRuntimes(python) = %v", py)
+	}
+	if got := SupportedRuntimes(""); len(got) != 0 {
+		t.Errorf("SupportedRuntimes(\"\") = %v", got)
 	}
 }
