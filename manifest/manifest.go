@@ -16,6 +16,7 @@ type Manifest struct {
 	Dir      string // filepath.Dir(Path); From paths are relative to it
 	Version  int
 	Layers   []*Layer   // sorted by Name
+	Accounts []Account  // the top-level accounts:, in manifest order; each layer has its effective ones
 	Warnings []*Problem // not fatal: e.g. deprecated runtimes
 }
 
@@ -31,6 +32,10 @@ type Layer struct {
 	Pos                        Pos  // position of the layer's name key
 
 	Attach Attach // which functions attach moves (see attach.go)
+	// Accounts are the accounts the layer is published to and attached in
+	// (its own accounts:, else the manifest's); none means the account of
+	// the credentials layerctl runs with (see accounts.go).
+	Accounts []Account
 
 	// Content built by package tools (see builders.go).
 	Python    *Python   // pip/uv requirements into python/; nil when not set

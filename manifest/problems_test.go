@@ -53,12 +53,12 @@ func TestParseProblems(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			src:  "version: 1\nlayers: {a: " + okLayer + "}\nregion: eu-west-1\n",
-			want: []string{`layerctl.yaml:3:1: unknown key "region"; valid keys: defaults, layers, version`},
+			want: []string{`layerctl.yaml:3:1: unknown key "region"; valid keys: accounts, defaults, external_id, layers, role_template, version`},
 		},
 		{
 			name: "unknown layer key with suggestion",
 			src:  "version: 1\nlayers:\n  api:\n    runtimes: [python3.12]\n    files: [{from: a}]\n    descripton: Shared code\n",
-			want: []string{`layerctl.yaml:6:5: layers.api: unknown key "descripton"; valid keys: architectures, attach, default_excludes, description, exclude, files, go, license, node, python, regions, runtimes, s3, share, split_architectures (did you mean "description"?)`},
+			want: []string{`layerctl.yaml:6:5: layers.api: unknown key "descripton"; valid keys: accounts, architectures, attach, default_excludes, description, exclude, files, go, license, node, python, regions, runtimes, s3, share, split_architectures (did you mean "description"?)`},
 		},
 		{
 			name: "unknown defaults key",
@@ -120,7 +120,7 @@ func TestParseProblems(t *testing.T) {
 			src:  "version: 1\ndefaults: [python3.12]\nlayers: {a: python3.12}\n",
 			want: []string{
 				"layerctl.yaml:2:11: defaults: must be a mapping with keys architectures, license, python, regions, runtimes, s3, share, got a list",
-				"layerctl.yaml:3:13: layers.a: must be a mapping with keys architectures, attach, default_excludes, description, exclude, files, go, license, node, python, regions, runtimes, s3, share, split_architectures, got a string",
+				"layerctl.yaml:3:13: layers.a: must be a mapping with keys accounts, architectures, attach, default_excludes, description, exclude, files, go, license, node, python, regions, runtimes, s3, share, split_architectures, got a string",
 			},
 		},
 		{
@@ -337,9 +337,9 @@ extra: true
 		"layerctl.yaml:1:10: version: unsupported version 3; this layerctl reads version 1",
 		`layerctl.yaml:5:27: layers.zeta.files[0].to: "/x" is absolute; give a path inside the ZIP, which Lambda extracts to /opt`,
 		"layerctl.yaml:6:3: layers.alpha: no runtimes: set runtimes under the layer or in defaults",
-		`layerctl.yaml:7:5: layers.alpha: unknown key "descripton"; valid keys: architectures, attach, default_excludes, description, exclude, files, go, license, node, python, regions, runtimes, s3, share, split_architectures (did you mean "description"?)`,
+		`layerctl.yaml:7:5: layers.alpha: unknown key "descripton"; valid keys: accounts, architectures, attach, default_excludes, description, exclude, files, go, license, node, python, regions, runtimes, s3, share, split_architectures (did you mean "description"?)`,
 		`layerctl.yaml:8:28: layers.alpha.architectures[1]: "arm64" is listed twice`,
-		`layerctl.yaml:10:1: unknown key "extra"; valid keys: defaults, layers, version`,
+		`layerctl.yaml:10:1: unknown key "extra"; valid keys: accounts, defaults, external_id, layers, role_template, version`,
 	}
 	if diff := cmp.Diff(want, parseProblems(t, src)); diff != "" {
 		t.Errorf("problems mismatch (-want +got):\n%s", diff)

@@ -16,9 +16,9 @@ import (
 
 // The keys each mapping accepts, sorted as they are listed in problems.
 var (
-	topKeys      = []string{"defaults", "layers", "version"}
+	topKeys      = []string{"accounts", "defaults", "external_id", "layers", "role_template", "version"}
 	defaultsKeys = []string{"architectures", "license", "python", "regions", "runtimes", "s3", "share"}
-	layerKeys    = []string{"architectures", "attach", "default_excludes", "description", "exclude", "files", "go", "license", "node", "python", "regions", "runtimes", "s3", "share", "split_architectures"}
+	layerKeys    = []string{"accounts", "architectures", "attach", "default_excludes", "description", "exclude", "files", "go", "license", "node", "python", "regions", "runtimes", "s3", "share", "split_architectures"}
 	fileKeys     = []string{"allow_outside", "architecture", "from", "to", "unpack"}
 )
 
@@ -37,6 +37,8 @@ type shared struct {
 	hasRuntimes, hasArchs, hasLicense bool
 	pub                               publishing
 	python                            *pythonSettings // defaults.python only
+	accounts                          []Account       // the top-level accounts, which a layer inherits
+	accountDefaults                   accountDefaults // role_template and external_id
 }
 
 func (w *walker) manifest(root *yaml.Node) *Manifest {
@@ -57,6 +59,11 @@ func (w *walker) manifest(root *yaml.Node) *Manifest {
 	var d shared
 	if e, ok := keys["defaults"]; ok {
 		d = w.defaults(e.value)
+	}
+	d.accountDefaults = w.accountDefaults(keys)
+	if e, ok := keys["accounts"]; ok {
+		d.accounts, _ = w.accounts(e.value, "accounts", d.accountDefaults)
+		m.Accounts = d.accounts
 	}
 	switch e, ok := keys["layers"]; {
 	case !ok:
@@ -166,6 +173,12 @@ func (w *walker) layer(e entry, d shared) *Layer {
 		l.License = own.license
 	}
 	l.Publishing = own.pub.inherit(d.pub)
+	l.Accounts = d.accounts
+	if k, ok := keys["accounts"]; ok {
+		if own, set := w.accounts(k.value, field+".accounts", d.accountDefaults); set {
+			l.Accounts = own
+		}
+	}
 	l.Attach = w.attach(keys, field)
 
 	if k, ok := keys["description"]; ok && !isNull(k.value) {
