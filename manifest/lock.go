@@ -22,18 +22,79 @@ const LockFile = "layerctl.lock"
 // committed by users, read by attach and status. Its JSON has sorted keys
 // and stable formatting, so a run that changes nothing leaves it
 // byte-identical. Struct fields are declared in key order for that reason.
+//
+// Version 1 records the versions of the credentials' own account; version
+// 2 adds, per layer, those of the accounts the manifest names (accounts).
+// A lock is written as version 1 while it records no named account, so a
+// lock made without accounts: stays as it was, readable by every layerctl.
 type Lock struct {
 	Layers  map[string]*LockLayer `json:"layers"`
 	Version int                   `json:"version"`
 }
 
-// LockLayer is one layer's published content.
+// LockLayer is one layer's published content: the same in every account
+// and region it is published to.
 type LockLayer struct {
-	CodeSHA256   string                 `json:"code_sha256"` // base64, as Lambda reports CodeSha256
-	Regions      map[string]*LockRegion `json:"regions"`
-	SHA256       string                 `json:"sha256"` // hex
-	Size         int64                  `json:"size"`
-	UnzippedSize int64                  `json:"unzipped_size"`
+	// Accounts are the versions in the accounts the manifest names, by
+	// account ID (version 2); Regions those of the credentials' own.
+	Accounts     map[string]*LockAccount `json:"accounts,omitempty"`
+	CodeSHA256   string                  `json:"code_sha256"` // base64, as Lambda reports CodeSha256
+	Regions      map[string]*LockRegion  `json:"regions"`
+	SHA256       string                  `json:"sha256"` // hex
+	Size         int64                   `json:"size"`
+	UnzippedSize int64                   `json:"unzipped_size"`
+}
+
+// LockAccount is a layer's versions in one account the manifest names.
+type LockAccount struct {
+	Regions map[string]*LockRegion `json:"regions"`
+}
+
+// LockVersion is the newest lock format this layerctl reads and writes.
+const LockVersion = 2
+
+// RegionsIn is the layer's versions in account (an ID, "" for the
+// credentials' own), by region; nil when it records none there.
+func (ll *LockLayer) RegionsIn(account string) map[string]*LockRegion {
+	if account == "" {
+		return ll.Regions
+	}
+	if la := ll.Accounts[account]; la != nil {
+		return la.Regions
+	}
+	return nil
+}
+
+// In is the layer as seen from account: its content, and the versions of
+// that account as its Regions (nil when ll is nil). The regions are ll's
+// own map, not a copy.
+func (ll *LockLayer) In(account string) *LockLayer {
+	if ll == nil || account == "" {
+		return ll
+	}
+	view := *ll
+	view.Accounts = nil
+	view.Regions = ll.RegionsIn(account)
+	if view.Regions == nil {
+		view.Regions = map[string]*LockRegion{}
+	}
+	return &view
+}
+
+// Set records v as the layer's version in account ("" for the
+// credentials' own) and region.
+func (ll *LockLayer) Set(account, region string, v LockRegion) {
+	if account == "" {
+		ll.Regions[region] = &v
+		return
+	}
+	if ll.Accounts == nil {
+		ll.Accounts = map[string]*LockAccount{}
+	}
+	if ll.Accounts[account] == nil {
+		ll.Accounts[account] = &LockAccount{Regions: map[string]*LockRegion{}}
+	}
+	ll.Accounts[account].Regions[region] = &v
 }
 
 // LockRegion is the layer version holding the layer's content in one region.
@@ -61,46 +122,111 @@ const MaxLockSize = 16 << 20
 // LockPath is the lock file beside the manifest.
 func (m *Manifest) LockPath() string { return filepath.Join(m.Dir, LockFile) }
 
+// NewLock is an empty lock.
+func NewLock() *Lock { return &Lock{Version: 1, Layers: map[string]*LockLayer{}} }
+
 // LoadLock reads the lock file at path; a missing or empty file is an
 // empty lock (HoldLock makes an empty one to lock it when there is none).
 func LoadLock(path string) (*Lock, error) {
 	data, err := readfile.Read(path, MaxLockSize)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && len(data) == 0 {
-		return &Lock{Version: 1, Layers: map[string]*LockLayer{}}, nil
+		return NewLock(), nil
 	}
 	if err != nil {
 		return nil, &LockError{path, err}
+	}
+	l, err := ParseLock(data)
+	if err != nil {
+		return nil, &LockError{path, err}
+	}
+	return l, nil
+}
+
+// ParseLock reads a lock from data, which may come from anywhere (a file,
+// an S3 object): every entry is checked; empty data is an empty lock.
+func ParseLock(data []byte) (*Lock, error) {
+	if len(data) == 0 {
+		return NewLock(), nil
+	}
+	if len(data) > MaxLockSize {
+		return nil, fmt.Errorf("larger than %d bytes, more than any lock needs", MaxLockSize)
 	}
 	var l Lock
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&l); err != nil {
-		return nil, &LockError{path, fmt.Errorf("not a valid lock file: %v", err)}
+		return nil, fmt.Errorf("not a valid lock file: %v", err)
 	}
-	if l.Version != 1 {
-		return nil, &LockError{path, fmt.Errorf("lock file version %d; this layerctl reads version 1", l.Version)}
+	if l.Version != 1 && l.Version != 2 {
+		return nil, fmt.Errorf("lock file version %d; this layerctl reads versions 1 and 2: a newer layerctl wrote it, upgrade", l.Version)
 	}
 	if l.Layers == nil {
 		l.Layers = map[string]*LockLayer{}
 	}
 	for name, ll := range l.Layers {
-		if ll == nil {
-			return nil, &LockError{path, fmt.Errorf("layer %q is null", name)}
-		}
-		if ll.Regions == nil {
-			ll.Regions = map[string]*LockRegion{}
-		}
-		for r, lr := range ll.Regions {
-			if lr == nil {
-				return nil, &LockError{path, fmt.Errorf("layer %q region %q is null", name, r)}
-			}
+		if err := ll.check(name, l.Version); err != nil {
+			return nil, err
 		}
 	}
 	return &l, nil
 }
 
-// Marshal renders the lock as it is written to disk.
+// check checks one layer's entry of a lock of the given version, and
+// gives every map a value.
+func (ll *LockLayer) check(name string, version int) error {
+	if ll == nil {
+		return fmt.Errorf("layer %q is null", name)
+	}
+	if ll.Regions == nil {
+		ll.Regions = map[string]*LockRegion{}
+	}
+	if err := checkRegions(ll.Regions, fmt.Sprintf("layer %q", name)); err != nil {
+		return err
+	}
+	if len(ll.Accounts) > 0 && version < 2 {
+		return fmt.Errorf("layer %q has accounts, which a version 1 lock cannot hold: it was edited by hand; set version to 2", name)
+	}
+	for id, la := range ll.Accounts {
+		where := fmt.Sprintf("layer %q account %q", name, id)
+		switch {
+		case !accountID.MatchString(id):
+			return fmt.Errorf("%s: not an AWS account ID (12 digits)", where)
+		case la == nil:
+			return fmt.Errorf("%s is null", where)
+		}
+		if la.Regions == nil {
+			la.Regions = map[string]*LockRegion{}
+		}
+		if err := checkRegions(la.Regions, where); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkRegions(regions map[string]*LockRegion, where string) error {
+	for r, lr := range regions {
+		if lr == nil {
+			return fmt.Errorf("%s region %q is null", where, r)
+		}
+	}
+	return nil
+}
+
+// Marshal renders the lock as it is written to disk: version 1 while no
+// layer records a named account, else version 2.
 func (l *Lock) Marshal() ([]byte, error) {
+	l.Version = 1
+	for _, ll := range l.Layers {
+		for id, la := range ll.Accounts {
+			if la == nil || len(la.Regions) == 0 {
+				delete(ll.Accounts, id)
+			}
+		}
+		if len(ll.Accounts) > 0 {
+			l.Version = LockVersion
+		}
+	}
 	b, err := json.MarshalIndent(l, "", "  ")
 	if err != nil {
 		return nil, err
