@@ -1,6 +1,6 @@
 // Package pacing keeps one run's calls to Lambda within Lambda's request
-// quotas: a bound on the calls in flight over every region, one
-// golang.org/x/time/rate limiter per quota (region, kind of call), and
+// quotas: a bound on the calls in flight over every account and region, one
+// golang.org/x/time/rate limiter per quota (account and region, kind of call), and
 // throttles that hold every call back for a while, so that hundreds of
 // calls slow down together instead of retrying into the same limit. attach,
 // status and prune call Lambda through it; it imports internal/awsretry and
@@ -45,12 +45,11 @@ const (
 )
 
 // Quota is one of Lambda's request quotas: per account and region, and per
-// kind of call. A run has one account today (one client per region), so
-// the region stands for it; an account joins the key when a run spans
-// several.
+// kind of call. Account is "" for the credentials' own account.
 type Quota struct {
-	Region string
-	Kind   Kind
+	Account string
+	Region  string
+	Kind    Kind
 }
 
 // Attempts bounds the tries of one call that is throttled or meets a
@@ -189,10 +188,10 @@ func noRetry(o *lambda.Options) { o.RetryMaxAttempts = 1 }
 
 // Lambda is the one way a step calls Lambda through a Limiter: op (a method
 // of the SDK's client, or of an interface with its signatures) through
-// Unless, under the quota of its kind of call in region, with the SDK's
-// own retries off. A step's paced client is one such call per method.
-func Lambda[In, Out any](ctx, start context.Context, l *Limiter, region string, kind Kind, op func(context.Context, In, ...func(*lambda.Options)) (Out, error), in In, o []func(*lambda.Options)) (Out, error) {
-	return Unless(ctx, start, l, l.For(Quota{Region: region, Kind: kind}), func(ctx context.Context) (Out, error) {
+// Unless, under quota q (its account, region and kind of call), with the
+// SDK's own retries off. A step's paced client is one such call per method.
+func Lambda[In, Out any](ctx, start context.Context, l *Limiter, q Quota, op func(context.Context, In, ...func(*lambda.Options)) (Out, error), in In, o []func(*lambda.Options)) (Out, error) {
+	return Unless(ctx, start, l, l.For(q), func(ctx context.Context) (Out, error) {
 		return op(ctx, in, append(o, noRetry)...)
 	})
 }

@@ -38,13 +38,16 @@ type limitedAPI struct {
 	api    API
 	l      *pacing.Limiter
 	region string
+	// account is the account the calls act in ("" for the credentials'
+	// own): with region, the quota they count against.
+	account string
 }
 
 // limited is the one way a limitedAPI calls Lambda: op (one of the API's
 // methods) through pacing.Lambda. Each method of limitedAPI is this one
 // call.
 func limited[In, Out any](ctx, start context.Context, c limitedAPI, kind pacing.Kind, op func(context.Context, In, ...func(*lambda.Options)) (Out, error), in In, o []func(*lambda.Options)) (Out, error) {
-	return pacing.Lambda(ctx, start, c.l, c.region, kind, op, in, o)
+	return pacing.Lambda(ctx, start, c.l, pacing.Quota{Account: c.account, Region: c.region, Kind: kind}, op, in, o)
 }
 
 var _ API = limitedAPI{}
