@@ -29,6 +29,8 @@ type Clients struct {
 	mu        sync.Mutex
 	lambdas   map[string]*lambda.Client
 	s3clients map[string]*s3.Client
+	assumed   map[string]*Clients // by role and external ID (accounts.go)
+	account   string              // the account acted in, once known
 }
 
 // Load reads the SDK's configuration: environment, shared config and
@@ -46,7 +48,7 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 		}
 		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
 	}
-	return &Clients{cfg: cfg, opts: opts, lambdas: map[string]*lambda.Client{}, s3clients: map[string]*s3.Client{}}, nil
+	return &Clients{cfg: cfg, opts: opts, lambdas: map[string]*lambda.Client{}, s3clients: map[string]*s3.Client{}, assumed: map[string]*Clients{}}, nil
 }
 
 // Region is the region the configuration names (AWS_REGION, the profile),
