@@ -17,6 +17,7 @@ type Manifest struct {
 	Version  int
 	Layers   []*Layer   // sorted by Name
 	Accounts []Account  // the top-level accounts:, in manifest order; each layer has its effective ones
+	Lock     LockPlace  // where the lock is kept: layerctl.lock beside the manifest, or S3 (lock:)
 	Warnings []*Problem // not fatal: e.g. deprecated runtimes
 }
 

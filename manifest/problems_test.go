@@ -53,7 +53,7 @@ func TestParseProblems(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			src:  "version: 1\nlayers: {a: " + okLayer + "}\nregion: eu-west-1\n",
-			want: []string{`layerctl.yaml:3:1: unknown key "region"; valid keys: accounts, defaults, external_id, layers, role_template, version`},
+			want: []string{`layerctl.yaml:3:1: unknown key "region"; valid keys: accounts, defaults, external_id, layers, lock, role_template, version`},
 		},
 		{
 			name: "unknown layer key with suggestion",
@@ -339,7 +339,7 @@ extra: true
 		"layerctl.yaml:6:3: layers.alpha: no runtimes: set runtimes under the layer or in defaults",
 		`layerctl.yaml:7:5: layers.alpha: unknown key "descripton"; valid keys: accounts, architectures, attach, default_excludes, description, exclude, files, go, license, node, python, regions, runtimes, s3, share, split_architectures (did you mean "description"?)`,
 		`layerctl.yaml:8:28: layers.alpha.architectures[1]: "arm64" is listed twice`,
-		`layerctl.yaml:10:1: unknown key "extra"; valid keys: accounts, defaults, external_id, layers, role_template, version`,
+		`layerctl.yaml:10:1: unknown key "extra"; valid keys: accounts, defaults, external_id, layers, lock, role_template, version`,
 	}
 	if diff := cmp.Diff(want, parseProblems(t, src)); diff != "" {
 		t.Errorf("problems mismatch (-want +got):\n%s", diff)

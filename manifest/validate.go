@@ -16,7 +16,7 @@ import (
 
 // The keys each mapping accepts, sorted as they are listed in problems.
 var (
-	topKeys      = []string{"accounts", "defaults", "external_id", "layers", "role_template", "version"}
+	topKeys      = []string{"accounts", "defaults", "external_id", "layers", "lock", "role_template", "version"}
 	defaultsKeys = []string{"architectures", "license", "python", "regions", "runtimes", "s3", "share"}
 	layerKeys    = []string{"accounts", "architectures", "attach", "default_excludes", "description", "exclude", "files", "go", "license", "node", "python", "regions", "runtimes", "s3", "share", "split_architectures"}
 	fileKeys     = []string{"allow_outside", "architecture", "from", "to", "unpack"}
@@ -64,6 +64,9 @@ func (w *walker) manifest(root *yaml.Node) *Manifest {
 	if e, ok := keys["accounts"]; ok {
 		d.accounts, _ = w.accounts(e.value, "accounts", d.accountDefaults)
 		m.Accounts = d.accounts
+	}
+	if e, ok := keys["lock"]; ok {
+		m.Lock = w.lockPlace(e.value, w.at(e.key))
 	}
 	switch e, ok := keys["layers"]; {
 	case !ok:
