@@ -229,6 +229,10 @@ var (
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/" {
+		s.serveSTS(w, r) // sts.go
+		return
+	}
 	var op string
 	var m []string
 	switch p := r.URL.Path; {
