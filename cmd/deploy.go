@@ -76,7 +76,7 @@ func deployRun(c *cobra.Command, f *Factory, opts *deployOptions) error {
 		return err
 	}
 	dryRun := opts.attach.dryRun
-	po := publishStepOptions(f, m, layers, &publishOptions{dryRun: dryRun, outDir: opts.outDir, concurrency: opts.attach.concurrency})
+	po := publishStepOptions(f, m, layers, &publishOptions{dryRun: dryRun, outDir: opts.outDir, concurrency: opts.attach.concurrency, command: "deploy"})
 	ao := attachStepOptions(f, m, layers, &opts.attach, tags)
 	// What attach builds (a layer the lock does not record, under
 	// --dry-run) the build step built already: the cache gives it back,
@@ -94,15 +94,16 @@ func deployRun(c *cobra.Command, f *Factory, opts *deployOptions) error {
 		}
 		return buildStepError("deploy", err)
 	}
+	view := viewOf(m, deployCaller(report))
 	if report.Publish != nil {
 		tellLock(f, report.Publish)
 		if !dryRun && report.PublishErr == nil {
-			if err := githubOutputs(f, report.Publish.Results); err != nil {
+			if err := githubOutputs(f, view, report.Publish.Results); err != nil {
 				fmt.Fprintf(f.Err, "warning: %v\n", err)
 			}
 		}
 	}
-	if err := printDeployed(f, report); err != nil {
+	if err := printDeployed(f, view, report); err != nil {
 		return err
 	}
 	for _, s := range report.NotAttached {
@@ -128,7 +129,16 @@ type deployJSON struct {
 	Functions json.RawMessage `json:"functions"`
 }
 
-func deployOutput(r *deploy.Report) (any, error) {
+// deployCaller is the account of the run's own credentials, as the steps
+// learnt it.
+func deployCaller(r *deploy.Report) string {
+	if r.Publish != nil {
+		return r.Publish.Caller
+	}
+	return ""
+}
+
+func deployOutput(v accountView, r *deploy.Report) (any, error) {
 	var out deployJSON
 	var err1, err2, err3 error
 	out.Artifacts, err1 = listOf(buildJSON(r.Artifacts), "artifacts")
@@ -136,7 +146,7 @@ func deployOutput(r *deploy.Report) (any, error) {
 	if r.Publish != nil {
 		published = r.Publish.Results
 	}
-	out.Published, err2 = listOf(publishJSON(published), "published")
+	out.Published, err2 = listOf(publishJSON(v, published), "published")
 	functions := &attach.Report{}
 	if r.Attach != nil {
 		functions = r.Attach
@@ -161,9 +171,9 @@ func listOf(v any, key string) (json.RawMessage, error) {
 // printDeployed prints each step's report as its own command does: the
 // artifacts, the publish table, the attach table (text), or one JSON
 // object.
-func printDeployed(f *Factory, r *deploy.Report) error {
+func printDeployed(f *Factory, v accountView, r *deploy.Report) error {
 	if f.Globals.JSON() {
-		out, err := deployOutput(r)
+		out, err := deployOutput(v, r)
 		if err != nil {
 			return err
 		}
@@ -172,7 +182,7 @@ func printDeployed(f *Factory, r *deploy.Report) error {
 	printBuilt(f, r.Artifacts)
 	if r.Publish != nil {
 		fmt.Fprintln(f.Out)
-		if err := printPublished(f, r.Publish.Results); err != nil {
+		if err := printPublished(f, v, r.Publish.Results); err != nil {
 			return err
 		}
 	}

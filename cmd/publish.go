@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/layer/publish"
@@ -22,6 +23,8 @@ type publishOptions struct {
 	outDir      string
 	dryRun      bool
 	concurrency int
+	shards      shardOptions
+	command     string // the command run: names the sessions of the roles assumed
 }
 
 func newPublishCmd(f *Factory) *cobra.Command {
@@ -53,7 +56,8 @@ where.`,
 	fl.StringVar(&opts.zip, "zip", "", "publish this prebuilt ZIP (with --layer) instead of building")
 	fl.StringVar(&opts.layer, "layer", "", "the manifest layer whose settings --zip is published with")
 	fl.StringVar(&opts.outDir, "out", "", "folder for built ZIPs (default: dist/ beside the manifest)")
-	fl.IntVar(&opts.concurrency, "concurrency", 8, "regions published at once")
+	fl.IntVar(&opts.concurrency, "concurrency", 8, "regions (of every account) published at once")
+	addShardFlags(fl, &opts.shards)
 	return c
 }
 
@@ -67,6 +71,10 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if opts.concurrency < 1 {
 		return usagef("--concurrency must be at least 1")
 	}
+	shard, err := checkShard(&opts.shards)
+	if err != nil {
+		return err
+	}
 	names := opts.layers
 	if opts.layer != "" {
 		names = []string{opts.layer}
@@ -75,19 +83,26 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if err != nil {
 		return err
 	}
-	report, err := publish.Run(c.Context(), publishStepOptions(f, m, layers, opts))
+	if opts.shards.list > 0 {
+		return listShards(f, layers, opts.shards.list)
+	}
+	opts.command = "publish"
+	ro := publishStepOptions(f, m, layers, opts)
+	ro.Shard = shard
+	report, err := publish.Run(c.Context(), ro)
 	if report != nil {
 		tellLock(f, report)
 	}
 	if err != nil {
 		return publishStepError(f, err)
 	}
+	view := viewOf(m, report.Caller)
 	if !opts.dryRun {
-		if err := githubOutputs(f, report.Results); err != nil {
+		if err := githubOutputs(f, view, report.Results); err != nil {
 			fmt.Fprintf(f.Err, "warning: %v\n", err)
 		}
 	}
-	if err := printPublished(f, report.Results); err != nil {
+	if err := printPublished(f, view, report.Results); err != nil {
 		return err
 	}
 	return publishOutcome(f, report.Results)
@@ -97,7 +112,7 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 func publishStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, opts *publishOptions) publish.RunOptions {
 	ro := publish.RunOptions{
 		Manifest: m, Layers: layers, Zip: opts.zip,
-		Clients:       publishClients(f),
+		Clients:       publishClients(f, m, opts.command),
 		Regions:       regionFlag(f),
 		DryRun:        opts.dryRun,
 		Concurrency:   opts.concurrency,
@@ -155,18 +170,33 @@ func waitingForLock(f *Factory, lockPath string, pid int) {
 	fmt.Fprintf(f.Err, "waiting for another layerctl to finish with %s%s...\n", lockPath, who)
 }
 
-// publishClients makes the AWS clients once the step asks for them.
-func publishClients(f *Factory) func(context.Context) (*publish.Clients, error) {
+// publishClients makes the AWS clients once the step asks for them; the
+// roles of the manifest's accounts are assumed as the step asks, in
+// sessions naming the command.
+func publishClients(f *Factory, m *manifest.Manifest, command string) func(context.Context) (*publish.Clients, error) {
 	return func(ctx context.Context) (*publish.Clients, error) {
 		clients, err := awsClients(ctx, f)
 		if err != nil {
 			return nil, err
 		}
-		return &publish.Clients{
-			Lambda: func(r string) publish.LambdaAPI { return clients.Lambda(r) },
-			S3:     func(r string) publish.S3API { return clients.S3(r) },
-			Region: clients.Region(),
-		}, nil
+		return publishClientsOf(clients, ownAccount(ctx, f, clients), m, command), nil
+	}
+}
+
+func publishClientsOf(c *awsclient.Clients, id string, m *manifest.Manifest, command string) *publish.Clients {
+	return &publish.Clients{
+		Lambda: func(r string) publish.LambdaAPI { return c.Lambda(r) },
+		S3:     func(r string) publish.S3API { return c.S3(r) },
+		Region: c.Region(),
+		ID:     id,
+		Lock:   lockClient(m, c),
+		Account: func(ctx context.Context, a manifest.Account) (*publish.Clients, error) {
+			assumed, err := c.Assume(ctx, a.Role, a.ExternalID, command)
+			if err != nil {
+				return nil, err
+			}
+			return publishClientsOf(assumed, a.ID, m, command), nil
+		},
 	}
 }
 
@@ -190,6 +220,7 @@ func warnUnknownRegion(f *Factory, r string) {
 // publishedJSON is the contract of `publish --output json` (README).
 type publishedJSON struct {
 	Layer      string `json:"layer"`
+	Account    string `json:"account"`
 	Region     string `json:"region"`
 	Version    int64  `json:"version"`
 	ARN        string `json:"arn"`
@@ -197,22 +228,24 @@ type publishedJSON struct {
 	CodeSHA256 string `json:"code_sha256"`
 }
 
-func publishJSON(results []publish.Result) any {
+func publishJSON(v accountView, results []publish.Result) any {
 	out := struct {
 		Published []publishedJSON `json:"published"`
 	}{Published: []publishedJSON{}}
 	for _, r := range results {
-		out.Published = append(out.Published, publishedJSON{r.Layer, r.Region, r.Version, r.ARN, string(r.Status), r.CodeSHA256})
+		out.Published = append(out.Published, publishedJSON{r.Layer, v.of(r.Account), r.Region, r.Version, r.ARN, string(r.Status), r.CodeSHA256})
 	}
 	return out
 }
 
-func printPublished(f *Factory, results []publish.Result) error {
+// printPublished prints a row per layer, region (and account, when the
+// manifest names accounts): the version and what was done.
+func printPublished(f *Factory, v accountView, results []publish.Result) error {
 	if f.Globals.JSON() {
-		return output.JSON(f.Out, publishJSON(results))
+		return output.JSON(f.Out, publishJSON(v, results))
 	}
 	tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LAYER\tREGION\tVERSION\tSTATUS\tARN")
+	fmt.Fprintln(tw, v.head("LAYER\t", "REGION\tVERSION\tSTATUS\tARN"))
 	for _, r := range results {
 		version, arn := "-", r.ARN
 		if r.Version > 0 {
@@ -221,16 +254,16 @@ func printPublished(f *Factory, results []publish.Result) error {
 		if arn == "" {
 			arn = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Layer, r.Region, version, r.Status, arn)
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\n", r.Layer, v.cell(r.Account), r.Region, version, r.Status, arn)
 	}
 	return tw.Flush()
 }
 
 // githubOutputs hands the results to GitHub Actions when run there.
-func githubOutputs(f *Factory, results []publish.Result) error {
+func githubOutputs(f *Factory, v accountView, results []publish.Result) error {
 	rows := make([]output.PublishRow, len(results))
 	for i, r := range results {
-		rows[i] = output.PublishRow{Layer: r.Layer, Region: r.Region, Version: r.Version, Status: string(r.Status), ARN: r.ARN}
+		rows[i] = output.PublishRow{Layer: r.Layer, Account: r.Account, Region: r.Region, Version: r.Version, Status: string(r.Status), ARN: r.ARN}
 	}
 	return output.GitHubPublish(f.Getenv("GITHUB_OUTPUT"), f.Getenv("GITHUB_STEP_SUMMARY"), rows)
 }

@@ -61,7 +61,7 @@ func (p *regionPublisher) checkBucket(ctx context.Context, sc S3API, bucket stri
 	case status == http.StatusMovedPermanently:
 		return fmt.Errorf("bucket %s is not in %s (S3 answered 301 without saying where it is), and Lambda in %s reads layer ZIPs only from a bucket in its own region: name one with s3.buckets.%s", bucket, p.region, p.region, p.region)
 	case err != nil:
-		p.logf("%s %s: the region of bucket %s is unknown (%s); going on", p.t.Layer.Name, p.region, bucket, safetext.Text(awsretry.Short(err)))
+		p.logf("%s %s: the region of bucket %s is unknown (%s); going on", p.t.Layer.Name, p.where, bucket, safetext.Text(awsretry.Short(err)))
 	}
 	return nil
 }

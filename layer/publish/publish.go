@@ -23,11 +23,17 @@ import (
 	"github.com/layerctl/layerctl/manifest"
 )
 
-// Target is one layer to publish, with its artifact and regions.
+// Target is one layer to publish, with its artifact and regions, in one
+// account.
 type Target struct {
 	Layer    *manifest.Layer
 	Artifact *layer.Artifact
 	Regions  []string
+	// Account is the account the manifest names ("" for the credentials'
+	// own), and Lambda and S3, when set, its clients in place of Options'.
+	Account string
+	Lambda  func(region string) LambdaAPI
+	S3      func(region string) S3API
 }
 
 // Options are the clients and knobs of a publish run.
@@ -46,9 +52,10 @@ type Options struct {
 	InlineLimit int64
 }
 
-// Result is the outcome in one region.
+// Result is the outcome in one region of one account.
 type Result struct {
 	Layer      string
+	Account    string // the account the manifest names; "" for the credentials' own
 	Region     string
 	Version    int64
 	ARN        string
@@ -91,7 +98,7 @@ func Publish(ctx context.Context, targets []Target, lock *manifest.Lock, opts Op
 				continue // one region, one publisher: two would race for one version
 			}
 			jobs = append(jobs, job{&targets[ti], r, len(results)})
-			results = append(results, Result{Layer: targets[ti].Layer.Name, Region: r, CodeSHA256: targets[ti].Artifact.CodeSHA256})
+			results = append(results, Result{Layer: targets[ti].Layer.Name, Account: targets[ti].Account, Region: r, CodeSHA256: targets[ti].Artifact.CodeSHA256})
 		}
 	}
 	sem := make(chan struct{}, opts.Concurrency)
@@ -109,12 +116,20 @@ func Publish(ctx context.Context, targets []Target, lock *manifest.Lock, opts Op
 			defer crash.Recovered(&results[j.i].Err) // a bug: the region fails, the command says so
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			p := &regionPublisher{opts: opts, t: j.t, region: j.region, lc: opts.Lambda(j.region), logf: logf, lock: lockRegion(lock, j.t)}
+			po := opts
+			if j.t.Lambda != nil {
+				po.Lambda, po.S3 = j.t.Lambda, j.t.S3
+			}
+			where := j.region
+			if j.t.Account != "" {
+				where = fmt.Sprintf("%s of account %s", j.region, j.t.Account)
+			}
+			p := &regionPublisher{opts: po, t: j.t, region: j.region, where: where, lc: po.Lambda(j.region), logf: logf, lock: lockRegion(lock, j.t)}
 			res := &results[j.i]
 			v, status, err := p.run(ctx)
 			res.Reason = p.reason
 			if err != nil {
-				res.Status, res.Err = layer.StatusFailed, fmt.Errorf("publishing layer %q in %s: %w", j.t.Layer.Name, j.region, awsretry.Explain(err, j.region, publishNeeds))
+				res.Status, res.Err = layer.StatusFailed, fmt.Errorf("publishing layer %q in %s: %w", j.t.Layer.Name, where, awsretry.Explain(err, where, publishNeeds))
 				return
 			}
 			if v != nil {
@@ -127,14 +142,14 @@ func Publish(ctx context.Context, targets []Target, lock *manifest.Lock, opts Op
 	return results
 }
 
-// lockRegion returns the lock's entries for the target's content, if the
-// lock records that very content.
+// lockRegion returns the lock's entries for the target's content in its
+// account, if the lock records that very content.
 func lockRegion(lock *manifest.Lock, t *Target) map[string]*manifest.LockRegion {
 	if lock == nil {
 		return nil
 	}
 	if ll := lock.Layers[t.Layer.Name]; ll != nil && ll.SHA256 == t.Artifact.SHA256 {
-		return ll.Regions
+		return ll.RegionsIn(t.Account)
 	}
 	return nil
 }
@@ -149,6 +164,7 @@ type regionPublisher struct {
 	opts   Options
 	t      *Target
 	region string
+	where  string // the region, and the account when one is named: for messages
 	lc     LambdaAPI
 	logf   func(string, ...any)
 	lock   map[string]*manifest.LockRegion
@@ -167,7 +183,7 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status,
 		return nil, "", err
 	}
 	if v != nil {
-		p.logf("%s %s: content %s is already version %d", name, p.region, art.SHA256[:12], v.version)
+		p.logf("%s %s: content %s is already version %d", name, p.where, art.SHA256[:12], v.version)
 		if err := p.share(ctx, v); err != nil {
 			return nil, "", err
 		}
@@ -180,14 +196,14 @@ func (p *regionPublisher) run(ctx context.Context) (*foundVersion, layer.Status,
 		return nil, "", err
 	}
 	if p.opts.DryRun {
-		p.logf("%s %s: would publish %s (%s): %s", name, p.region, art.SHA256[:12], size.Text(art.Size), p.reason)
+		p.logf("%s %s: would publish %s (%s): %s", name, p.where, art.SHA256[:12], size.Text(art.Size), p.reason)
 		return nil, layer.StatusWouldPublish, nil
 	}
 	v, err = p.publish(ctx, in)
 	if err != nil {
 		return nil, "", err
 	}
-	p.logf("%s %s: published version %d: %s", name, p.region, v.version, p.reason)
+	p.logf("%s %s: published version %d: %s", name, p.where, v.version, p.reason)
 	if err := p.share(ctx, v); err != nil {
 		return v, "", err
 	}
@@ -224,14 +240,14 @@ func (p *regionPublisher) publish(ctx context.Context, in *lambda.PublishLayerVe
 		}
 		// The request may have created the version before its answer was lost.
 		if v, _, ferr := p.find(ctx); ferr == nil && v != nil {
-			p.logf("%s %s: the publish answer was lost (%v), but version %d holds the content", p.t.Layer.Name, p.region, awsretry.Short(err), v.version)
+			p.logf("%s %s: the publish answer was lost (%v), but version %d holds the content", p.t.Layer.Name, p.where, awsretry.Short(err), v.version)
 			return v, nil
 		}
 		if attempt == publishAttempts {
 			return nil, fmt.Errorf("gave up after %d attempts: %w", attempt, err)
 		}
 		wait := awsretry.Backoff(attempt, err, 200*time.Millisecond, 20*time.Second)
-		p.logf("%s %s: publish failed (%v); retrying in %s", p.t.Layer.Name, p.region, awsretry.Short(err), wait.Round(time.Millisecond))
+		p.logf("%s %s: publish failed (%v); retrying in %s", p.t.Layer.Name, p.where, awsretry.Short(err), wait.Round(time.Millisecond))
 		if err := p.opts.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
@@ -253,7 +269,7 @@ func (p *regionPublisher) discard(ctx context.Context, n int64, got string) erro
 		return fmt.Errorf("%s; deleting version %d failed too (%s): delete it by hand (it needs lambda:DeleteLayerVersion): aws lambda delete-layer-version --region %s --layer-name %s --version-number %d",
 			what, n, awsretry.Short(err), p.region, name, n)
 	}
-	p.logf("%s %s: deleted version %d: it holds other bytes than the ZIP", name, p.region, n)
+	p.logf("%s %s: deleted version %d: it holds other bytes than the ZIP", name, p.where, n)
 	return fmt.Errorf("%s; version %d was deleted, nothing was published", what, n)
 }
 
@@ -339,7 +355,7 @@ func (p *regionPublisher) find(ctx context.Context) (*foundVersion, *versions.Ve
 		hint = lr.Version
 	}
 	warnf := func(format string, args ...any) {
-		p.logf("warning: %s %s: "+format, append([]any{p.t.Layer.Name, p.region}, args...)...)
+		p.logf("warning: %s %s: "+format, append([]any{p.t.Layer.Name, p.where}, args...)...)
 	}
 	v, other, err := versions.FindExact(ctx, p.lc, p.t.Layer.Name, p.t.Artifact.SHA256, p.t.Artifact.CodeSHA256, p.meta(), hint, warnf)
 	if err != nil || v == nil {

@@ -2,6 +2,7 @@ package publish
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/layerctl/layerctl/layer"
@@ -9,20 +10,24 @@ import (
 )
 
 // Record puts what publish found or made into the lock: per layer the
-// content's digest and sizes, and per region the version holding exactly
-// that content. A region that failed is left as it was when the content is
-// the one the lock already records; when the content changed, regions that
-// still hold older content are dropped from the lock, and said so.
+// content's digest and sizes, and per account and region the version
+// holding exactly that content. A region that failed is left as it was
+// when the content is the one the lock already records; when the content
+// changed, the regions (of any account) that still hold older content are
+// dropped from the lock, and said so. Record only adds to the lock what
+// results hold, so it can be applied again to a lock another run wrote
+// meanwhile (the S3 lock's read-modify-write).
 func Record(lock *manifest.Lock, targets []Target, results []Result) (changed bool, notes []string) {
-	byLayer := map[string][]Result{}
-	for _, r := range results {
-		byLayer[r.Layer] = append(byLayer[r.Layer], r)
-	}
+	done := map[string]bool{}
 	for _, t := range targets {
 		name, art := t.Layer.Name, t.Artifact
+		if done[name] {
+			continue // the layer's targets in other accounts: one content
+		}
+		done[name] = true
 		var ok []Result
-		for _, r := range byLayer[name] {
-			if r.Status == layer.StatusPublished || r.Status == layer.StatusUnchanged {
+		for _, r := range results {
+			if r.Layer == name && (r.Status == layer.StatusPublished || r.Status == layer.StatusUnchanged) {
 				ok = append(ok, r)
 			}
 		}
@@ -32,16 +37,7 @@ func Record(lock *manifest.Lock, targets []Target, results []Result) (changed bo
 		ll := lock.Layers[name]
 		if ll == nil || ll.SHA256 != art.SHA256 {
 			if ll != nil {
-				var stale []string
-				for region := range ll.Regions {
-					if !slices.ContainsFunc(ok, func(r Result) bool { return r.Region == region }) {
-						stale = append(stale, region)
-					}
-				}
-				slices.Sort(stale)
-				for _, region := range stale {
-					notes = append(notes, fmt.Sprintf("%s: %s dropped from the lock: it holds older content (version %d); publish there to record the new one", name, region, ll.Regions[region].Version))
-				}
+				notes = append(notes, stale(name, ll, ok)...)
 			}
 			ll = &manifest.LockLayer{Regions: map[string]*manifest.LockRegion{}}
 			lock.Layers[name] = ll
@@ -53,11 +49,32 @@ func Record(lock *manifest.Lock, targets []Target, results []Result) (changed bo
 		}
 		for _, r := range ok {
 			want := manifest.LockRegion{ARN: r.ARN, Version: r.Version}
-			if cur := ll.Regions[r.Region]; cur == nil || *cur != want {
-				ll.Regions[r.Region] = &want
+			if cur := ll.RegionsIn(r.Account)[r.Region]; cur == nil || *cur != want {
+				ll.Set(r.Account, r.Region, want)
 				changed = true
 			}
 		}
 	}
 	return changed, notes
+}
+
+// stale says which of the lock's entries for older content are dropped:
+// every account's regions that ok does not publish the new content to.
+func stale(name string, ll *manifest.LockLayer, ok []Result) []string {
+	var notes []string
+	accounts := append([]string{""}, slices.Sorted(maps.Keys(ll.Accounts))...)
+	for _, account := range accounts {
+		regions := ll.RegionsIn(account)
+		for _, region := range slices.Sorted(maps.Keys(regions)) {
+			if slices.ContainsFunc(ok, func(r Result) bool { return r.Account == account && r.Region == region }) {
+				continue
+			}
+			where := region
+			if account != "" {
+				where = fmt.Sprintf("%s of account %s", region, account)
+			}
+			notes = append(notes, fmt.Sprintf("%s: %s dropped from the lock: it holds older content (version %d); publish there to record the new one", name, where, regions[region].Version))
+		}
+	}
+	return notes
 }

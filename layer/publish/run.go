@@ -1,13 +1,17 @@
 package publish
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/layer/check"
+	"github.com/layerctl/layerctl/layer/lockstore"
+	"github.com/layerctl/layerctl/layer/units"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -17,6 +21,15 @@ type Clients struct {
 	Lambda func(region string) LambdaAPI
 	S3     func(region string) S3API
 	Region string
+	// ID is the account these clients act in ("" when unknown): what the
+	// report says of the credentials' own account.
+	ID string
+	// Account makes the clients of an account the manifest names (its role
+	// assumed); nil when the run has none to make.
+	Account func(context.Context, manifest.Account) (*Clients, error)
+	// Lock is the S3 client of the lock's bucket when the manifest keeps
+	// the lock in S3 (lock: {s3: ...}); nil otherwise.
+	Lock lockstore.S3API
 }
 
 // RunOptions are the publish step's.
@@ -36,7 +49,11 @@ type RunOptions struct {
 	// ready, so that a build needs no credentials.
 	Clients func(context.Context) (*Clients, error)
 	// Regions (--region) replaces every layer's own regions when set.
-	Regions     []string
+	Regions []string
+	// Shard, when set (--shard I/N), is the share of the (layer, account,
+	// region) units this run publishes; only the layers it has units of
+	// are built.
+	Shard       units.Shard
 	DryRun      bool
 	Concurrency int       // regions published at once; 0 means 8
 	Log         io.Writer // what happens, for people
@@ -51,8 +68,11 @@ type RunOptions struct {
 
 // Report is what the publish step did.
 type Report struct {
-	Results     []Result
-	LockPath    string
+	Results []Result
+	// Caller is the account of the run's own credentials ("" when
+	// unknown): the account of the results whose Account is "".
+	Caller      string
+	LockPath    string   // the lock file, or the S3 lock's URL
 	LockWritten bool     // layerctl.lock was written (it changed)
 	Notes       []string // what recording in the lock noticed
 	// ReleaseErr is a failure to give back the lock file's turn, after
@@ -61,24 +81,35 @@ type Report struct {
 }
 
 // Run is the publish step: it builds the layers (or takes the ZIP), picks
-// each layer's regions, and publishes each layer in each of its regions
-// where no version holds its content yet; then, its turn with the lock
-// file held (so that runs at once in one checkout wait for each other), it
-// records what is where in layerctl.lock. --dry-run reads and says, and
-// writes nothing. Run's error stops everything before anything was
-// published (an invalid lock, a build, the clients, a region), or is the
-// lock file that could not be read or written in its turn (then the
-// report, when not nil, still says what was done); a region that fails is
-// in the report.
+// each layer's accounts and regions there (its units, those of the shard
+// when one is given), and publishes each layer in each of its regions of
+// each account where no version holds its content yet; then it records
+// what is where in the lock: the local file in its turn (so that runs at
+// once in one checkout wait for each other), or the S3 lock by a
+// conditional read-modify-write (so that the jobs of a matrix share it).
+// --dry-run reads and says, and writes nothing. Run's error stops
+// everything before anything was published (an invalid lock, a build, the
+// clients, a region), or is the lock that could not be read or written in
+// its turn (then the report, when not nil, still says what was done); a
+// region that fails, or an account whose role cannot be assumed, is in the
+// report.
 func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	lockPath := opts.Manifest.LockPath()
-	// Read now so that a broken lock file fails before any build; a run
-	// that publishes reads it again in its turn.
-	lock, err := manifest.LoadLock(lockPath)
+	if opts.Manifest.Lock.S3 == nil {
+		// Read now so that a broken lock file fails before any build; a run
+		// that publishes reads it again in its turn.
+		if _, err := manifest.LoadLock(lockPath); err != nil {
+			return nil, err
+		}
+	}
+	plan, err := units.Plan(opts.Layers, opts.Regions, opts.UnknownRegion)
 	if err != nil {
 		return nil, err
 	}
-	arts, err := artifacts(ctx, opts)
+	if plan = opts.Shard.Of(plan); len(plan) == 0 {
+		return &Report{LockPath: lockPath}, nil // a shard with nothing to do
+	}
+	arts, err := artifacts(ctx, opts, units.Layers(plan))
 	if err != nil {
 		return nil, err
 	}
@@ -86,53 +117,124 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	var targets []Target
-	for i, l := range opts.Layers {
-		regions, err := regionsFor(l, opts.Regions, clients.Region, opts.UnknownRegion)
-		if err != nil {
-			return nil, err
-		}
-		targets = append(targets, Target{Layer: l, Artifact: arts[i], Regions: regions})
+	if plan, err = units.Resolve(plan, clients.Region, opts.UnknownRegion); err != nil {
+		return nil, err
 	}
+	targets, failed := accountTargets(ctx, plan, arts, clients, opts.Concurrency)
 	po := Options{Lambda: clients.Lambda, S3: clients.S3, DryRun: opts.DryRun, Concurrency: opts.Concurrency, Log: opts.Log, Progress: opts.Progress}
-	if opts.DryRun {
-		return &Report{Results: Publish(ctx, targets, lock, po), LockPath: lockPath}, nil
+	store := lockstore.For(opts.Manifest, clients.Lock)
+	var r *Report
+	switch {
+	case opts.DryRun:
+		lock, lerr := store.Load(ctx)
+		if lerr != nil {
+			return nil, lerr
+		}
+		r, err = &Report{Results: Publish(ctx, targets, lock, po), LockPath: store.Where()}, nil
+	case store.S3 != nil:
+		r, err = publishShared(ctx, store.S3, targets, po)
+	default:
+		r, err = publishInTurn(ctx, lockPath, targets, po, opts.Waiting)
 	}
-	return publishInTurn(ctx, lockPath, targets, po, opts.Waiting)
+	if r != nil {
+		r.Caller = clients.ID
+		r.Results = inPlanOrder(plan, append(r.Results, failed...))
+	}
+	return r, err
 }
 
-// artifacts builds each layer, or takes the ZIP or the artifacts given.
-func artifacts(ctx context.Context, opts RunOptions) ([]*layer.Artifact, error) {
-	if opts.Built != nil {
-		return opts.Built, nil
-	}
-	if opts.Zip != "" {
+// artifacts builds the layers (those of the plan), or takes the ZIP or
+// the artifacts given, by layer name.
+func artifacts(ctx context.Context, opts RunOptions, layers []*manifest.Layer) (map[string]*layer.Artifact, error) {
+	byName := map[string]*layer.Artifact{}
+	var arts []*layer.Artifact
+	switch {
+	case opts.Built != nil:
+		arts = opts.Built
+	case opts.Zip != "":
 		a, err := check.ArtifactFromZip(ctx, opts.Zip, opts.Layers[0])
 		if err != nil {
 			return nil, err
 		}
-		return []*layer.Artifact{a}, nil
-	}
-	bo, err := opts.Build()
-	if err != nil {
-		return nil, err
-	}
-	bo.Manifest, bo.Layers = opts.Manifest, opts.Layers
-	return build.Artifacts(ctx, bo)
-}
-
-// regionsFor is l's regions, the unknown ones told to unknown.
-func regionsFor(l *manifest.Layer, given []string, configured string, unknown func(string)) ([]string, error) {
-	regions, odd, err := l.RegionsFor(given, configured)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range odd {
-		if unknown != nil {
-			unknown(r)
+		byName[opts.Layers[0].Name] = a
+		return byName, nil
+	default:
+		bo, err := opts.Build()
+		if err != nil {
+			return nil, err
+		}
+		bo.Manifest, bo.Layers = opts.Manifest, layers
+		if arts, err = build.Artifacts(ctx, bo); err != nil {
+			return nil, err
 		}
 	}
-	return regions, nil
+	for _, a := range arts {
+		byName[a.Layer] = a
+	}
+	for _, l := range layers {
+		if byName[l.Name] == nil {
+			return nil, fmt.Errorf("layer %q was not built", l.Name)
+		}
+	}
+	return byName, nil
+}
+
+// accountTargets are the targets of the plan's units, one per layer and
+// account, each with its account's clients; the units of an account whose
+// clients cannot be made (its role cannot be assumed) are failed results.
+func accountTargets(ctx context.Context, plan []units.Unit, arts map[string]*layer.Artifact, clients *Clients, n int) ([]Target, []Result) {
+	byAccount, failed := units.ForAccounts(ctx, units.ByAccount(plan), clients, clients.Account, max(n, 8))
+	var targets []Target
+	var fails []Result
+	index := map[[2]string]int{}
+	for _, u := range plan {
+		name, art := u.Layer.Name, arts[u.Layer.Name]
+		if err := failed[u.Account.ID]; err != nil {
+			fails = append(fails, Result{Layer: name, Account: u.Account.ID, Region: u.Region, CodeSHA256: art.CodeSHA256,
+				Status: layer.StatusFailed, Err: fmt.Errorf("publishing layer %q in %s: %w", name, u.Region, err)})
+			continue
+		}
+		k := [2]string{name, u.Account.ID}
+		i, ok := index[k]
+		if !ok {
+			c := byAccount[u.Account.ID]
+			i, index[k] = len(targets), len(targets)
+			targets = append(targets, Target{Layer: u.Layer, Artifact: art, Account: u.Account.ID, Lambda: c.Lambda, S3: c.S3})
+		}
+		targets[i].Regions = append(targets[i].Regions, u.Region)
+	}
+	return targets, fails
+}
+
+// inPlanOrder sorts results as the plan's units: by layer, account, region.
+func inPlanOrder(plan []units.Unit, results []Result) []Result {
+	at := map[[3]string]int{}
+	for i, u := range plan {
+		at[[3]string{u.Layer.Name, u.Account.ID, u.Region}] = i
+	}
+	slices.SortStableFunc(results, func(a, b Result) int {
+		return cmp.Compare(at[[3]string{a.Layer, a.Account, a.Region}], at[[3]string{b.Layer, b.Account, b.Region}])
+	})
+	return results
+}
+
+// publishShared publishes and records in the S3 lock that the jobs of a
+// matrix share: no turn is taken (the jobs publish disjoint units at
+// once); the lock is written by a conditional read-modify-write that
+// Record is applied to again whenever another job wrote first.
+func publishShared(ctx context.Context, store *lockstore.S3, targets []Target, po Options) (*Report, error) {
+	r := &Report{LockPath: store.Object.URL()}
+	lock, _, err := store.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: nothing was published", err)
+	}
+	r.Results = Publish(ctx, targets, lock, po)
+	_, r.LockWritten, err = store.Update(ctx, func(l *manifest.Lock) bool {
+		changed, notes := Record(l, targets, r.Results)
+		r.Notes = notes
+		return changed
+	})
+	return r, err
 }
 
 // publishInTurn publishes and records in layerctl.lock while this run has

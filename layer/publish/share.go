@@ -53,7 +53,7 @@ func (p *regionPublisher) share(ctx context.Context, v *foundVersion) error {
 			continue
 		}
 		if p.opts.DryRun {
-			p.logf("%s %s: would share version %d with %s", name, p.region, v.version, g.who)
+			p.logf("%s %s: would share version %d with %s", name, p.where, v.version, g.who)
 			continue
 		}
 		in := &lambda.AddLayerVersionPermissionInput{
@@ -71,7 +71,7 @@ func (p *regionPublisher) share(ctx context.Context, v *foundVersion) error {
 		if err != nil && !errors.As(err, &conflict) {
 			return fmt.Errorf("sharing version %d with %s: %w", v.version, g.who, err)
 		}
-		p.logf("%s %s: shared version %d with %s", name, p.region, v.version, g.who)
+		p.logf("%s %s: shared version %d with %s", name, p.where, v.version, g.who)
 	}
 	return nil
 }

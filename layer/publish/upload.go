@@ -51,17 +51,17 @@ func (p *regionPublisher) content(ctx context.Context, inline bool) (*types.Laye
 	switch {
 	case isForbidden(err):
 		// Least privilege: without s3:ListBucket a missing key is 403.
-		p.logf("%s %s: S3 answered 403 to HeadObject on %s (without s3:ListBucket, a missing object is 403, not 404): it is uploaded, then proven", p.t.Layer.Name, p.region, where)
+		p.logf("%s %s: S3 answered 403 to HeadObject on %s (without s3:ListBucket, a missing object is 403, not 404): it is uploaded, then proven", p.t.Layer.Name, p.where, where)
 	case err != nil:
 		return nil, fmt.Errorf("checking %s: %w", where, err)
 	case obj.exists && obj.unproven == "":
-		p.logf("%s %s: %s is already uploaded (S3's SHA-256 checksum of it is the ZIP's)", p.t.Layer.Name, p.region, where)
+		p.logf("%s %s: %s is already uploaded (S3's SHA-256 checksum of it is the ZIP's)", p.t.Layer.Name, p.where, where)
 		return s3Content(bucket, key, obj.version), nil
 	case obj.exists:
-		p.logf("%s %s: %s is there, but not proven to hold this ZIP (%s): it is uploaded again", p.t.Layer.Name, p.region, where, obj.unproven)
+		p.logf("%s %s: %s is there, but not proven to hold this ZIP (%s): it is uploaded again", p.t.Layer.Name, p.where, where, obj.unproven)
 	}
 	if p.opts.DryRun {
-		p.logf("%s %s: would upload %s to %s", p.t.Layer.Name, p.region, size.Text(art.Size), where)
+		p.logf("%s %s: would upload %s to %s", p.t.Layer.Name, p.where, size.Text(art.Size), where)
 		return &types.LayerVersionContentInput{}, nil
 	}
 
@@ -95,7 +95,7 @@ func (p *regionPublisher) upload(ctx context.Context, sc S3API, bucket, key stri
 		return "", fmt.Errorf("reading the artifact: %w", err)
 	}
 	defer f.Close()
-	p.logf("%s %s: uploading %s to s3://%s/%s", p.t.Layer.Name, p.region, size.Text(art.Size), bucket, key)
+	p.logf("%s %s: uploading %s to s3://%s/%s", p.t.Layer.Name, p.where, size.Text(art.Size), bucket, key)
 	tm := transfermanager.New(sc, func(o *transfermanager.Options) {
 		o.PartSizeBytes = uploadPartSize
 		if p.opts.Progress != nil {

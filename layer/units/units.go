@@ -2,8 +2,11 @@ package units
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -29,30 +32,60 @@ func compare(a, b Unit) int {
 // Plan lists every unit of layers: each in each of its accounts
 // (manifest.Layer.AccountsOf) and each of its regions there (RegionsIn),
 // by layer in the order given, then account and region in the manifest's
-// order. given (--region) replaces every account's regions; configured is
-// the SDK's region, for layers that name none. unknown hears once of each
-// region, shaped like one, that this layerctl does not know.
-func Plan(layers []*manifest.Layer, given []string, configured string, unknown func(region string)) ([]Unit, error) {
+// order. given (--region) replaces every account's regions. A layer that
+// names no region there gets one unit whose Region is "", the SDK's
+// configured region, which Resolve fills in once the clients are made:
+// so the units, and the shards cut from them, do not depend on AWS_REGION.
+// unknown hears once of each region, shaped like one, that this layerctl
+// does not know.
+func Plan(layers []*manifest.Layer, given []string, unknown func(region string)) ([]Unit, error) {
 	var out []Unit
 	told := map[string]bool{}
 	for _, l := range layers {
 		for _, a := range l.AccountsOf() {
-			regions, odd, err := l.RegionsIn(a, given, configured)
+			if len(given) == 0 && len(a.Regions) == 0 && len(l.Regions) == 0 {
+				out = append(out, Unit{Layer: l, Account: a})
+				continue
+			}
+			regions, odd, err := l.RegionsIn(a, given, "")
 			if err != nil {
 				return nil, err
 			}
-			for _, r := range odd {
-				if unknown != nil && !told[r] {
-					told[r] = true
-					unknown(r)
-				}
-			}
+			tell(odd, told, unknown)
 			for _, r := range regions {
 				out = append(out, Unit{Layer: l, Account: a, Region: r})
 			}
 		}
 	}
 	return out, nil
+}
+
+// Resolve fills in the configured region of the units that have none; it
+// fails, as RegionsFor does, when there is none either.
+func Resolve(units []Unit, configured string, unknown func(region string)) ([]Unit, error) {
+	out := slices.Clone(units)
+	told := map[string]bool{}
+	for i, u := range out {
+		if u.Region != "" {
+			continue
+		}
+		regions, odd, err := u.Layer.RegionsFor(nil, configured)
+		if err != nil {
+			return nil, err
+		}
+		tell(odd, told, unknown)
+		out[i].Region = regions[0]
+	}
+	return out, nil
+}
+
+func tell(regions []string, told map[string]bool, unknown func(string)) {
+	for _, r := range regions {
+		if unknown != nil && !told[r] {
+			told[r] = true
+			unknown(r)
+		}
+	}
 }
 
 // Group is the units of one account: its layers, in the order of the
@@ -103,4 +136,41 @@ func Layers(units []Unit) []*manifest.Layer {
 		}
 	}
 	return out
+}
+
+// ForAccounts makes the clients of each group's account, at most n at once
+// (n < 1: one at a time): own for the credentials' own account, assume for
+// an account the manifest names (its role assumed). An account whose
+// clients cannot be made is in failed, with why: its units fail, the
+// others go on.
+func ForAccounts[C any](ctx context.Context, groups []Group, own C, assume func(context.Context, manifest.Account) (C, error), n int) (clients map[string]C, failed map[string]error) {
+	clients, failed = map[string]C{}, map[string]error{}
+	sem := make(chan struct{}, max(n, 1))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, g := range groups {
+		a := g.Account
+		if a.IsCurrent() {
+			clients[a.ID] = own
+			continue
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var c C
+			err := fmt.Errorf("account %s: this run cannot assume roles", a.ID)
+			if assume != nil {
+				c, err = assume(ctx, a)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed[a.ID] = fmt.Errorf("account %s: %w", a.ID, err)
+				return
+			}
+			clients[a.ID] = c
+		})
+	}
+	wg.Wait()
+	return clients, failed
 }

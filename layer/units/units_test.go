@@ -1,6 +1,8 @@
 package units
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -144,11 +146,21 @@ func TestPlanAndByAccount(t *testing.T) {
 	org := &manifest.Layer{Name: "org", Accounts: []manifest.Account{a, b}, Publishing: manifest.Publishing{Regions: []string{"us-east-1", "us-west-2"}}}
 	home := &manifest.Layer{Name: "home"}
 	var told []string
-	units, err := Plan([]*manifest.Layer{org, home}, nil, "xx-mars-1", func(r string) { told = append(told, r) })
+	planned, err := Plan([]*manifest.Layer{org, home}, nil, func(r string) { told = append(told, r) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"111122223333/eu-west-1/org", "444455556666/us-east-1/org", "444455556666/us-west-2/org", "/xx-mars-1/home"}
+	// The layer with no region has the configured one, once it is known:
+	// the plan (and the shards) do not depend on AWS_REGION.
+	want := []string{"111122223333/eu-west-1/org", "444455556666/us-east-1/org", "444455556666/us-west-2/org", "//home"}
+	if d := cmp.Diff(want, keys(planned)); d != "" {
+		t.Errorf("planned (-want +got):\n%s", d)
+	}
+	units, err := Resolve(planned, "xx-mars-1", func(r string) { told = append(told, r) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want[3] = "/xx-mars-1/home"
 	if d := cmp.Diff(want, keys(units)); d != "" {
 		t.Errorf("units (-want +got):\n%s", d)
 	}
@@ -166,7 +178,28 @@ func TestPlanAndByAccount(t *testing.T) {
 	if d := cmp.Diff(wantGroups, got); d != "" {
 		t.Errorf("groups (-want +got):\n%s", d)
 	}
-	if _, err := Plan([]*manifest.Layer{home}, nil, "", nil); err == nil {
-		t.Error("no region at all: no error")
+	if _, err := Resolve(planned, "", nil); err == nil || err.Error() != `no region for layer "home": set regions: in the manifest (layer or defaults), pass --region, or set AWS_REGION` {
+		t.Errorf("no region at all: %v", err)
+	}
+	if _, err := Plan([]*manifest.Layer{home}, []string{"useast1"}, nil); err == nil {
+		t.Error("--region useast1: no error")
+	}
+}
+
+// An account whose clients cannot be made fails alone; the credentials'
+// own account needs none made.
+func TestForAccounts(t *testing.T) {
+	groups := []Group{{Account: manifest.Current}, {Account: manifest.Account{ID: "111122223333"}}, {Account: manifest.Account{ID: "444455556666"}}}
+	clients, failed := ForAccounts(context.Background(), groups, "own", func(_ context.Context, a manifest.Account) (string, error) {
+		if a.ID == "444455556666" {
+			return "", errors.New("assuming role x: AccessDenied")
+		}
+		return "assumed " + a.ID, nil
+	}, 2)
+	if d := cmp.Diff(map[string]string{"": "own", "111122223333": "assumed 111122223333"}, clients); d != "" {
+		t.Errorf("clients (-want +got):\n%s", d)
+	}
+	if err := failed["444455556666"]; err == nil || err.Error() != "account 444455556666: assuming role x: AccessDenied" || len(failed) != 1 {
+		t.Errorf("failed %v", failed)
 	}
 }
