@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer/attach"
 	"github.com/layerctl/layerctl/layer/build"
@@ -30,6 +31,7 @@ type attachOptions struct {
 	rate           float64
 	allowBlocked   bool
 	timeout        time.Duration
+	shards         shardOptions
 }
 
 func newAttachCmd(f *Factory) *cobra.Command {
@@ -72,6 +74,7 @@ until Lambda says it ended.`,
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "read the functions and print the plan; change nothing")
 	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every function and region")
 	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second other than GetFunction (Lambda allows 15 per account and region for them all; GetFunction is paced at 80 of its 100); 0 paces nothing")
+	addShardFlags(fl, &opts.shards)
 	return c
 }
 
@@ -92,18 +95,27 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 	if err != nil {
 		return err
 	}
+	shard, err := checkShard(&opts.shards)
+	if err != nil {
+		return err
+	}
 	m, layers, err := selectLayers(f, opts.layers)
 	if err != nil {
 		return err
 	}
+	if opts.shards.list > 0 {
+		return listShards(f, layers, opts.shards.list)
+	}
 	if opts.version > 0 && len(layers) != 1 {
 		return usagef("--version N names a version of one layer: give that layer's name (layers: %s)", strings.Join(layerNames(layers), ", "))
 	}
-	report, err := attach.Run(c.Context(), attachStepOptions(f, m, layers, opts, tags))
+	ro := attachStepOptions(f, m, layers, opts, tags, "attach")
+	ro.Shard = shard
+	report, err := attach.Run(c.Context(), ro)
 	if report == nil {
 		return publishStepError(f, err)
 	}
-	if perr := printAttached(f, report); perr != nil {
+	if perr := printAttached(f, viewOf(m, report.Caller), report); perr != nil {
 		return perr
 	}
 	return attachOutcome(f, report, err)
@@ -149,10 +161,10 @@ func checkAttachFlags(opts *attachOptions) (map[string]string, error) {
 }
 
 // attachStepOptions are the attach step's options as the flags say.
-func attachStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, opts *attachOptions, tags map[string]string) attach.RunOptions {
+func attachStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, opts *attachOptions, tags map[string]string, command string) attach.RunOptions {
 	ro := attach.RunOptions{
 		Manifest: m, Layers: layers, Version: opts.version, Functions: opts.functions, Tags: tags,
-		Clients:       attachClients(f),
+		Clients:       attachClients(f, m, command),
 		Regions:       regionFlag(f),
 		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
 		Building: func(ls []*manifest.Layer) {
@@ -193,14 +205,31 @@ func attachOutcome(f *Factory, report *attach.Report, err error) error {
 	return nil
 }
 
-// attachClients makes the AWS clients once the step asks for them.
-func attachClients(f *Factory) func(context.Context) (*attach.Clients, error) {
+// attachClients makes the AWS clients once the step asks for them; the
+// roles of the manifest's accounts are assumed as the step asks.
+func attachClients(f *Factory, m *manifest.Manifest, command string) func(context.Context) (*attach.Clients, error) {
 	return func(ctx context.Context) (*attach.Clients, error) {
 		clients, err := awsClients(ctx, f)
 		if err != nil {
 			return nil, err
 		}
-		return &attach.Clients{Lambda: func(r string) attach.API { return clients.Lambda(r) }, Region: clients.Region()}, nil
+		return attachClientsOf(clients, ownAccount(ctx, f, clients), m, command), nil
+	}
+}
+
+func attachClientsOf(c *awsclient.Clients, id string, m *manifest.Manifest, command string) *attach.Clients {
+	return &attach.Clients{
+		Lambda: func(r string) attach.API { return c.Lambda(r) },
+		Region: c.Region(),
+		ID:     id,
+		Lock:   lockClient(m, c),
+		Account: func(ctx context.Context, a manifest.Account) (*attach.Clients, error) {
+			assumed, err := c.Assume(ctx, a.Role, a.ExternalID, command)
+			if err != nil {
+				return nil, err
+			}
+			return attachClientsOf(assumed, a.ID, m, command), nil
+		},
 	}
 }
 
@@ -232,6 +261,7 @@ func layerNames(ls []*manifest.Layer) []string {
 // attachedJSON is the contract of `attach --output json` (README).
 type attachedJSON struct {
 	Function string   `json:"function"`
+	Account  string   `json:"account"`
 	Region   string   `json:"region"`
 	Status   string   `json:"status"`
 	From     []string `json:"from"`
@@ -239,7 +269,7 @@ type attachedJSON struct {
 	Error    string   `json:"error"`
 }
 
-func attachJSON(report *attach.Report) any {
+func attachJSON(v accountView, report *attach.Report) any {
 	out := struct {
 		Functions []attachedJSON `json:"functions"`
 	}{Functions: []attachedJSON{}}
@@ -248,7 +278,7 @@ func attachJSON(report *attach.Report) any {
 		if r.Err != nil {
 			msg = r.Err.Error()
 		}
-		out.Functions = append(out.Functions, attachedJSON{r.Function, r.Region, string(r.Status), nonNil(r.From), nonNil(r.To), msg})
+		out.Functions = append(out.Functions, attachedJSON{r.Function, v.of(r.Account), r.Region, string(r.Status), nonNil(r.From), nonNil(r.To), msg})
 	}
 	return out
 }
@@ -262,22 +292,30 @@ func nonNil(s []string) []string {
 
 // printAttached prints the report: the table (or JSON) on stdout, the
 // reasons on stderr.
-func printAttached(f *Factory, report *attach.Report) error {
+func printAttached(f *Factory, v accountView, report *attach.Report) error {
 	if f.Globals.JSON() {
-		return output.JSON(f.Out, attachJSON(report))
+		return output.JSON(f.Out, attachJSON(v, report))
 	}
 	tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FUNCTION\tREGION\tSTATUS\tFROM\tTO")
+	fmt.Fprintln(tw, v.head("FUNCTION\t", "REGION\tSTATUS\tFROM\tTO"))
 	for _, r := range report.Functions {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Function, r.Region, r.Status, layerList(r.From), layerList(r.To))
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\n", orDash(r.Function), v.cell(r.Account), r.Region, r.Status, layerList(r.From), layerList(r.To))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, r := range report.Functions {
-		if r.Err != nil {
-			fmt.Fprintf(f.Err, "%s %s: %s: %s\n", r.Function, r.Region, r.Status, indentLines(r.Err.Error()))
+		if r.Err == nil {
+			continue
 		}
+		where := r.Function + " " + r.Region
+		switch {
+		case r.Function == "":
+			where = r.Region + " of account " + v.of(r.Account)
+		case r.Account != "":
+			where += " of account " + r.Account
+		}
+		fmt.Fprintf(f.Err, "%s: %s: %s\n", where, r.Status, indentLines(r.Err.Error()))
 	}
 	return nil
 }

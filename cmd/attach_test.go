@@ -30,17 +30,20 @@ func TestAttachJSON(t *testing.T) {
 		{Function: "f", Region: "us-east-1", Status: layer.StatusAttached, From: []string{"arn:a:1"}, To: []string{"arn:a:2"}},
 		{Function: "g", Region: "us-east-1", Status: layer.StatusRefused, Err: errors.New("it would use 6 layers")},
 	}}
-	b, err := json.Marshal(attachJSON(report))
+	report.Functions = append(report.Functions, attach.FunctionResult{Account: "111122223333", Region: "eu-west-1", Status: layer.StatusFailed,
+		Err: errors.New("account 111122223333: assuming role arn:aws:iam::111122223333:role/layerctl: AccessDenied")})
+	b, err := json.Marshal(attachJSON(accountView{caller: "123456789012"}, report))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"functions":[` +
-		`{"function":"f","region":"us-east-1","status":"attached","from":["arn:a:1"],"to":["arn:a:2"],"error":""},` +
-		`{"function":"g","region":"us-east-1","status":"refused","from":[],"to":[],"error":"it would use 6 layers"}]}`
+		`{"function":"f","account":"123456789012","region":"us-east-1","status":"attached","from":["arn:a:1"],"to":["arn:a:2"],"error":""},` +
+		`{"function":"g","account":"123456789012","region":"us-east-1","status":"refused","from":[],"to":[],"error":"it would use 6 layers"},` +
+		`{"function":"","account":"111122223333","region":"eu-west-1","status":"failed","from":[],"to":[],"error":"account 111122223333: assuming role arn:aws:iam::111122223333:role/layerctl: AccessDenied"}]}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
-	empty, _ := json.Marshal(attachJSON(&attach.Report{}))
+	empty, _ := json.Marshal(attachJSON(accountView{}, &attach.Report{}))
 	if string(empty) != `{"functions":[]}` {
 		t.Errorf("no functions: %s", empty)
 	}

@@ -77,7 +77,7 @@ func deployRun(c *cobra.Command, f *Factory, opts *deployOptions) error {
 	}
 	dryRun := opts.attach.dryRun
 	po := publishStepOptions(f, m, layers, &publishOptions{dryRun: dryRun, outDir: opts.outDir, concurrency: opts.attach.concurrency, command: "deploy"})
-	ao := attachStepOptions(f, m, layers, &opts.attach, tags)
+	ao := attachStepOptions(f, m, layers, &opts.attach, tags, "deploy")
 	// What attach builds (a layer the lock does not record, under
 	// --dry-run) the build step built already: the cache gives it back,
 	// untold.
@@ -132,8 +132,11 @@ type deployJSON struct {
 // deployCaller is the account of the run's own credentials, as the steps
 // learnt it.
 func deployCaller(r *deploy.Report) string {
-	if r.Publish != nil {
+	switch {
+	case r.Publish != nil && r.Publish.Caller != "":
 		return r.Publish.Caller
+	case r.Attach != nil:
+		return r.Attach.Caller
 	}
 	return ""
 }
@@ -151,7 +154,7 @@ func deployOutput(v accountView, r *deploy.Report) (any, error) {
 	if r.Attach != nil {
 		functions = r.Attach
 	}
-	out.Functions, err3 = listOf(attachJSON(functions), "functions")
+	out.Functions, err3 = listOf(attachJSON(v, functions), "functions")
 	return out, errors.Join(err1, err2, err3)
 }
 
@@ -188,7 +191,7 @@ func printDeployed(f *Factory, v accountView, r *deploy.Report) error {
 	}
 	if r.Attach != nil {
 		fmt.Fprintln(f.Out)
-		return printAttached(f, r.Attach)
+		return printAttached(f, v, r.Attach)
 	}
 	return nil
 }

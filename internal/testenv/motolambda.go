@@ -26,7 +26,21 @@ type MotoLambda struct {
 // of its own.
 func NewMotoLambda(t testing.TB, url, region string) *MotoLambda {
 	t.Helper()
-	ic := iam.New(iam.Options{Region: region, BaseEndpoint: aws.String(url), Credentials: Creds})
+	return newMotoLambda(t, url, region, Creds)
+}
+
+// NewMotoLambdaIn is a MotoLambda for account and region of the moto at
+// url (a role assumed there: see AccountCreds).
+func NewMotoLambdaIn(t testing.TB, url, account, region string) *MotoLambda {
+	t.Helper()
+	m := newMotoLambda(t, url, region, AccountCreds(url, account))
+	m.LC = LambdaIn(url, account, region)
+	return m
+}
+
+func newMotoLambda(t testing.TB, url, region string, creds aws.CredentialsProvider) *MotoLambda {
+	t.Helper()
+	ic := iam.New(iam.Options{Region: region, BaseEndpoint: aws.String(url), Credentials: creds})
 	out, err := ic.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String(UniqueName("role")),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
 	if err != nil {

@@ -66,11 +66,22 @@ type Options struct {
 	// Now is today, for the runtime lifecycle; nil means the clock.
 	Now func() time.Time
 	Log io.Writer // what happens, for people
+	// Account is the account Lambda acts in (an ID the manifest names; ""
+	// for the credentials' own): the results say so, and with the region
+	// it keys Lambda's quotas.
+	Account string
+	// Limiter, when set, paces the calls (runs in several accounts share
+	// one: one bound on the calls in flight, each account and region
+	// paced apart); nil makes one from Concurrency, Rate and ReadRate.
+	Limiter *pacing.Limiter
 }
 
-// FunctionResult is what attach did, or would do, to one function.
+// FunctionResult is what attach did, or would do, to one function. A
+// function of "" is an account and region attach could not work in (its
+// role could not be assumed, a version could not be found), with why.
 type FunctionResult struct {
 	Function string
+	Account  string // the account the manifest names; "" for the credentials' own
 	Region   string
 	Status   layer.Status
 	From     []string // its Layers before
@@ -81,9 +92,12 @@ type FunctionResult struct {
 	Version, AliasFrom string
 }
 
-// Report is every function attach looked at, by region then name.
+// Report is every function attach looked at, by account, region then name.
 type Report struct {
-	Functions   []FunctionResult
+	Functions []FunctionResult
+	// Caller is the account of the run's own credentials ("" when
+	// unknown): the account of the functions whose Account is "".
+	Caller      string
 	Interrupted bool // stopped midway: functions not yet changed were left alone
 	RolledBack  bool // --atomic put the changed functions back
 }
@@ -128,7 +142,11 @@ func Attach(ctx context.Context, targets []Target, opts Options) (*Report, error
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	r := &attachRun{opts: opts, limiter: pacing.New(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate), apis: map[string]limitedAPI{},
+	limiter := opts.Limiter
+	if limiter == nil {
+		limiter = pacing.New(opts.Concurrency, opts.RetryBase, opts.ReadRate, opts.Rate)
+	}
+	r := &attachRun{opts: opts, limiter: limiter, apis: map[string]limitedAPI{},
 		others: map[string]*otherLayerCheck{}, today: opts.Now(), warned: map[string]bool{}}
 	// start ends at the interrupt, or when --atomic (or a bug) stops the
 	// run: from then on no update is sent, not even one already waiting
@@ -252,7 +270,7 @@ func (r *attachRun) api(region string) limitedAPI {
 	defer r.mu.Unlock()
 	a, ok := r.apis[region]
 	if !ok {
-		a = limitedAPI{api: r.opts.Lambda(region), l: r.limiter, region: region}
+		a = limitedAPI{api: r.opts.Lambda(region), l: r.limiter, region: region, account: r.opts.Account}
 		r.apis[region] = a
 	}
 	return a
@@ -261,7 +279,10 @@ func (r *attachRun) api(region string) limitedAPI {
 func (r *attachRun) logf(j *attachJob, format string, args ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if j != nil {
+	switch {
+	case j != nil && r.opts.Account != "":
+		format = j.name + " " + j.region + " of account " + r.opts.Account + ": " + format
+	case j != nil:
 		format = j.name + " " + j.region + ": " + format
 	}
 	fmt.Fprintf(r.opts.Log, format+"\n", args...)
@@ -369,7 +390,7 @@ func (r *attachRun) finish(report *Report, jobs []*attachJob) *Report {
 	report.Functions = report.Functions[:0]
 	for _, j := range jobs {
 		res := j.res
-		res.Function, res.Region = j.name, j.region
+		res.Function, res.Account, res.Region = j.name, r.opts.Account, j.region
 		if res.From == nil {
 			res.From = []string{}
 		}

@@ -1,11 +1,24 @@
 package attach
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
+	"github.com/layerctl/layerctl/internal/crash"
+	"github.com/layerctl/layerctl/internal/pacing"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/build"
+	"github.com/layerctl/layerctl/layer/lockstore"
+	"github.com/layerctl/layerctl/layer/units"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -14,6 +27,16 @@ import (
 type Clients struct {
 	Lambda func(region string) API
 	Region string
+	// ID is the account these clients act in ("" when unknown): what the
+	// report says of the credentials' own account, and the account of the
+	// function ARNs attached there.
+	ID string
+	// Account makes the clients of an account the manifest names (its role
+	// assumed); nil when the run has none to make.
+	Account func(context.Context, manifest.Account) (*Clients, error)
+	// Lock is the S3 client of the lock's bucket when the manifest keeps
+	// the lock in S3 (lock: {s3: ...}); nil otherwise.
+	Lock lockstore.S3API
 }
 
 // RunOptions are the attach step's.
@@ -36,6 +59,12 @@ type RunOptions struct {
 	Clients func(context.Context) (*Clients, error)
 	// Regions (--region) replaces every layer's own regions when set.
 	Regions []string
+	// Shard, when set (--shard I/N), is the share of the (layer, account,
+	// region) units this run attaches.
+	Shard units.Shard
+	// Leave, when set, says which layers to leave alone in an account
+	// (deploy: those whose publish failed there).
+	Leave func(layer, account string) bool
 	// UnknownRegion, when set, hears of a region this layerctl does not
 	// know, which is used all the same.
 	UnknownRegion func(region string)
@@ -48,51 +77,187 @@ type RunOptions struct {
 
 // Run is the attach step: it reads the lock, builds the layers it does not
 // record (their published version is found by their content), picks each
-// layer's regions, and attaches (see Attach). Its error before Attach
-// means nothing was changed; then it is Attach's, with its report.
+// layer's accounts and regions there (its units, those of the shard when
+// one is given), and attaches (see Attach) in each account at once, every
+// account's calls paced apart by one limiter. Its error before Attach
+// means nothing was changed; then it is Attach's, with its report. When
+// the manifest names accounts, an account attach cannot work in (its role
+// cannot be assumed, Attach stopped before any change there) is rows of
+// its own in the report, and the others go on.
 func Run(ctx context.Context, opts RunOptions) (*Report, error) {
-	lock, err := manifest.LoadLock(opts.Manifest.LockPath())
+	plan, err := units.Plan(opts.Layers, opts.Regions, opts.UnknownRegion)
 	if err != nil {
 		return nil, err
 	}
-	arts, err := unrecorded(ctx, opts, lock)
-	if err != nil {
-		return nil, err
+	plan = slices.DeleteFunc(opts.Shard.Of(plan), func(u units.Unit) bool {
+		return opts.Leave != nil && opts.Leave(u.Layer.Name, u.Account.ID)
+	})
+	if len(plan) == 0 {
+		return &Report{}, nil // a shard with nothing to do
 	}
-	clients, err := opts.Clients(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var targets []Target
-	for _, l := range opts.Layers {
-		regions, unknown, err := l.RegionsFor(opts.Regions, clients.Region)
-		if err != nil {
+	var clients *Clients
+	if opts.Manifest.Lock.S3 != nil {
+		// The lock is in S3: it takes the clients to read it.
+		if clients, err = opts.Clients(ctx); err != nil {
 			return nil, err
 		}
-		for _, r := range unknown {
-			if opts.UnknownRegion != nil {
-				opts.UnknownRegion(r)
-			}
+	}
+	lock, err := loadLock(ctx, opts.Manifest, clients)
+	if err != nil {
+		return nil, err
+	}
+	arts, err := unrecorded(ctx, opts, units.Layers(plan), lock)
+	if err != nil {
+		return nil, err
+	}
+	if clients == nil {
+		if clients, err = opts.Clients(ctx); err != nil {
+			return nil, err
 		}
-		t := Target{Layer: l, Regions: regions, Version: opts.Version, Lock: lock.Layers[l.Name], Artifact: arts[l.Name],
+	}
+	if plan, err = units.Resolve(plan, clients.Region, opts.UnknownRegion); err != nil {
+		return nil, err
+	}
+	groups := units.ByAccount(plan)
+	ao := opts.Options
+	if len(groups) == 1 && groups[0].Account.IsCurrent() {
+		// The credentials' own account alone: attach as it always has.
+		ao.Lambda = clients.Lambda
+		r, err := Attach(ctx, targetsOf(opts, groups[0], lock, arts, ""), ao)
+		if r != nil {
+			r.Caller = clients.ID
+		}
+		return r, err
+	}
+	if ao.Limiter == nil {
+		ao.Limiter = pacing.New(cmp.Or(ao.Concurrency, 10), cmp.Or(ao.RetryBase, 200*time.Millisecond), ao.ReadRate, ao.Rate)
+	}
+	byAccount, failed := units.ForAccounts(ctx, groups, clients, clients.Account, 8)
+	reports := make([]*Report, len(groups))
+	errs := make([]error, len(groups))
+	var wg sync.WaitGroup
+	for i, g := range groups {
+		if err := failed[g.Account.ID]; err != nil {
+			reports[i] = failedIn(g, err)
+			continue
+		}
+		c := byAccount[g.Account.ID]
+		wg.Go(func() {
+			gao := ao
+			gao.Lambda, gao.Account = c.Lambda, g.Account.ID
+			reports[i], errs[i] = Attach(ctx, targetsOf(opts, g, lock, arts, c.ID), gao)
+		})
+	}
+	wg.Wait()
+	r, err := merged(ctx, groups, reports, errs)
+	r.Caller = clients.ID
+	return r, err
+}
+
+// loadLock reads the lock where the manifest keeps it: the file, or the
+// S3 object through the clients.
+func loadLock(ctx context.Context, m *manifest.Manifest, clients *Clients) (*manifest.Lock, error) {
+	var lc lockstore.S3API
+	if clients != nil {
+		lc = clients.Lock
+	}
+	return lockstore.For(m, lc).Load(ctx)
+}
+
+// targetsOf are the targets of one account's units: its layers, each with
+// its regions there, its lock entries and the functions it names there.
+// With id (the account of the clients; "" leaves them all), a function
+// ARN is attached only in its own account, and a layer whose named
+// functions are all elsewhere, with no tags, is left out there.
+func targetsOf(opts RunOptions, g units.Group, lock *manifest.Lock, arts map[string]*layer.Artifact, id string) []Target {
+	var targets []Target
+	for _, l := range g.Layers {
+		t := Target{Layer: l, Regions: g.Regions[l.Name], Version: opts.Version, Lock: lock.Layers[l.Name].In(g.Account.ID), Artifact: arts[l.Name],
 			Functions: l.Attach.Functions, Tags: l.Attach.Tags}
 		if len(opts.Functions) > 0 || len(opts.Tags) > 0 {
 			t.Functions, t.Tags = opts.Functions, maps.Clone(opts.Tags)
 		}
+		if id != "" && len(t.Functions) > 0 {
+			if t.Functions = functionsIn(t.Functions, id); len(t.Functions) == 0 && len(t.Tags) == 0 {
+				continue // not "every function using the layer": none named here
+			}
+		}
 		targets = append(targets, t)
 	}
-	ao := opts.Options
-	ao.Lambda = clients.Lambda
-	return Attach(ctx, targets, ao)
+	return targets
+}
+
+// functionsIn are the functions of fns to attach in account id: every
+// name, and the ARNs of that account.
+func functionsIn(fns []string, id string) []string {
+	var out []string
+	for _, fn := range fns {
+		if a, err := arn.Parse(fn); err == nil && a.AccountID != id {
+			continue
+		}
+		out = append(out, fn)
+	}
+	return out
+}
+
+// failedIn is the rows of an account attach could not work in: one per
+// region, with why.
+func failedIn(g units.Group, err error) *Report {
+	r := &Report{}
+	seen := map[string]bool{}
+	for _, l := range g.Layers {
+		for _, region := range g.Regions[l.Name] {
+			if !seen[region] {
+				seen[region] = true
+				r.Functions = append(r.Functions, FunctionResult{Account: g.Account.ID, Region: region, Status: layer.StatusFailed,
+					From: []string{}, To: []string{}, Err: err})
+			}
+		}
+	}
+	return r
+}
+
+// merged is the report of the accounts' runs: every function, by
+// account, region and name. An account whose Attach stopped before any
+// change is rows saying why; an interrupt or a bug is the run's error.
+func merged(ctx context.Context, groups []units.Group, reports []*Report, errs []error) (*Report, error) {
+	out := &Report{Functions: []FunctionResult{}}
+	var runErr error
+	for i, g := range groups {
+		r, err := reports[i], errs[i]
+		var ce *crash.Error
+		switch {
+		case errors.As(err, &ce):
+			runErr = err
+		case err != nil && r == nil && ctx.Err() == nil:
+			r = failedIn(g, fmt.Errorf("account %s: %w", g.Account.ID, err))
+		case err != nil && runErr == nil:
+			runErr = err
+		}
+		if r == nil {
+			continue
+		}
+		out.Functions = append(out.Functions, r.Functions...)
+		out.Interrupted = out.Interrupted || r.Interrupted
+		out.RolledBack = out.RolledBack || r.RolledBack
+	}
+	slices.SortStableFunc(out.Functions, func(a, b FunctionResult) int {
+		return cmp.Or(strings.Compare(a.Account, b.Account), strings.Compare(a.Region, b.Region), strings.Compare(a.Function, b.Function))
+	})
+	if ctx.Err() != nil && runErr == nil {
+		out.Interrupted = true
+		runErr = fmt.Errorf("interrupted: %s: %w", summary(out), ctx.Err())
+	}
+	return out, runErr
 }
 
 // unrecorded builds the layers the lock does not record (none for a
 // rollback to a version), by name: content the lock does not record is
 // found in AWS by its digest, so it is built first (the same bytes publish
 // built).
-func unrecorded(ctx context.Context, opts RunOptions, lock *manifest.Lock) (map[string]*layer.Artifact, error) {
+func unrecorded(ctx context.Context, opts RunOptions, layers []*manifest.Layer, lock *manifest.Lock) (map[string]*layer.Artifact, error) {
 	var todo []*manifest.Layer
-	for _, l := range opts.Layers {
+	for _, l := range layers {
 		if opts.Version == 0 && lock.Layers[l.Name] == nil {
 			todo = append(todo, l)
 		}
