@@ -10,9 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer/status"
+	"github.com/layerctl/layerctl/manifest"
 )
 
 type statusOptions struct {
@@ -20,6 +22,7 @@ type statusOptions struct {
 	exitCode    bool
 	concurrency int
 	rate        float64
+	shards      shardOptions
 }
 
 func newStatusCmd(f *Factory) *cobra.Command {
@@ -53,6 +56,7 @@ names is shown, not counted.`,
 	fl.BoolVar(&opts.exitCode, "exit-code", false, "exit 4 when a $LATEST or aliased configuration is behind the newest version")
 	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every region")
 	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second and region (Lambda allows 15 per account and region); 0 paces nothing")
+	addShardFlags(fl, &opts.shards)
 	return c
 }
 
@@ -63,14 +67,22 @@ func statusRun(c *cobra.Command, f *Factory, opts *statusOptions) error {
 	if opts.rate < 0 {
 		return usagef("--rate must be 0 (no pacing) or more")
 	}
+	shard, err := checkShard(&opts.shards)
+	if err != nil {
+		return err
+	}
 	m, layers, err := selectLayers(f, opts.layers)
 	if err != nil {
 		return err
 	}
+	if opts.shards.list > 0 {
+		return listShards(f, layers, opts.shards.list)
+	}
 	report, err := status.Run(c.Context(), status.RunOptions{
 		Manifest: m, Layers: layers,
-		Clients:       statusClients(f),
+		Clients:       statusClients(f, m),
 		Regions:       regionFlag(f),
+		Shard:         shard,
 		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
 		Concurrency:   opts.concurrency,
 		Rate:          opts.rate,
@@ -78,35 +90,77 @@ func statusRun(c *cobra.Command, f *Factory, opts *statusOptions) error {
 	if err != nil {
 		return err
 	}
+	v := viewOf(m, report.Caller)
 	if f.Globals.JSON() {
-		if err := output.JSON(f.Out, statusJSON(report)); err != nil {
+		if err := output.JSON(f.Out, statusJSON(v, report)); err != nil {
 			return err
 		}
-		printStorage(f.Err, report.Storage)
+		printStorage(f.Err, v, report.Storage)
 	} else {
-		if err := printStatus(f.Out, report); err != nil {
+		if err := printStatus(f.Out, v, report); err != nil {
 			return err
 		}
-		printStorage(f.Out, report.Storage)
+		printStorage(f.Out, v, report.Storage)
 	}
-	warnStorage(f, report.Storage)
-	if err := output.GitHubStatus(f.Getenv("GITHUB_STEP_SUMMARY"), statusRows(report)); err != nil {
+	warnStorage(f, v, report.Storage)
+	if err := output.GitHubStatus(f.Getenv("GITHUB_STEP_SUMMARY"), statusRows(v, report)); err != nil {
 		fmt.Fprintf(f.Err, "warning: %v\n", err)
 	}
-	if n := report.Behind(); opts.exitCode && n > 0 {
+	n := report.Behind()
+	if err := statusFailures(f, report); err != nil {
+		if n > 0 {
+			fmt.Fprintf(f.Err, "status: %d function configuration(s) ($LATEST or aliased) are behind the newest layer version in the accounts read\n", n)
+		}
+		return err
+	}
+	if opts.exitCode && n > 0 {
 		return &behindError{fmt.Errorf("%d function configuration(s) ($LATEST or aliased) are behind the newest layer version", n)}
 	}
 	return nil
 }
 
-// statusClients makes the AWS clients once the step asks for them.
-func statusClients(f *Factory) func(context.Context) (*status.Clients, error) {
+// statusFailures tells of the accounts status could not read, and is the
+// run's error when there are any: partly done (exit 3), or failed when no
+// account could be read.
+func statusFailures(f *Factory, r *status.Report) error {
+	if len(r.Failed) == 0 {
+		return nil
+	}
+	for _, fl := range r.Failed {
+		fmt.Fprintf(f.Err, "layerctl: %s\n", indentLines(safetext.Text(fl.Err.Error())))
+	}
+	err := fmt.Errorf("%d account(s) could not be read (see above); the report holds the others", len(r.Failed))
+	if len(r.Layers) == 0 {
+		return err
+	}
+	return &partialError{err}
+}
+
+// statusClients makes the AWS clients once the step asks for them; the
+// roles of the manifest's accounts are assumed as the step asks.
+func statusClients(f *Factory, m *manifest.Manifest) func(context.Context) (*status.Clients, error) {
 	return func(ctx context.Context) (*status.Clients, error) {
 		clients, err := awsClients(ctx, f)
 		if err != nil {
 			return nil, err
 		}
-		return &status.Clients{Lambda: func(r string) status.API { return clients.Lambda(r) }, Region: clients.Region()}, nil
+		return statusClientsOf(clients, ownAccount(ctx, f, clients), m), nil
+	}
+}
+
+func statusClientsOf(c *awsclient.Clients, id string, m *manifest.Manifest) *status.Clients {
+	return &status.Clients{
+		Lambda: func(r string) status.API { return c.Lambda(r) },
+		Region: c.Region(),
+		ID:     id,
+		Lock:   lockClient(m, c),
+		Account: func(ctx context.Context, a manifest.Account) (*status.Clients, error) {
+			assumed, err := c.Assume(ctx, a.Role, a.ExternalID, "status")
+			if err != nil {
+				return nil, err
+			}
+			return statusClientsOf(assumed, a.ID, m), nil
+		},
 	}
 }
 
@@ -114,6 +168,7 @@ func statusClients(f *Factory) func(context.Context) (*status.Clients, error) {
 type (
 	statusLayerJSON struct {
 		Layer     string               `json:"layer"`
+		Account   string               `json:"account"`
 		Region    string               `json:"region"`
 		Latest    int64                `json:"latest"`
 		Versions  []statusVersionJSON  `json:"versions"`
@@ -136,12 +191,12 @@ type (
 	}
 )
 
-func statusJSON(r *status.Report) any {
+func statusJSON(v accountView, r *status.Report) any {
 	out := struct {
 		Status []statusLayerJSON `json:"status"`
 	}{Status: []statusLayerJSON{}}
 	for _, l := range r.Layers {
-		j := statusLayerJSON{Layer: l.Layer, Region: l.Region, Latest: l.Latest, Versions: []statusVersionJSON{}, Functions: []statusFunctionJSON{}}
+		j := statusLayerJSON{Layer: l.Layer, Account: v.of(l.Account), Region: l.Region, Latest: l.Latest, Versions: []statusVersionJSON{}, Functions: []statusFunctionJSON{}}
 		for _, v := range l.Versions {
 			j.Versions = append(j.Versions, statusVersionJSON{v.Number, v.ARN, v.CodeSHA256, created(v.Created), v.InLock, v.UsedBy})
 		}
@@ -164,7 +219,7 @@ func created(t time.Time) string {
 
 // printStatus prints a table per layer and region: its versions, then the
 // configurations using them, the watched ones behind marked.
-func printStatus(w io.Writer, r *status.Report) error {
+func printStatus(w io.Writer, v accountView, r *status.Report) error {
 	for i, l := range r.Layers {
 		if i > 0 {
 			fmt.Fprintln(w)
@@ -173,7 +228,7 @@ func printStatus(w io.Writer, r *status.Report) error {
 		if l.Latest > 0 {
 			newest = fmt.Sprintf("newest version %d", l.Latest)
 		}
-		fmt.Fprintf(w, "%s  %s  (%s)\n", l.Layer, l.Region, newest)
+		fmt.Fprintf(w, "%s  %s%s  (%s)\n", l.Layer, l.Region, inAccount(v, l.Account), newest)
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		if len(l.Versions) > 0 {
 			fmt.Fprintln(tw, "  VERSION\tCREATED\tLOCK\tUSED BY\tCODE_SHA256")
@@ -211,23 +266,32 @@ func printStatus(w io.Writer, r *status.Report) error {
 
 // printStorage says each region's code storage: used, limit and share, or
 // unknown and why.
-func printStorage(w io.Writer, storage []status.Storage) {
+func printStorage(w io.Writer, v accountView, storage []status.Storage) {
 	for _, s := range storage {
 		if s.Err != nil {
-			fmt.Fprintf(w, "code storage in %s: unknown (%s)\n", s.Region, safetext.Text(s.Err.Error()))
+			fmt.Fprintf(w, "code storage in %s%s: unknown (%s)\n", s.Region, inAccount(v, s.Account), safetext.Text(s.Err.Error()))
 			continue
 		}
-		fmt.Fprintf(w, "code storage in %s: %s of %s (%.1f%%)\n", s.Region, output.Bytes(s.Used), output.Bytes(s.Limit), percent(s))
+		fmt.Fprintf(w, "code storage in %s%s: %s of %s (%.1f%%)\n", s.Region, inAccount(v, s.Account), output.Bytes(s.Used), output.Bytes(s.Limit), percent(s))
 	}
+}
+
+// inAccount is " of account ID" when the manifest names accounts, for
+// the lines that say where something is.
+func inAccount(v accountView, account string) string {
+	if !v.column {
+		return ""
+	}
+	return " of account " + orDash(v.of(account))
 }
 
 // warnStorage warns, on stderr, of a region past status.CrowdedAt of its
 // code storage quota.
-func warnStorage(f *Factory, storage []status.Storage) {
+func warnStorage(f *Factory, v accountView, storage []status.Storage) {
 	for _, s := range storage {
 		if s.Crowded() {
-			fmt.Fprintf(f.Err, "warning: code storage in %s is %.1f%% full (%s of %s): past the limit PublishLayerVersion fails with CodeStorageExceededException; layerctl prune --keep N deletes the versions nothing uses\n",
-				s.Region, percent(s), output.Bytes(s.Used), output.Bytes(s.Limit))
+			fmt.Fprintf(f.Err, "warning: code storage in %s%s is %.1f%% full (%s of %s): past the limit PublishLayerVersion fails with CodeStorageExceededException; layerctl prune --keep N deletes the versions nothing uses\n",
+				s.Region, inAccount(v, s.Account), percent(s), output.Bytes(s.Used), output.Bytes(s.Limit))
 		}
 	}
 }
@@ -247,11 +311,11 @@ func orDash(s string) string {
 }
 
 // statusRows are the report's configurations for the job summary.
-func statusRows(r *status.Report) []output.StatusRow {
+func statusRows(v accountView, r *status.Report) []output.StatusRow {
 	var rows []output.StatusRow
 	for _, l := range r.Layers {
 		for _, fn := range l.Functions {
-			rows = append(rows, output.StatusRow{Layer: l.Layer, Region: l.Region, Function: fn.Function, Qualifier: fn.Qualifier,
+			rows = append(rows, output.StatusRow{Layer: l.Layer, Region: l.Region + inAccount(v, l.Account), Function: fn.Function, Qualifier: fn.Qualifier,
 				Aliases: fn.Aliases, Version: fn.Version, Latest: l.Latest, Behind: fn.Behind, Watched: fn.Watched()})
 		}
 	}

@@ -27,23 +27,23 @@ func TestStatusJSON(t *testing.T) {
 		{Layer: "shared", Region: "us-east-1", Latest: 2,
 			Versions:  []status.Version{{Number: 2, ARN: "arn:l:2", CodeSHA256: "c2=", Created: when, InLock: true, UsedBy: 1}, {Number: 1, ARN: "arn:l:1"}},
 			Functions: []status.Function{{Function: "f", Qualifier: "$LATEST", Version: 1, Behind: 1}, {Function: "g", Qualifier: "3", Aliases: []string{"live"}, Version: 2}}},
-		{Layer: "shared", Region: "eu-west-1"},
+		{Layer: "shared", Account: "111122223333", Region: "eu-west-1"},
 	}}
-	b, err := json.Marshal(statusJSON(r))
+	b, err := json.Marshal(statusJSON(accountView{caller: "123456789012"}, r))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"status":[` +
-		`{"layer":"shared","region":"us-east-1","latest":2,"versions":[` +
+		`{"layer":"shared","account":"123456789012","region":"us-east-1","latest":2,"versions":[` +
 		`{"version":2,"arn":"arn:l:2","code_sha256":"c2=","created":"2026-11-30T14:16:37.827Z","in_lock":true,"used_by":1},` +
 		`{"version":1,"arn":"arn:l:1","code_sha256":"","created":"","in_lock":false,"used_by":0}],` +
 		`"functions":[{"function":"f","qualifier":"$LATEST","aliases":[],"version":1,"behind":1},` +
 		`{"function":"g","qualifier":"3","aliases":["live"],"version":2,"behind":0}]},` +
-		`{"layer":"shared","region":"eu-west-1","latest":0,"versions":[],"functions":[]}]}`
+		`{"layer":"shared","account":"111122223333","region":"eu-west-1","latest":0,"versions":[],"functions":[]}]}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
-	empty, _ := json.Marshal(statusJSON(&status.Report{}))
+	empty, _ := json.Marshal(statusJSON(accountView{}, &status.Report{}))
 	if string(empty) != `{"status":[]}` {
 		t.Errorf("no layers: %s", empty)
 	}
@@ -108,6 +108,7 @@ func TestStatusAgainstMoto(t *testing.T) {
   "status": [
     {
       "layer": %[1]q,
+      "account": "123456789012",
       "region": "us-east-1",
       "latest": 4,
       "versions": [

@@ -18,6 +18,8 @@ import (
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/pacing"
+	"github.com/layerctl/layerctl/layer/lockstore"
+	"github.com/layerctl/layerctl/layer/units"
 	"github.com/layerctl/layerctl/layer/usage"
 	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
@@ -37,6 +39,15 @@ var _ API = (*lambda.Client)(nil)
 type Clients struct {
 	Lambda func(region string) API
 	Region string
+	// ID is the account these clients act in ("" when unknown): what the
+	// report says of the credentials' own account.
+	ID string
+	// Account makes the clients of an account the manifest names (its role
+	// assumed); nil when the run has none to make.
+	Account func(context.Context, manifest.Account) (*Clients, error)
+	// Lock is the S3 client of the lock's bucket when the manifest keeps
+	// the lock in S3 (lock: {s3: ...}); nil otherwise.
+	Lock lockstore.S3API
 }
 
 // RunOptions are the status step's.
@@ -47,29 +58,48 @@ type RunOptions struct {
 	Clients func(context.Context) (*Clients, error)
 	// Regions (--region) replaces every layer's own regions when set.
 	Regions []string
+	// Shard, when set (--shard I/N), is the share of the (layer, account,
+	// region) units this run reads.
+	Shard units.Shard
 	// UnknownRegion, when set, hears of a region this layerctl does not
 	// know, which is used all the same.
 	UnknownRegion func(region string)
-	// Concurrency bounds the calls in flight, over every region; 0 means
-	// 10. Rate paces them per region (calls per second); 0 does not pace.
+	// Concurrency bounds the calls in flight, over every account and
+	// region; 0 means 10. Rate paces them per account and region (calls
+	// per second); 0 does not pace.
 	Concurrency int
 	Rate        float64
 	RetryBase   time.Duration // first backoff after a throttle or server error; 0 means 200ms
 }
 
-// Report is where each layer stands, by layer (in the manifest's order)
-// then region, and the code storage of each region.
+// Report is where each layer stands, by layer (in the manifest's order),
+// account then region, and the code storage of each account and region.
 type Report struct {
 	Layers  []Layer
-	Storage []Storage // by region
+	Storage []Storage // by account, then region
+	// Failed are the accounts that could not be read (their role could not
+	// be assumed, a region of theirs did not answer), with why: the others
+	// are in the report.
+	Failed []Failure
+	// Caller is the account of the run's own credentials ("" when
+	// unknown): the account of the rows whose Account is "".
+	Caller string
 }
 
-// Layer is one layer in one region.
+// Failure is an account status could not read, and why.
+type Failure struct {
+	Account string
+	Err     error
+}
+
+// Layer is one layer in one region of one account.
 type Layer struct {
-	Layer, Region string
-	Latest        int64      // the newest version; 0 when there is none
-	Versions      []Version  // newest first
-	Functions     []Function // by function, then $LATEST first and versions in order
+	Layer     string
+	Account   string // the account the manifest names; "" for the credentials' own
+	Region    string
+	Latest    int64      // the newest version; 0 when there is none
+	Versions  []Version  // newest first
+	Functions []Function // by function, then $LATEST first and versions in order
 }
 
 // Version is one version of a layer that exists.
@@ -116,6 +146,7 @@ func (r *Report) Behind() int {
 // Storage is the account's code storage in one region: every function's
 // code and every layer version counts, deleted ones excepted.
 type Storage struct {
+	Account     string // as Layer's
 	Region      string
 	Used, Limit int64 // bytes
 	// Err says why it is unknown (GetAccountSettings did not answer: moto
@@ -137,25 +168,116 @@ func (s Storage) Crowded() bool {
 const statusNeeds = "status needs lambda:ListLayerVersions, GetLayerVersion, ListFunctions, ListAliases (and GetAccountSettings for the storage)"
 
 // Run is the status step: it reads the lock, then, in each region of the
-// layers (at once, paced), lists every version of each layer and reads its
-// digest, lists every function configuration once (FunctionVersion=ALL)
-// for those using any of them, with their aliases, and reads the account's
-// code storage. Its error is the first thing that could not be read
-// (naming the layer or region): a status with holes would mislead a gate.
+// layers in each of their accounts (at once, paced per account and
+// region), lists every version of each layer and reads its digest, lists
+// every function configuration once (FunctionVersion=ALL) for those using
+// any of them, with their aliases, and reads the account's code storage.
+// Its error is the first thing that could not be read (naming the layer
+// or region): a status with holes would mislead a gate. When the manifest
+// names accounts, an account that cannot be read is a Failure of the
+// report instead, whole, and the other accounts are read.
 func Run(ctx context.Context, opts RunOptions) (*Report, error) {
-	lock, err := manifest.LoadLock(opts.Manifest.LockPath())
+	plan, err := units.Plan(opts.Layers, opts.Regions, opts.UnknownRegion)
 	if err != nil {
 		return nil, err
 	}
-	clients, err := opts.Clients(ctx)
+	var clients *Clients
+	if opts.Manifest.Lock.S3 == nil {
+		// Read first, so that a broken lock file fails before any call.
+		if _, err := manifest.LoadLock(opts.Manifest.LockPath()); err != nil {
+			return nil, err
+		}
+	}
+	if plan = opts.Shard.Of(plan); len(plan) == 0 {
+		return &Report{}, nil // a shard with nothing to read
+	}
+	if clients, err = opts.Clients(ctx); err != nil {
+		return nil, err
+	}
+	lock, err := lockstore.For(opts.Manifest, clients.Lock).Load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byRegion, order, err := layersByRegion(opts, clients.Region)
-	if err != nil {
+	if plan, err = units.Resolve(plan, clients.Region, opts.UnknownRegion); err != nil {
 		return nil, err
 	}
 	limiter := pacing.New(cmp.Or(opts.Concurrency, 10), cmp.Or(opts.RetryBase, 200*time.Millisecond), 0, opts.Rate)
+	groups := units.ByAccount(plan)
+	if len(groups) == 1 && groups[0].Account.IsCurrent() {
+		r, err := readAccount(ctx, groups[0], clients, limiter, lock)
+		if r != nil {
+			r.Caller = clients.ID
+		}
+		return r, err
+	}
+	byAccount, failed := units.ForAccounts(ctx, groups, clients, clients.Account, 8)
+	reports := make([]*Report, len(groups))
+	errs := make([]error, len(groups))
+	var wg sync.WaitGroup
+	for i, g := range groups {
+		if errs[i] = failed[g.Account.ID]; errs[i] != nil {
+			continue
+		}
+		wg.Go(func() {
+			if reports[i], errs[i] = readAccount(ctx, g, byAccount[g.Account.ID], limiter, lock); errs[i] != nil {
+				errs[i] = fmt.Errorf("account %s: %w", g.Account.ID, errs[i])
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	out := &Report{Caller: clients.ID}
+	for i, g := range groups {
+		if errs[i] != nil {
+			var ce *crash.Error
+			if errors.As(errs[i], &ce) {
+				return nil, errs[i] // a bug: it says so alone
+			}
+			out.Failed = append(out.Failed, Failure{Account: g.Account.ID, Err: errs[i]})
+			continue
+		}
+		out.Storage = append(out.Storage, reports[i].Storage...)
+	}
+	for _, k := range layerOrder(plan) {
+		for i, g := range groups {
+			if g.Account.ID == k.account && reports[i] != nil {
+				for _, l := range reports[i].Layers {
+					if l.Layer == k.layer && l.Region == k.region {
+						out.Layers = append(out.Layers, l)
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// layerRegion is one layer in one region of one account, in the report's
+// order.
+type layerRegion struct{ layer, account, region string }
+
+// layerOrder is the report's order: the plan's, by layer, account, region.
+func layerOrder(plan []units.Unit) []layerRegion {
+	out := make([]layerRegion, len(plan))
+	for i, u := range plan {
+		out[i] = layerRegion{u.Layer.Name, u.Account.ID, u.Region}
+	}
+	return out
+}
+
+// readAccount reads the layers of one account (g), each region at once.
+func readAccount(ctx context.Context, g units.Group, clients *Clients, limiter *pacing.Limiter, lock *manifest.Lock) (*Report, error) {
+	account := g.Account.ID
+	byRegion := map[string][]string{}
+	var order []layerRegion
+	for _, l := range g.Layers {
+		for _, region := range g.Regions[l.Name] {
+			byRegion[region] = append(byRegion[region], l.Name)
+			order = append(order, layerRegion{l.Name, account, region})
+		}
+	}
 	results := make(map[string]*regionStatus, len(byRegion))
 	var mu sync.Mutex
 	var errs []error
@@ -164,7 +286,7 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 		wg.Go(func() {
 			var rs *regionStatus
 			err := crash.Guard("status", func() (err error) {
-				api := paced{api: clients.Lambda(region), l: limiter, region: region}
+				api := paced{api: clients.Lambda(region), l: limiter, region: region, account: account}
 				rs, err = readRegion(ctx, api, region, names, lock)
 				return err
 			})
@@ -190,31 +312,6 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 		r.Storage = append(r.Storage, results[region].storage)
 	}
 	return r, nil
-}
-
-// layerRegion is one layer in one region, in the report's order.
-type layerRegion struct{ layer, region string }
-
-// layersByRegion is the layers each region holds, and the report's order.
-func layersByRegion(opts RunOptions, configured string) (map[string][]string, []layerRegion, error) {
-	byRegion := map[string][]string{}
-	var order []layerRegion
-	for _, l := range opts.Layers {
-		regions, unknown, err := l.RegionsFor(opts.Regions, configured)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, r := range unknown {
-			if opts.UnknownRegion != nil {
-				opts.UnknownRegion(r)
-			}
-		}
-		for _, region := range regions {
-			byRegion[region] = append(byRegion[region], l.Name)
-			order = append(order, layerRegion{l.Name, region})
-		}
-	}
-	return byRegion, order, nil
 }
 
 // regionStatus is what one region holds of the layers.
@@ -252,6 +349,7 @@ func readRegion(ctx context.Context, api paced, region string, names []string, l
 		}
 	}
 	rs.storage = readStorage(ctx, api, region)
+	rs.storage.Account = api.account
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -265,10 +363,10 @@ func readVersions(ctx context.Context, api paced, name, region string, lock *man
 	if err != nil {
 		return nil, err
 	}
-	l := &Layer{Layer: name, Region: region, Versions: make([]Version, len(listed)), Functions: []Function{}}
+	l := &Layer{Layer: name, Account: api.account, Region: region, Versions: make([]Version, len(listed)), Functions: []Function{}}
 	var locked int64
-	if ll := lock.Layers[name]; ll != nil && ll.Regions[region] != nil {
-		locked = ll.Regions[region].Version
+	if ll := lock.Layers[name]; ll != nil && ll.RegionsIn(api.account)[region] != nil {
+		locked = ll.RegionsIn(api.account)[region].Version
 	}
 	errs := make([]error, len(listed))
 	var wg sync.WaitGroup
