@@ -8,10 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/prune"
+	"github.com/layerctl/layerctl/manifest"
 )
 
 type pruneOptions struct {
@@ -21,6 +23,7 @@ type pruneOptions struct {
 	includeShared bool
 	concurrency   int
 	rate          float64
+	shards        shardOptions
 }
 
 func newPruneCmd(f *Factory) *cobra.Command {
@@ -56,10 +59,22 @@ and the rest goes on (exit 3).`,
 	fl.BoolVar(&opts.includeShared, "include-shared", false, "delete versions shared with other accounts or organizations too (their users are invisible here)")
 	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every region")
 	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second and region (Lambda allows 15 per account and region); 0 paces nothing")
+	addShardFlags(fl, &opts.shards)
 	return c
 }
 
 func pruneRun(c *cobra.Command, f *Factory, opts *pruneOptions) error {
+	shard, err := checkShard(&opts.shards)
+	if err != nil {
+		return err
+	}
+	if opts.shards.list > 0 {
+		_, layers, err := selectLayers(f, opts.layers)
+		if err != nil {
+			return err
+		}
+		return listShards(f, layers, opts.shards.list)
+	}
 	if !c.Flags().Changed("keep") {
 		return usagef("--keep N is required: how many of the newest versions to keep whatever they are (e.g. --keep 3)")
 	}
@@ -78,8 +93,9 @@ func pruneRun(c *cobra.Command, f *Factory, opts *pruneOptions) error {
 	}
 	report, err := prune.Run(c.Context(), prune.RunOptions{
 		Manifest: m, Layers: layers,
-		Clients:       pruneClients(f),
+		Clients:       pruneClients(f, m),
 		Regions:       regionFlag(f),
+		Shard:         shard,
 		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
 		Keep:          opts.keep,
 		DryRun:        opts.dryRun,
@@ -91,7 +107,7 @@ func pruneRun(c *cobra.Command, f *Factory, opts *pruneOptions) error {
 	if report == nil {
 		return err
 	}
-	if perr := printPruned(f, report); perr != nil {
+	if perr := printPruned(f, viewOf(m, report.Caller), report); perr != nil {
 		return perr
 	}
 	if report.ReleaseErr != nil {
@@ -111,43 +127,61 @@ func pruneRun(c *cobra.Command, f *Factory, opts *pruneOptions) error {
 	}
 }
 
-// pruneClients makes the AWS clients once the step asks for them.
-func pruneClients(f *Factory) func(context.Context) (*prune.Clients, error) {
+// pruneClients makes the AWS clients once the step asks for them; the
+// roles of the manifest's accounts are assumed as the step asks.
+func pruneClients(f *Factory, m *manifest.Manifest) func(context.Context) (*prune.Clients, error) {
 	return func(ctx context.Context) (*prune.Clients, error) {
 		clients, err := awsClients(ctx, f)
 		if err != nil {
 			return nil, err
 		}
-		return &prune.Clients{Lambda: func(r string) prune.API { return clients.Lambda(r) }, Region: clients.Region()}, nil
+		return pruneClientsOf(clients, ownAccount(ctx, f, clients), m), nil
+	}
+}
+
+func pruneClientsOf(c *awsclient.Clients, id string, m *manifest.Manifest) *prune.Clients {
+	return &prune.Clients{
+		Lambda: func(r string) prune.API { return c.Lambda(r) },
+		Region: c.Region(),
+		ID:     id,
+		Lock:   lockClient(m, c),
+		Account: func(ctx context.Context, a manifest.Account) (*prune.Clients, error) {
+			assumed, err := c.Assume(ctx, a.Role, a.ExternalID, "prune")
+			if err != nil {
+				return nil, err
+			}
+			return pruneClientsOf(assumed, a.ID, m), nil
+		},
 	}
 }
 
 // prunedJSON is the contract of `prune --output json` (README).
 type prunedJSON struct {
 	Layer   string `json:"layer"`
+	Account string `json:"account"`
 	Region  string `json:"region"`
 	Version int64  `json:"version"`
 	Status  string `json:"status"`
 	Reason  string `json:"reason"`
 }
 
-func pruneJSON(r *prune.Report) any {
+func pruneJSON(v accountView, r *prune.Report) any {
 	out := struct {
 		Pruned []prunedJSON `json:"pruned"`
 	}{Pruned: []prunedJSON{}}
 	for _, res := range r.Results {
-		out.Pruned = append(out.Pruned, prunedJSON{res.Layer, res.Region, res.Version, string(res.Status), res.Reason})
+		out.Pruned = append(out.Pruned, prunedJSON{res.Layer, v.of(res.Account), res.Region, res.Version, string(res.Status), res.Reason})
 	}
 	return out
 }
 
 // printPruned prints a row per version: what was done and why.
-func printPruned(f *Factory, r *prune.Report) error {
+func printPruned(f *Factory, v accountView, r *prune.Report) error {
 	if f.Globals.JSON() {
-		return output.JSON(f.Out, pruneJSON(r))
+		return output.JSON(f.Out, pruneJSON(v, r))
 	}
 	tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LAYER\tREGION\tVERSION\tSTATUS\tREASON")
+	fmt.Fprintln(tw, v.head("LAYER\t", "REGION\tVERSION\tSTATUS\tREASON"))
 	for _, res := range r.Results {
 		version := "-"
 		if res.Version > 0 {
@@ -155,7 +189,7 @@ func printPruned(f *Factory, r *prune.Report) error {
 		}
 		// A reason may quote an AWS message: one line, escaped.
 		reason := strings.ReplaceAll(safetext.Text(res.Reason), "\n", " ")
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", res.Layer, res.Region, version, res.Status, reason)
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\n", res.Layer, v.cell(res.Account), res.Region, version, res.Status, reason)
 	}
 	return tw.Flush()
 }

@@ -18,17 +18,19 @@ func TestPruneJSON(t *testing.T) {
 	r := &prune.Report{Results: []prune.Result{
 		{Layer: "shared", Region: "us-east-1", Version: 2, Status: layer.StatusKept, Reason: "newest version"},
 		{Layer: "shared", Region: "us-east-1", Version: 1, Status: layer.StatusDeleted, Reason: "older"},
+		{Layer: "shared", Account: "111122223333", Region: "eu-west-1", Status: layer.StatusFailed, Reason: "account 111122223333: assuming role x: AccessDenied; nothing was deleted"},
 	}}
-	b, err := json.Marshal(pruneJSON(r))
+	b, err := json.Marshal(pruneJSON(accountView{caller: "123456789012"}, r))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"pruned":[{"layer":"shared","region":"us-east-1","version":2,"status":"kept","reason":"newest version"},` +
-		`{"layer":"shared","region":"us-east-1","version":1,"status":"deleted","reason":"older"}]}`
+	want := `{"pruned":[{"layer":"shared","account":"123456789012","region":"us-east-1","version":2,"status":"kept","reason":"newest version"},` +
+		`{"layer":"shared","account":"123456789012","region":"us-east-1","version":1,"status":"deleted","reason":"older"},` +
+		`{"layer":"shared","account":"111122223333","region":"eu-west-1","version":0,"status":"failed","reason":"account 111122223333: assuming role x: AccessDenied; nothing was deleted"}]}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
-	if empty, _ := json.Marshal(pruneJSON(&prune.Report{})); string(empty) != `{"pruned":[]}` {
+	if empty, _ := json.Marshal(pruneJSON(accountView{}, &prune.Report{})); string(empty) != `{"pruned":[]}` {
 		t.Errorf("nothing: %s", empty)
 	}
 }
@@ -53,13 +55,13 @@ func TestPruneAgainstMoto(t *testing.T) {
 	l := e.Layer.Name
 	rowsFor := func(last string) string {
 		return fmt.Sprintf(`{"pruned": [
-  {"layer": %[1]q, "region": "us-east-1", "version": 4, "status": "kept", "reason": "newest version; named in layerctl.lock; used by %[2]s, %[3]s, %[4]s, %[5]s"},
-  {"layer": %[1]q, "region": "us-east-1", "version": 3, "status": "kept", "reason": "shared with account 111122223333: their functions are invisible here (--include-shared deletes it)"},
-  {"layer": %[1]q, "region": "us-east-1", "version": 2, "status": "kept", "reason": "used by %[2]s:1 (live)"}%[6]s
+  {"layer": %[1]q, "account": "123456789012", "region": "us-east-1", "version": 4, "status": "kept", "reason": "newest version; named in layerctl.lock; used by %[2]s, %[3]s, %[4]s, %[5]s"},
+  {"layer": %[1]q, "account": "123456789012", "region": "us-east-1", "version": 3, "status": "kept", "reason": "shared with account 111122223333: their functions are invisible here (--include-shared deletes it)"},
+  {"layer": %[1]q, "account": "123456789012", "region": "us-east-1", "version": 2, "status": "kept", "reason": "used by %[2]s:1 (live)"}%[6]s
 ]}`, l, e.Aliased, e.On1, e.On3, e.On4, last)
 	}
 	one := func(status string) string {
-		return fmt.Sprintf(`, {"layer": %q, "region": "us-east-1", "version": 1, "status": %q, "reason": "older than the newest version, not in layerctl.lock, used by no function configuration or alias, shared with no one"}`, l, status)
+		return fmt.Sprintf(`, {"layer": %q, "account": "123456789012", "region": "us-east-1", "version": 1, "status": %q, "reason": "older than the newest version, not in layerctl.lock, used by no function configuration or alias, shared with no one"}`, l, status)
 	}
 	for _, c := range []struct {
 		args    []string

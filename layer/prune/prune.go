@@ -17,6 +17,8 @@ import (
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/pacing"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/lockstore"
+	"github.com/layerctl/layerctl/layer/units"
 	"github.com/layerctl/layerctl/layer/usage"
 	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
@@ -27,6 +29,15 @@ import (
 type Clients struct {
 	Lambda func(region string) API
 	Region string
+	// ID is the account these clients act in ("" when unknown): what the
+	// report says of the credentials' own account.
+	ID string
+	// Account makes the clients of an account the manifest names (its role
+	// assumed); nil when the run has none to make.
+	Account func(context.Context, manifest.Account) (*Clients, error)
+	// Lock is the S3 client of the lock's bucket when the manifest keeps
+	// the lock in S3 (lock: {s3: ...}); nil otherwise.
+	Lock lockstore.S3API
 }
 
 // RunOptions are the prune step's.
@@ -37,6 +48,9 @@ type RunOptions struct {
 	Clients func(context.Context) (*Clients, error)
 	// Regions (--region) replaces every layer's own regions when set.
 	Regions []string
+	// Shard, when set (--shard I/N), is the share of the (layer, account,
+	// region) units this run prunes.
+	Shard units.Shard
 	// UnknownRegion, when set, hears of a region this layerctl does not
 	// know, which is used all the same.
 	UnknownRegion func(region string)
@@ -48,8 +62,9 @@ type RunOptions struct {
 	// IncludeShared deletes versions shared with other accounts or
 	// organizations too (their users are invisible here).
 	IncludeShared bool
-	// Concurrency bounds the calls in flight, over every region; 0 means
-	// 10. Rate paces them per region (calls per second); 0 does not pace.
+	// Concurrency bounds the calls in flight, over every account and
+	// region; 0 means 10. Rate paces them per account and region (calls
+	// per second); 0 does not pace.
 	Concurrency int
 	Rate        float64
 	RetryBase   time.Duration // first backoff after a throttle or server error; 0 means 200ms
@@ -59,18 +74,24 @@ type RunOptions struct {
 }
 
 // Result is what prune did, or would do, to one version; a region that
-// could not be read is one Result with Version 0.
+// could not be read (or an account whose role could not be assumed) is
+// one Result with Version 0.
 type Result struct {
-	Layer, Region string
-	Version       int64
-	Status        layer.Status // deleted, would-delete, kept or failed
-	Reason        string       // why: kept, deleted (or would be), or what failed
+	Layer   string
+	Account string // the account the manifest names; "" for the credentials' own
+	Region  string
+	Version int64
+	Status  layer.Status // deleted, would-delete, kept or failed
+	Reason  string       // why: kept, deleted (or would be), or what failed
 }
 
 // Report is every version prune looked at, by layer (in the manifest's
-// order), region, then newest first.
+// order), account, region, then newest first.
 type Report struct {
 	Results []Result
+	// Caller is the account of the run's own credentials ("" when
+	// unknown): the account of the results whose Account is "".
+	Caller string
 	// ReleaseErr is a failure to give back the lock file's turn, after
 	// everything was done.
 	ReleaseErr error
@@ -92,22 +113,33 @@ const pruneNeeds = "prune needs lambda:ListLayerVersions, GetLayerVersionPolicy,
 
 // Run is the prune step. It reads the lock (in its turn with the lock file
 // unless DryRun, so that a publish at once cannot record a version it
-// deletes), then in each region of the layers, at once and paced: lists
-// each layer's versions and every function configuration using one, and
-// decides, version by version, to keep it (among the newest Keep, named in
-// the lock, used, shared) or delete it. Unless DryRun it then lists the
+// deletes; the S3 lock has no turn and is read again right before
+// deleting), then in each region of the layers in each of their
+// accounts, at once and paced per account and region: lists each layer's
+// versions and every function configuration using one, and decides,
+// version by version, to keep it (among the newest Keep, named in the
+// lock, used, shared) or delete it. Unless DryRun it then lists the
 // functions again and reads each candidate's policy again, and deletes
-// what is still unused and unshared. A region or a delete that fails is in
-// the report, the rest goes on. Run's error is what stopped it before
-// anything was deleted (the lock, the clients, a region name), or an
-// interrupt (the report then says what was done).
+// what is still unused and unshared. A region or a delete that fails, or
+// an account whose role cannot be assumed, is in the report, the rest
+// goes on. Run's error is what stopped it before anything was deleted
+// (the lock, the clients, a region name), or an interrupt (the report then
+// says what was done).
 func Run(ctx context.Context, opts RunOptions) (rep *Report, err error) {
 	if opts.Keep < 1 {
 		return nil, errors.New("prune keeps at least the newest version: --keep must be 1 or more")
 	}
+	plan, err := units.Plan(opts.Layers, opts.Regions, opts.UnknownRegion)
+	if err != nil {
+		return nil, err
+	}
+	if plan = opts.Shard.Of(plan); len(plan) == 0 {
+		return &Report{}, nil // a shard with nothing to prune
+	}
 	lockPath := opts.Manifest.LockPath()
+	shared := opts.Manifest.Lock.S3 != nil
 	rep = &Report{}
-	if !opts.DryRun {
+	if !opts.DryRun && !shared {
 		release, err := manifest.HoldLock(ctx, lockPath, func(pid int) {
 			if opts.Waiting != nil {
 				opts.Waiting(lockPath, pid)
@@ -122,47 +154,71 @@ func Run(ctx context.Context, opts RunOptions) (rep *Report, err error) {
 			}
 		}()
 	}
-	lock, err := manifest.LoadLock(lockPath)
-	if err != nil {
-		return nil, err
+	var lock *manifest.Lock
+	if !shared {
+		if lock, err = manifest.LoadLock(lockPath); err != nil {
+			return nil, err
+		}
 	}
 	clients, err := opts.Clients(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byRegion, order, err := layersByRegion(opts, clients.Region)
-	if err != nil {
+	rep.Caller = clients.ID
+	var reload func(context.Context) (*manifest.Lock, error)
+	if shared {
+		store := lockstore.For(opts.Manifest, clients.Lock)
+		if lock, err = store.Load(ctx); err != nil {
+			return nil, err
+		}
+		reload = store.Load
+	}
+	if plan, err = units.Resolve(plan, clients.Region, opts.UnknownRegion); err != nil {
 		return nil, err
 	}
 	limiter := pacing.New(cmp.Or(opts.Concurrency, 10), cmp.Or(opts.RetryBase, 200*time.Millisecond), 0, opts.Rate)
-	results := map[[2]string][]Result{}
+	groups := units.ByAccount(plan)
+	byAccount, failed := units.ForAccounts(ctx, groups, clients, clients.Account, 8)
+	results := map[[3]string][]Result{}
 	var crashed error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for region, names := range byRegion {
-		wg.Go(func() {
-			p := &regionPruner{opts: &opts, api: paced{api: clients.Lambda(region), l: limiter, region: region}, region: region, lock: lock,
-				out: map[string][]Result{}}
-			err := crash.Guard("prune", func() error {
-				p.run(ctx, names)
-				return nil
+	for _, g := range groups {
+		account := g.Account.ID
+		if err := failed[account]; err != nil {
+			for _, l := range g.Layers {
+				for _, region := range g.Regions[l.Name] {
+					results[[3]string{l.Name, account, region}] = []Result{{Layer: l.Name, Account: account, Region: region, Status: layer.StatusFailed,
+						Reason: err.Error() + "; nothing was deleted"}}
+				}
+			}
+			continue
+		}
+		for region, names := range byRegion(g) {
+			wg.Go(func() {
+				p := &regionPruner{opts: &opts, api: paced{api: byAccount[account].Lambda(region), l: limiter, region: region, account: account},
+					region: region, account: account, lock: lock, reload: reload, out: map[string][]Result{}}
+				err := crash.Guard("prune", func() error {
+					p.run(ctx, names)
+					return nil
+				})
+				if err != nil {
+					p.stopped(names, err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil && crashed == nil {
+					crashed = err
+				}
+				for _, name := range names {
+					results[[3]string{name, account, region}] = p.out[name]
+				}
 			})
-			if err != nil {
-				p.stopped(names, err)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && crashed == nil {
-				crashed = err
-			}
-			for _, name := range names {
-				results[[2]string{name, region}] = p.out[name]
-			}
-		})
+		}
 	}
 	wg.Wait()
-	for _, k := range order {
-		rep.Results = append(rep.Results, results[k]...)
+	for _, u := range plan {
+		rep.Results = append(rep.Results, results[[3]string{u.Layer.Name, u.Account.ID, u.Region}]...)
 	}
 	if crashed != nil {
 		return rep, crashed // a bug: the report says where each region was left
@@ -173,34 +229,27 @@ func Run(ctx context.Context, opts RunOptions) (rep *Report, err error) {
 	return rep, nil
 }
 
-// layersByRegion is the layers each region holds, and the report's order.
-func layersByRegion(opts RunOptions, configured string) (map[string][]string, [][2]string, error) {
-	byRegion := map[string][]string{}
-	var order [][2]string
-	for _, l := range opts.Layers {
-		regions, unknown, err := l.RegionsFor(opts.Regions, configured)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, r := range unknown {
-			if opts.UnknownRegion != nil {
-				opts.UnknownRegion(r)
-			}
-		}
-		for _, region := range regions {
-			byRegion[region] = append(byRegion[region], l.Name)
-			order = append(order, [2]string{l.Name, region})
+// byRegion is the layers of one account each of its regions holds.
+func byRegion(g units.Group) map[string][]string {
+	out := map[string][]string{}
+	for _, l := range g.Layers {
+		for _, region := range g.Regions[l.Name] {
+			out[region] = append(out[region], l.Name)
 		}
 	}
-	return byRegion, order, nil
+	return out
 }
 
-// regionPruner prunes the layers of one region.
+// regionPruner prunes the layers of one region of one account.
 type regionPruner struct {
-	opts   *RunOptions
-	api    paced
-	region string
-	lock   *manifest.Lock
+	opts    *RunOptions
+	api     paced
+	region  string
+	account string // the account the manifest names; "" for the credentials' own
+	lock    *manifest.Lock
+	// reload, when set, reads the lock again (the S3 lock, which has no
+	// turn to hold), right before deleting.
+	reload func(context.Context) (*manifest.Lock, error)
 	out    map[string][]Result // by layer, as the run goes
 }
 
@@ -209,7 +258,7 @@ type regionPruner struct {
 func (p *regionPruner) stopped(names []string, err error) {
 	for _, name := range names {
 		if p.out[name] == nil {
-			p.out[name] = []Result{{Layer: name, Region: p.region, Status: layer.StatusFailed, Reason: err.Error()}}
+			p.out[name] = []Result{{Layer: name, Account: p.account, Region: p.region, Status: layer.StatusFailed, Reason: err.Error()}}
 		}
 		for i := range p.out[name] {
 			if r := &p.out[name][i]; r.Status == "" || r.Status == layer.StatusWouldDelete && !p.opts.DryRun {
@@ -230,7 +279,7 @@ type candidate struct {
 func (p *regionPruner) run(ctx context.Context, names []string) {
 	out := p.out
 	fail := func(name, what string, err error) {
-		out[name] = []Result{{Layer: name, Region: p.region, Status: layer.StatusFailed,
+		out[name] = []Result{{Layer: name, Account: p.account, Region: p.region, Status: layer.StatusFailed,
 			Reason: fmt.Sprintf("%s: %v", what, awsretry.Explain(err, p.region, pruneNeeds))}}
 	}
 	listed := map[string][]versions.Listed{}
@@ -258,7 +307,7 @@ func (p *regionPruner) run(ctx context.Context, names []string) {
 		res := make([]Result, len(vs))
 		out[name] = res
 		for i, v := range vs {
-			res[i] = Result{Layer: name, Region: p.region, Version: v.Number}
+			res[i] = Result{Layer: name, Account: p.account, Region: p.region, Version: v.Number}
 			if err := p.decide(ctx, &res[i], i, v, users); err != nil {
 				res[i].Status, res[i].Reason = layer.StatusFailed, "reading its permissions; not deleted: "+awsretry.Explain(err, p.region, pruneNeeds).Error()
 			}
@@ -281,8 +330,8 @@ func (p *regionPruner) decide(ctx context.Context, res *Result, i int, v version
 	if i < p.opts.Keep {
 		why = append(why, newest(p.opts.Keep))
 	}
-	if ll := p.lock.Layers[res.Layer]; ll != nil && ll.Regions[p.region] != nil && ll.Regions[p.region].Version == v.Number {
-		why = append(why, "named in "+manifest.LockFile)
+	if locked(p.lock, res.Layer, p.account, p.region, v.Number) {
+		why = append(why, "named in "+p.lockName())
 	}
 	if u := usedBy(users, res.Layer, v.Number); u != "" {
 		why = append(why, u)
@@ -314,7 +363,7 @@ func (p *regionPruner) sharedWith(ctx context.Context, name string, n int64, arn
 
 // deletable is why a version may go.
 func (p *regionPruner) deletable() string {
-	s := "older than the " + newest(p.opts.Keep) + ", not in " + manifest.LockFile + ", used by no function configuration or alias"
+	s := "older than the " + newest(p.opts.Keep) + ", not in " + p.lockName() + ", used by no function configuration or alias"
 	if p.opts.IncludeShared {
 		return s + " here (shares not checked: --include-shared)"
 	}
@@ -339,13 +388,49 @@ func (p *regionPruner) deleteAll(ctx context.Context, cands []*candidate) {
 		}
 		return
 	}
+	if p.reload != nil {
+		lock, err := p.reload(ctx)
+		if err != nil {
+			for _, c := range cands {
+				c.res.Status, c.res.Reason = layer.StatusFailed, "reading the lock again before deleting; not deleted: "+err.Error()
+			}
+			return
+		}
+		for _, c := range cands {
+			if locked(lock, c.res.Layer, p.account, p.region, c.res.Version) {
+				c.res.Status, c.res.Reason = layer.StatusKept, "named in "+p.lockName()+" (found when checked again before deleting)"
+			}
+		}
+	}
 	for _, c := range cands {
+		if c.res.Status != layer.StatusWouldDelete {
+			continue
+		}
 		if ctx.Err() != nil {
 			c.res.Status, c.res.Reason = layer.StatusKept, "interrupted before it was deleted"
 			continue
 		}
 		p.deleteOne(ctx, c, users)
 	}
+}
+
+// lockName names the lock in reasons: layerctl.lock, or the S3 lock.
+func (p *regionPruner) lockName() string {
+	if p.reload != nil {
+		return "the S3 lock"
+	}
+	return manifest.LockFile
+}
+
+// locked reports whether the lock names version n of layer name in account
+// and region.
+func locked(lock *manifest.Lock, name, account, region string, n int64) bool {
+	ll := lock.Layers[name]
+	if ll == nil {
+		return false
+	}
+	lr := ll.RegionsIn(account)[region]
+	return lr != nil && lr.Version == n
 }
 
 // deleteOne deletes a candidate unless the second look finds it in use or
