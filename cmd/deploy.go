@@ -57,6 +57,7 @@ over 0.`,
 	fl.StringVar(&opts.outDir, "out", "", "folder for the ZIPs (default: dist/ beside the manifest)")
 	fl.BoolVar(&opts.noCache, "no-cache", false, "rebuild every layer, even those the build cache holds unchanged")
 	addAttachFlags(fl, a)
+	addShardFlags(fl, &a.shards)
 	fl.IntVar(&a.concurrency, "concurrency", 10, "at most this many regions published, and AWS calls of attach in flight, at once")
 	fl.Float64Var(&a.rate, "rate", defaultRate, "attach's calls per second other than GetFunction (Lambda allows 15 per account and region); 0 paces nothing")
 	return c
@@ -67,9 +68,16 @@ func deployRun(c *cobra.Command, f *Factory, opts *deployOptions) error {
 	if err != nil {
 		return err
 	}
+	shard, err := checkShard(&opts.attach.shards)
+	if err != nil {
+		return err
+	}
 	m, layers, err := selectLayers(f, opts.layers)
 	if err != nil {
 		return err
+	}
+	if opts.attach.shards.list > 0 {
+		return listShards(f, layers, opts.attach.shards.list)
 	}
 	bo, err := buildRunOptions(f, m, layers, opts.outDir, opts.noCache)
 	if err != nil {
@@ -86,7 +94,7 @@ func deployRun(c *cobra.Command, f *Factory, opts *deployOptions) error {
 		quiet.Built = nil
 		return quiet, nil
 	}
-	report, err := deploy.Run(c.Context(), deploy.RunOptions{Manifest: m, Layers: layers, Build: bo, Publish: po, Attach: ao, DryRun: dryRun})
+	report, err := deploy.Run(c.Context(), deploy.RunOptions{Manifest: m, Layers: layers, Build: bo, Publish: po, Attach: ao, DryRun: dryRun, Shard: shard})
 	if err != nil {
 		var fe *build.FailedError
 		if errors.As(err, &fe) {
@@ -107,7 +115,11 @@ func deployRun(c *cobra.Command, f *Factory, opts *deployOptions) error {
 		return err
 	}
 	for _, s := range report.NotAttached {
-		fmt.Fprintf(f.Err, "deploy: %s not attached: %s\n", s.Layer, safetext.Text(s.Reason))
+		where := s.Layer
+		if s.Account != "" {
+			where += " in account " + s.Account
+		}
+		fmt.Fprintf(f.Err, "deploy: %s not attached: %s\n", where, safetext.Text(s.Reason))
 	}
 	var errs []error
 	if report.PublishErr != nil {

@@ -8,7 +8,7 @@ import (
 )
 
 // shardedCommands are the commands that take --shard and --list-shards.
-var shardedCommands = []string{"publish", "attach", "status", "prune"}
+var shardedCommands = []string{"publish", "attach", "status", "prune", "deploy"}
 
 const orgManifest = `version: 1
 role_template: arn:aws:iam::{account}:role/layerctl
