@@ -107,6 +107,7 @@ functions onto it.`,
 	root.AddCommand(newVerifyCmd(f))
 	root.AddCommand(newAttachCmd(f))
 	root.AddCommand(newStatusCmd(f), newPruneCmd(f), newDeployCmd(f), newInitCmd(f))
+	root.AddCommand(newLockCmd(f))
 	return root
 }
 

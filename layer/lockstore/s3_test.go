@@ -270,3 +270,36 @@ func (c *sneakingS3) PutObject(ctx context.Context, in *s3.PutObjectInput, o ...
 	}
 	return out, err
 }
+
+// lock pull writes the S3 lock beside the manifest, once; a manifest
+// without an S3 lock, or an S3 lock not written yet, is an error that
+// says so, and the local file is left alone.
+func TestPull(t *testing.T) {
+	s, c := newLock(t)
+	dir := t.TempDir()
+	m := &manifest.Manifest{Path: filepath.Join(dir, "layerctl.yaml"), Dir: dir, Lock: manifest.LockPlace{S3: s.Object}}
+	ctx := context.Background()
+	if _, err := Pull(ctx, m, c, nil); err == nil || !strings.Contains(err.Error(), "there is no lock at s3://"+s.Object.Bucket+"/org/layerctl.lock yet: publish (or deploy) writes it") {
+		t.Fatalf("no S3 lock yet: %v", err)
+	}
+	if _, err := os.Stat(m.LockPath()); err == nil {
+		t.Error("a local lock was made from nothing")
+	}
+	if _, _, err := s.Update(ctx, record("shared", "111122223333", "us-east-1", 4)); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Pull(ctx, m, c, nil)
+	if err != nil || !p.Written || p.Layers != 1 || p.Path != m.LockPath() {
+		t.Fatalf("pull: %+v, %v", p, err)
+	}
+	local, err := manifest.LoadLock(m.LockPath())
+	if err != nil || local.Layers["shared"].RegionsIn("111122223333")["us-east-1"].Version != 4 {
+		t.Errorf("local: %+v, %v", local, err)
+	}
+	if p, err := Pull(ctx, m, c, nil); err != nil || p.Written {
+		t.Errorf("again: %+v, %v; want nothing written", p, err)
+	}
+	if _, err := Pull(ctx, &manifest.Manifest{Path: m.Path, Dir: dir}, c, nil); !errors.Is(err, ErrNoS3Lock) {
+		t.Errorf("no lock.s3: %v", err)
+	}
+}

@@ -1,7 +1,11 @@
 package lockstore
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"os"
 
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -41,4 +45,44 @@ func (s *Store) Where() string {
 		return s.Path
 	}
 	return s.S3.Object.URL()
+}
+
+// Pulled is what Pull did.
+type Pulled struct {
+	Path, From string
+	Layers     int  // the layers the lock records
+	Written    bool // the local file changed
+}
+
+// ErrNoS3Lock is a manifest that keeps its lock in the local file: there
+// is nothing to pull.
+var ErrNoS3Lock = errors.New("the manifest keeps the lock in " + manifest.LockFile + " (no lock: {s3: ...}): there is nothing to pull")
+
+// Pull writes the S3 lock to the local file beside the manifest, for
+// committing: in the file's turn (HoldLock, waiting told to waiting), only
+// when it changed. A missing S3 lock is an error: nothing has been
+// published through it yet.
+func Pull(ctx context.Context, m *manifest.Manifest, client S3API, waiting func(pid int)) (*Pulled, error) {
+	s := For(m, client)
+	if s.S3 == nil {
+		return nil, ErrNoS3Lock
+	}
+	lock, etag, err := s.S3.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if etag == "" {
+		return nil, fmt.Errorf("there is no lock at %s yet: publish (or deploy) writes it", s.S3.Object.URL())
+	}
+	release, err := manifest.HoldLock(ctx, s.Path, waiting)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	before, _ := os.ReadFile(s.Path)
+	if err := lock.Save(s.Path); err != nil {
+		return nil, err
+	}
+	after, _ := os.ReadFile(s.Path)
+	return &Pulled{Path: s.Path, From: s.S3.Object.URL(), Layers: len(lock.Layers), Written: !bytes.Equal(before, after)}, nil
 }
