@@ -11,10 +11,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -29,14 +31,31 @@ import (
 //	lambda versions LAYER [REGION]       (prints the layer's versions, one a line)
 //	lambda set-layers FUNCTION [LAYER_ARN...]  (sets the function's Layers)
 //	lambda share LAYER VERSION ACCOUNT   (lets ACCOUNT use that version)
+//
+// Before the subcommand, --account ID acts in that account (a role assumed
+// there: moto answers in the account the role's ARN names) and --region R
+// in that region (default us-east-1).
 func cmdLambda(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: lambda create-function|publish-layer|layers|create-alias|alias|versions ARGS...")
+		ts.Fatalf("usage: lambda [--account ID] [--region R] create-function|publish-layer|layers|create-alias|alias|versions ARGS...")
 	}
 	ctx := context.Background()
-	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
+	var creds aws.CredentialsProvider = credentials.NewStaticCredentialsProvider("testing", "testing", "")
 	url := ts.Getenv("MOTO_URL")
-	lc := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds})
+	home := "us-east-1"
+	for len(args) >= 2 && strings.HasPrefix(args[0], "--") {
+		switch args[0] {
+		case "--account":
+			sc := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds})
+			creds = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sc, "arn:aws:iam::"+args[1]+":role/layerctl-e2e"))
+		case "--region":
+			home = args[1]
+		default:
+			ts.Fatalf("lambda: unknown flag %s", args[0])
+		}
+		args = args[2:]
+	}
+	lc := lambda.New(lambda.Options{Region: home, BaseEndpoint: aws.String(url), Credentials: creds})
 	switch args[0] {
 	case "create-function":
 		name, runtime, layers, tags := args[1], types.RuntimePython312, args[2:], map[string]string{}
@@ -52,7 +71,7 @@ func cmdLambda(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			layers = layers[2:]
 		}
-		role := scriptRole(ts, iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds}))
+		role := scriptRole(ts, iam.New(iam.Options{Region: home, BaseEndpoint: aws.String(url), Credentials: creds}))
 		var code bytes.Buffer
 		zw := zip.NewWriter(&code)
 		w, _ := zw.Create("app.py")
@@ -92,7 +111,7 @@ func cmdLambda(ts *testscript.TestScript, neg bool, args []string) {
 		_, err = lc.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(args[1]), Name: aws.String(args[2]), FunctionVersion: v.Version})
 		ts.Check(err)
 	case "versions":
-		region := "us-east-1"
+		region := home
 		if len(args) == 3 {
 			region = args[2]
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/layerctl/layerctl/internal/fakests"
 	"github.com/layerctl/layerctl/internal/moto"
 	"github.com/layerctl/layerctl/internal/testenv"
 )
@@ -27,6 +28,11 @@ func TestScripts(t *testing.T) {
 		t.Fatalf("moto: %v", err)
 	}
 	t.Cleanup(emulator.Stop)
+	stsProxy, err := fakests.New(emulator.URL)
+	if err != nil {
+		t.Fatalf("sts proxy: %v", err)
+	}
+	t.Cleanup(stsProxy.Close)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -34,6 +40,7 @@ func TestScripts(t *testing.T) {
 			// AWS as a CI job sees it, pointed at the emulator; nothing
 			// from this machine's own AWS configuration.
 			env.Setenv("MOTO_URL", emulator.URL)
+			env.Setenv("STS_PROXY_URL", stsProxy.URL) // main_org_test.go
 			env.Setenv("AWS_ENDPOINT_URL", emulator.URL)
 			env.Setenv("AWS_ACCESS_KEY_ID", "testing")
 			env.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -49,6 +56,9 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitcode,
 			"sameas":   cmdSameas,
 			"lambda":   cmdLambda,
+			// main_org_test.go
+			"sts": cmdSTS(stsProxy),
+			"s3":  cmdS3,
 			// main_lock_test.go
 			"holdlock":    cmdHoldlock,
 			"releaselock": cmdReleaselock,

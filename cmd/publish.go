@@ -13,6 +13,7 @@ import (
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/layer/publish"
+	"github.com/layerctl/layerctl/layer/units"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -128,14 +129,23 @@ func publishStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Lay
 }
 
 // publishOutcome is the error of a publish whose regions failed: each told.
+// When the only failures are accounts whose role could not be assumed, and
+// the other accounts were published, the run is partly done (exit 3).
 func publishOutcome(f *Factory, results []publish.Result) error {
 	var failed []error
+	accountsOnly := true
 	for _, r := range results {
 		if r.Err != nil {
 			failed = append(failed, r.Err)
+			var ae *units.AccountError
+			accountsOnly = accountsOnly && errors.As(r.Err, &ae)
 		}
 	}
-	return summarize(f, failed, len(results), "publishes failed")
+	err := summarize(f, failed, len(results), "publishes failed")
+	if err != nil && accountsOnly && len(failed) < len(results) {
+		return &partialError{err}
+	}
+	return err
 }
 
 // publishStepError is the error of a step that builds every layer before

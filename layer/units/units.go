@@ -138,11 +138,22 @@ func Layers(units []Unit) []*manifest.Layer {
 	return out
 }
 
+// AccountError is an account a step could not work in at all: its role
+// could not be assumed. The other accounts go on, so a run with one is
+// partly done.
+type AccountError struct {
+	Account string
+	Err     error
+}
+
+func (e *AccountError) Error() string { return fmt.Sprintf("account %s: %v", e.Account, e.Err) }
+func (e *AccountError) Unwrap() error { return e.Err }
+
 // ForAccounts makes the clients of each group's account, at most n at once
 // (n < 1: one at a time): own for the credentials' own account, assume for
 // an account the manifest names (its role assumed). An account whose
-// clients cannot be made is in failed, with why: its units fail, the
-// others go on.
+// clients cannot be made is in failed, an *AccountError: its units fail,
+// the others go on.
 func ForAccounts[C any](ctx context.Context, groups []Group, own C, assume func(context.Context, manifest.Account) (C, error), n int) (clients map[string]C, failed map[string]error) {
 	clients, failed = map[string]C{}, map[string]error{}
 	sem := make(chan struct{}, max(n, 1))
@@ -165,7 +176,7 @@ func ForAccounts[C any](ctx context.Context, groups []Group, own C, assume func(
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				failed[a.ID] = fmt.Errorf("account %s: %w", a.ID, err)
+				failed[a.ID] = &AccountError{Account: a.ID, Err: err}
 				return
 			}
 			clients[a.ID] = c

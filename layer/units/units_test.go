@@ -199,7 +199,8 @@ func TestForAccounts(t *testing.T) {
 	if d := cmp.Diff(map[string]string{"": "own", "111122223333": "assumed 111122223333"}, clients); d != "" {
 		t.Errorf("clients (-want +got):\n%s", d)
 	}
-	if err := failed["444455556666"]; err == nil || err.Error() != "account 444455556666: assuming role x: AccessDenied" || len(failed) != 1 {
+	var ae *AccountError
+	if err := failed["444455556666"]; !errors.As(err, &ae) || err.Error() != "account 444455556666: assuming role x: AccessDenied" || len(failed) != 1 {
 		t.Errorf("failed %v", failed)
 	}
 }
