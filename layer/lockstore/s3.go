@@ -57,6 +57,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // Load reads the lock and its ETag; a missing object is an empty lock
 // with no ETag.
 func (s *S3) Load(ctx context.Context) (*manifest.Lock, string, error) {
+	if s.Client == nil {
+		return nil, "", fmt.Errorf("reading the lock %s: this run has no S3 client for it", s.Object.URL())
+	}
 	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Object.Bucket), Key: aws.String(s.Object.Key)})
 	if isStatus(err, http.StatusNotFound) {
 		return manifest.NewLock(), "", nil
