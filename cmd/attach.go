@@ -13,6 +13,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer/attach"
 	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/manifest"
@@ -315,7 +316,7 @@ func printAttached(f *Factory, v accountView, report *attach.Report) error {
 		case r.Account != "":
 			where += " of account " + r.Account
 		}
-		fmt.Fprintf(f.Err, "%s: %s: %s\n", where, r.Status, indentLines(r.Err.Error()))
+		fmt.Fprintf(f.Err, "%s: %s: %s\n", where, r.Status, indentLines(safetext.Text(r.Err.Error())))
 	}
 	return nil
 }

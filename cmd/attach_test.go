@@ -122,3 +122,22 @@ func TestAttachInterruptedReports(t *testing.T) {
 		t.Errorf("stderr:\n%s", errs.String())
 	}
 }
+
+// A reason may quote an answer from AWS (an STS or Lambda error message):
+// its control characters reach stderr escaped, never acting on the
+// terminal.
+func TestAttachReasonsAreEscaped(t *testing.T) {
+	var out, errs bytes.Buffer
+	f := &Factory{Out: &out, Err: &errs}
+	report := &attach.Report{Functions: []attach.FunctionResult{{Account: "111122223333", Region: "us-east-1", Status: layer.StatusFailed,
+		Err: errors.New("account 111122223333: assuming role x: AccessDenied: \x1b]0;pwned\x07 not authorized")}}}
+	if err := printAttached(f, accountView{column: true}, report); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsRune(errs.String(), 0x1b) || !strings.Contains(errs.String(), "us-east-1 of account 111122223333: failed: account 111122223333: assuming role x: AccessDenied: ") {
+		t.Errorf("stderr %q", errs.String())
+	}
+	if !strings.Contains(out.String(), "-         111122223333  us-east-1  failed") {
+		t.Errorf("stdout:\n%s", out.String())
+	}
+}
