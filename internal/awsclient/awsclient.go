@@ -1,5 +1,7 @@
 // Package awsclient sets up the AWS SDK the way AWS users expect: the
-// default credential chain, profiles, and endpoint overrides for emulators.
+// default credential chain, profiles, and endpoint overrides for emulators;
+// and the clients of the other accounts a manifest names, their roles
+// assumed (accounts.go).
 package awsclient
 
 import (

@@ -3,8 +3,9 @@
 // it, how many function configurations use it), every function
 // configuration using one ($LATEST and published versions, with their
 // aliases) and how many versions behind the newest it is, and the
-// account's code storage. It only reads, pacing its calls as attach does.
+// account's code storage, in each of the layer's accounts. It only reads,
+// pacing its calls as attach does.
 //
-// It imports manifest, versions, usage and internal/awsretry, internal/crash,
+// It imports manifest, units, lockstore, versions, usage and internal/awsretry, internal/crash,
 // internal/pacing; no other step.
 package status
