@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/mholt/archiver/v3"
 
@@ -224,7 +227,7 @@ func (v *verifier) misplaced(isCode func(name string) bool) []string {
 	return out
 }
 
-// importResult is one line the import or require script prints.
+// importResult is one line the import or require script writes.
 type importResult struct {
 	Start   string `json:"start"`
 	Name    string `json:"name"`
@@ -233,9 +236,19 @@ type importResult struct {
 	Missing string `json:"missing"`
 }
 
+// Bounds on what one run of a runtime may make verify hold: the results
+// are a line per name; what the packages print is kept only at its end,
+// for the message when the runtime crashes.
+const (
+	maxResults    = 64 << 10 // bytes of results per name
+	keptOutput    = 64 << 10
+	outputTimeout = 5 * time.Second // for a process that escaped the group and holds the output open
+)
+
 // runImports runs a script that imports (requires) each name it is given
-// and prints an importResult per name. A name that crashes the runtime is
-// failed with what it wrote, and the rest are tried again without it.
+// and writes an importResult per name to file descriptor 3, away from what
+// the packages print. A name that crashes the runtime is failed with what
+// it wrote, and the rest are tried again without it.
 func (v *verifier) runImports(ctx context.Context, args []string, names []string, env []string) (map[string]importResult, error) {
 	prog, err := v.tools.LookPath(args[0])
 	if err != nil {
@@ -243,17 +256,12 @@ func (v *verifier) runImports(ctx context.Context, args []string, names []string
 	}
 	out := map[string]importResult{}
 	for len(names) > 0 {
-		cmd := exec.CommandContext(ctx, prog, append(args[1:], names...)...)
-		cmd.Dir = v.run
-		cmd.Env = append(append([]string(nil), v.tools.Environ()...), env...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		runErr := cmd.Run()
+		results, stderr, runErr := v.runOnce(ctx, prog, append(args[1:], names...), env, int64(len(names))*maxResults)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		started := ""
-		for _, line := range strings.Split(stdout.String(), "\n") {
+		for _, line := range strings.Split(string(results), "\n") {
 			var r importResult
 			if json.Unmarshal([]byte(line), &r) != nil {
 				continue
@@ -275,19 +283,97 @@ func (v *verifier) runImports(ctx context.Context, args []string, names []string
 			break
 		}
 		if runErr == nil && started == "" {
-			return nil, fmt.Errorf("%s printed no result for %s: %s", args[0], strings.Join(rest, ", "), strings.Join(builder.LastLines(stderr.String(), 5), " / "))
+			return nil, fmt.Errorf("%s wrote no result for %s: %s", args[0], strings.Join(rest, ", "), strings.Join(builder.LastLines(stderr, 5), " / "))
 		}
 		if started == "" {
-			return nil, fmt.Errorf("%s failed before importing anything (%v): %s", args[0], runErr, strings.Join(builder.LastLines(stderr.String(), 5), " / "))
+			return nil, fmt.Errorf("%s failed before importing anything (%v): %s", args[0], runErr, strings.Join(builder.LastLines(stderr, 5), " / "))
 		}
-		msg := fmt.Sprintf("the runtime crashed (%v)", runErr)
-		if tail := builder.LastLines(stderr.String(), 3); len(tail) > 0 {
+		msg := "the runtime ended while loading it (exit status 0)"
+		if runErr != nil {
+			msg = fmt.Sprintf("the runtime crashed (%v)", runErr)
+		}
+		if tail := builder.LastLines(stderr, 3); len(tail) > 0 {
 			msg += ": " + strings.Join(tail, " / ")
 		}
 		out[started] = importResult{Name: started, Error: msg}
 		names = slices.DeleteFunc(rest, func(n string) bool { return n == started })
 	}
 	return out, nil
+}
+
+// runOnce runs prog once: the results it wrote to file descriptor 3 (at
+// most max bytes), the end of what it wrote to stdout and stderr, and how
+// it ended.
+func (v *verifier) runOnce(ctx context.Context, prog string, args, env []string, max int64) ([]byte, string, error) {
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		return nil, "", err
+	}
+	defer resR.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		resW.Close()
+		return nil, "", err
+	}
+	defer outR.Close()
+	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd.Dir = v.run
+	cmd.Env = append(append([]string(nil), v.tools.Environ()...), env...)
+	// Files, not writers: Wait returns when the runtime ends, not when
+	// the last process holding its output does.
+	cmd.Stdout, cmd.Stderr = outW, outW
+	cmd.ExtraFiles = []*os.File{resW}
+	ownGroup(cmd)
+	err = cmd.Start()
+	resW.Close()
+	outW.Close()
+	if err != nil {
+		return nil, "", err
+	}
+	var results bytes.Buffer
+	output := &tailBuffer{max: keptOutput}
+	var reading sync.WaitGroup
+	reading.Add(2)
+	go func() {
+		defer reading.Done()
+		io.Copy(&results, io.LimitReader(resR, max))
+	}()
+	go func() {
+		defer reading.Done()
+		io.Copy(output, outR)
+	}()
+	runErr := cmd.Wait()
+	// Whatever the imports started goes with the runtime: verify leaves
+	// nothing of the layer's running, and nothing holds the pipes open.
+	killGroup(cmd)
+	deadline := time.Now().Add(outputTimeout)
+	resR.SetReadDeadline(deadline)
+	outR.SetReadDeadline(deadline)
+	reading.Wait()
+	return results.Bytes(), output.String(), runErr
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
 }
 
 // judge turns an import result into a check. Modules the runtime provides

@@ -14,20 +14,24 @@ import (
 )
 
 // nodeRequireScript requires each package named on its command line, as a
-// handler in /var/task would (through NODE_PATH), and prints one JSON line
-// before and one after each.
+// handler in /var/task would (through NODE_PATH), and writes one JSON line
+// to file descriptor 3 before and one after each, so that what the
+// packages print cannot pass for a result.
 const nodeRequireScript = `
+const fs = require("fs");
+const say = (o) => fs.writeSync(3, JSON.stringify(o) + "\n");
 for (const name of process.argv.slice(1)) {
-  console.log(JSON.stringify({start: name}));
+  say({start: name});
   try {
     require(name);
-    console.log(JSON.stringify({name, ok: true}));
+    say({name, ok: true});
   } catch (e) {
     const msg = String((e && e.message) || e).split("\n")[0];
     const m = /^Cannot find module '([^']+)'/.exec(msg);
-    console.log(JSON.stringify({name, ok: false, error: ((e && e.code) ? e.code + ": " : "") + msg, missing: m && m[1] !== name ? m[1] : ""}));
+    say({name, ok: false, error: ((e && e.code) ? e.code + ": " : "") + msg, missing: m && m[1] !== name ? m[1] : ""});
   }
 }
+process.exit(0);
 `
 
 // nodeProvided says whether Lambda's Node.js runtimes ship the package

@@ -14,18 +14,23 @@ import (
 )
 
 // pythonImportScript imports each module named on its command line and
-// prints one JSON line before and one after each.
+// writes one JSON line to file descriptor 3 before and one after each, so
+// that what the modules print cannot pass for a result.
 const pythonImportScript = `
-import importlib, json, sys
+import importlib, json, os, sys
+out = os.fdopen(3, "w")
+def say(o):
+    out.write(json.dumps(o) + "\n")
+    out.flush()
 for name in sys.argv[1:]:
-    print(json.dumps({"start": name}), flush=True)
+    say({"start": name})
     try:
         importlib.import_module(name)
         r = {"name": name, "ok": True}
     except BaseException as e:
-        r = {"name": name, "ok": False, "error": ("%s: %s" % (type(e).__name__, e)).splitlines()[0],
+        r = {"name": name, "ok": False, "error": (("%s: %s" % (type(e).__name__, e)).splitlines() or [""])[0],
              "missing": (e.name or "") if isinstance(e, ModuleNotFoundError) else ""}
-    print(json.dumps(r), flush=True)
+    say(r)
 `
 
 // pythonProvided are the modules Lambda's Python runtimes ship in
