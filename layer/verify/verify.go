@@ -39,11 +39,45 @@ const (
 	CheckWarning = "warning" // failed here, but the local runtime differs from the target's, which may be why
 )
 
+// Why a check was skipped (Check.Reason): the verdict counts each.
+const (
+	ReasonOtherCPU       = "other-cpu"        // native code for another CPU, judged from its ELF header
+	ReasonOtherPython    = "other-python"     // an extension module built for another CPython
+	ReasonOtherPlatform  = "other-platform"   // a Node.js package declared for another os or libc
+	ReasonPlatformBinary = "platform-binary"  // binaries only, loaded by path by another package
+	ReasonNoMainEntry    = "no-main-entry"    // nothing to require by the package's name (subpath exports only, files)
+	ReasonTypesOnly      = "types-only"       // TypeScript declarations
+	ReasonProvided       = "runtime-provided" // needs a module the Lambda runtime provides
+	ReasonNotInstalled   = "not-installed"    // an optional dependency that is not in the layer
+	ReasonNoRuntime      = "no-local-runtime" // no python3 or node on this machine
+)
+
+// reasonWords name the reasons in the verdict line.
+var reasonWords = map[string]string{
+	ReasonOtherCPU:       "native code for another CPU",
+	ReasonOtherPython:    "built for another CPython",
+	ReasonOtherPlatform:  "for another platform",
+	ReasonPlatformBinary: "platform binaries",
+	ReasonNoMainEntry:    "no main entry",
+	ReasonTypesOnly:      "types only",
+	ReasonProvided:       "needs what the runtime provides",
+	ReasonNotInstalled:   "optional, not installed",
+	ReasonNoRuntime:      "no local runtime",
+}
+
+// Verdicts of a report.
+const (
+	VerdictPassed  = "passed"           // something was loaded, and nothing failed
+	VerdictFailed  = "failed"           // a check failed or the checks found an error
+	VerdictNothing = "nothing verified" // nothing failed, but nothing was loaded either
+)
+
 // Check is one package imported or required, or not, and why.
 type Check struct {
 	Runtime string `json:"runtime"`
 	Package string `json:"package"` // the module imported or package required
 	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"` // why it was skipped, one of the Reason constants
 	Detail  string `json:"detail,omitempty"`
 }
 
@@ -69,11 +103,49 @@ type Report struct {
 	Machine       string          `json:"machine"` // this machine's architecture
 	Checks        []Check         `json:"checks"`
 	Findings      []layer.Finding `json:"findings"`
+	Verdict       string          `json:"verdict"` // passed, failed or nothing verified
 }
 
 // Failed reports whether the layer would not work on Lambda.
 func (r *Report) Failed() bool {
 	return len(layer.Errors(r.Findings)) > 0 || slices.ContainsFunc(r.Checks, func(c Check) bool { return c.Status == CheckFailed })
+}
+
+// NothingVerified reports whether no package was loaded (all skipped, or
+// none to load), though nothing failed: the layer is not shown to work.
+func (r *Report) NothingVerified() bool {
+	return !r.Failed() && r.Count(CheckOK) == 0
+}
+
+func (r *Report) verdict() string {
+	switch {
+	case r.Failed():
+		return VerdictFailed
+	case r.NothingVerified():
+		return VerdictNothing
+	}
+	return VerdictPassed
+}
+
+// Skipped counts the skipped checks by reason, in the order of the
+// reasons' words: "2 native code for another CPU, 1 types only".
+func (r *Report) Skipped() string {
+	counts := map[string]int{}
+	for _, c := range r.Checks {
+		if c.Status == CheckSkipped {
+			counts[c.Reason]++
+		}
+	}
+	var parts []string
+	for reason, n := range counts {
+		w := reasonWords[reason]
+		if w == "" {
+			w = "other reasons"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", n, w))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }
 
 // Count returns how many checks have the status.
@@ -106,6 +178,7 @@ func Verify(ctx context.Context, zipPath string, opts Options) (*Report, error) 
 	}
 	r := &Report{Path: zipPath, SHA256: insp.SHA256, Runtimes: opts.Runtimes, Architectures: opts.Architectures,
 		Machine: hostArch(), Checks: []Check{}, Findings: insp.Findings}
+	defer func() { r.Verdict = r.verdict() }()
 	for _, f := range insp.Findings {
 		if f.Kind == layer.UnsafeName {
 			return r, nil // unsafe names: never unpack it
@@ -233,7 +306,9 @@ type importResult struct {
 	Name    string `json:"name"`
 	OK      bool   `json:"ok"`
 	Error   string `json:"error"`
-	Missing string `json:"missing"`
+	Kind    string `json:"kind"`    // the exception's class: SyntaxError, ModuleNotFoundError
+	Missing string `json:"missing"` // the module a failure says is missing, when another
+	Via     string `json:"via"`     // "import" when loaded with import() (Node.js)
 }
 
 // Bounds on what one run of a runtime may make verify hold: the results
@@ -378,20 +453,22 @@ func (t *tailBuffer) String() string {
 
 // judge turns an import result into a check. Modules the runtime provides
 // (boto3 for Python, the AWS SDK for Node.js) are not in a layer and not
-// failures; a failure with a local runtime of another version is a warning.
-func judge(rt, name string, r importResult, provided func(string) bool, mismatch string) Check {
+// failures; a failure that the local runtime's version may explain
+// (versionNote says why, or "") is a warning.
+func judge(rt, name string, r importResult, provided func(string) bool, versionNote func() string) Check {
 	c := Check{Runtime: rt, Package: name, Status: CheckOK}
-	switch {
-	case r.OK:
-	case r.Missing != "" && provided(r.Missing):
-		c.Status = CheckSkipped
+	if r.OK {
+		return c
+	}
+	if r.Missing != "" && provided(r.Missing) {
+		c.Status, c.Reason = CheckSkipped, ReasonProvided
 		c.Detail = fmt.Sprintf("needs %s, which the %s runtime provides (not checked here)", r.Missing, rt)
-	case mismatch != "":
+		return c
+	}
+	c.Status, c.Detail = CheckFailed, r.Error
+	if note := versionNote(); note != "" {
 		c.Status = CheckWarning
-		c.Detail = r.Error + " (" + mismatch + ", which may be the reason)"
-	default:
-		c.Status = CheckFailed
-		c.Detail = r.Error
+		c.Detail = r.Error + " (" + note + ", which may be the reason)"
 	}
 	return c
 }

@@ -29,7 +29,7 @@ for name in sys.argv[1:]:
         r = {"name": name, "ok": True}
     except BaseException as e:
         r = {"name": name, "ok": False, "error": (("%s: %s" % (type(e).__name__, e)).splitlines() or [""])[0],
-             "missing": (e.name or "") if isinstance(e, ModuleNotFoundError) else ""}
+             "kind": type(e).__name__, "missing": (e.name or "") if isinstance(e, ModuleNotFoundError) else ""}
     say(r)
 `
 
@@ -137,25 +137,28 @@ func (v *verifier) python(ctx context.Context, rt string) ([]Check, error) {
 
 	info, err := python.About(ctx, v.tools, "")
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		for _, m := range modules {
-			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: "no local python3 to import it with: " + firstLine(err.Error())})
+			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Reason: ReasonNoRuntime, Detail: "no local python3 to import it with: " + firstLine(err.Error())})
 		}
 		return checks, nil
 	}
 	local := majorMinor(info.Version)
-	mismatch := ""
+	mismatch := func() string { return "" }
 	if local != want {
-		mismatch = fmt.Sprintf("this machine's python3 is %s, not %s", local, want)
+		mismatch = func() string { return fmt.Sprintf("this machine's python3 is %s, not %s", local, want) }
 	}
 
 	var names []string
 	for _, m := range modules {
 		if why := v.nativeProblem(m.native); why != "" {
-			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: why})
+			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Reason: ReasonOtherCPU, Detail: why})
 			continue
 		}
 		if why := cpythonProblem(m.native, local, v.opt); why != "" {
-			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: why})
+			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Reason: ReasonOtherPython, Detail: why})
 			continue
 		}
 		names = append(names, m.name)
