@@ -44,8 +44,9 @@ const esmOnly = new Set(["ERR_REQUIRE_ESM", "ERR_REQUIRE_ASYNC_MODULE", "ERR_PAC
 function failure(name, e) {
   const msg = String((e && e.message) || e).split("\n")[0];
   const m = /^Cannot find (?:module|package) '([^']+)'/.exec(msg);
-  return {name, ok: false, error: ((e && e.code) ? e.code + ": " : "") + msg,
-    kind: String((e && e.name) || ""), code: String((e && e.code) || ""), missing: m && m[1] !== name ? m[1] : ""};
+  const kind = String((e && e.name) || ""), code = String((e && e.code) || "");
+  return {name, ok: false, error: (code || kind ? (code || kind) + ": " : "") + msg,
+    kind, code, missing: m && m[1] !== name ? m[1] : ""};
 }
 (async () => {
   for (const name of process.argv.slice(1)) {
