@@ -52,7 +52,7 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 	if err != nil {
 		return err
 	}
-	report, err := build.Run(c.Context(), ro)
+	report, err := build.Run(c.Context(), hasNoCacheFlag(f, ro))
 	if err != nil {
 		return buildStepError("build", err)
 	}
@@ -143,7 +143,7 @@ func buildRunOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Layer,
 		label = "--out " + outDir
 	}
 	return build.RunOptions{Manifest: m, Layers: layers, OutDir: outDir, OutLabel: label, Modified: modified, NoCache: noCache,
-		Tools: newTools(f), Built: func(a *layer.Artifact, took time.Duration) { reportBuilt(f, a, took) }}, nil
+		Tools: newTools(f), Built: func(a *layer.Artifact, took time.Duration) { reportBuilt(f, a, took, rebuildBuild) }}, nil
 }
 
 // buildStepError is the error of a command whose build step failed: an

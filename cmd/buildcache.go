@@ -9,6 +9,7 @@ import (
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
+	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/layer/builder"
 )
 
@@ -18,17 +19,31 @@ func newTools(f *Factory) *builder.Tools {
 	return &builder.Tools{Env: os.Environ(), Log: f.Err}
 }
 
+// How a layer the build cache holds is rebuilt: by the command's own
+// --no-cache, or, for a command without one (attach), by build's.
+const (
+	rebuildFlag  = "--no-cache rebuilds it"
+	rebuildBuild = "layerctl build --no-cache rebuilds it"
+)
+
 // reportBuilt tells, on stderr, what the checks noted of a layer and
-// whether it was built or taken from the build cache.
-func reportBuilt(f *Factory, a *layer.Artifact, took time.Duration) {
+// whether it was built or taken from the build cache, and then how to
+// rebuild it (rebuild: one of the hints above).
+func reportBuilt(f *Factory, a *layer.Artifact, took time.Duration, rebuild string) {
 	for _, n := range a.Findings {
 		fmt.Fprintf(f.Err, "%s: layer %q: %s\n", n.Severity, a.Layer, safetext.Text(n.Message))
 	}
 	if a.Cached {
-		fmt.Fprintf(f.Err, "skipped building %s: unchanged since %s was built (--no-cache rebuilds it)\n", a.Layer, a.Path)
+		fmt.Fprintf(f.Err, "skipped building %s: unchanged since %s was built (%s)\n", a.Layer, a.Path, rebuild)
 		return
 	}
 	fmt.Fprintf(f.Err, "built %s in %.2fs\n", a.Layer, took.Seconds())
+}
+
+// hasNoCacheFlag makes a command's build report name its own --no-cache.
+func hasNoCacheFlag(f *Factory, ro build.RunOptions) build.RunOptions {
+	ro.Built = func(a *layer.Artifact, took time.Duration) { reportBuilt(f, a, took, rebuildFlag) }
+	return ro
 }
 
 // summarize turns the errors of n independent pieces of work into the one

@@ -21,6 +21,7 @@ type publishOptions struct {
 	layer       string
 	outDir      string
 	dryRun      bool
+	noCache     bool
 	concurrency int
 }
 
@@ -53,6 +54,7 @@ where.`,
 	fl.StringVar(&opts.zip, "zip", "", "publish this prebuilt ZIP (with --layer) instead of building")
 	fl.StringVar(&opts.layer, "layer", "", "the manifest layer whose settings --zip is published with")
 	fl.StringVar(&opts.outDir, "out", "", "folder for built ZIPs (default: dist/ beside the manifest)")
+	fl.BoolVar(&opts.noCache, "no-cache", false, "rebuild the layers before publishing, even when the build cache holds them")
 	fl.IntVar(&opts.concurrency, "concurrency", 8, "regions published at once")
 	return c
 }
@@ -63,6 +65,9 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	}
 	if opts.zip != "" && len(opts.layers) > 0 {
 		return usagef("give either layer names or --zip FILE --layer NAME, not both")
+	}
+	if opts.zip != "" && opts.noCache {
+		return usagef("--no-cache rebuilds the layers; --zip publishes a ZIP built elsewhere: give one of them")
 	}
 	if opts.concurrency < 1 {
 		return usagef("--concurrency must be at least 1")
@@ -108,7 +113,10 @@ func publishStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Lay
 	if f.ErrIsTerminal {
 		ro.Progress = f.Err
 	}
-	ro.Build = func() (build.RunOptions, error) { return buildRunOptions(f, m, layers, opts.outDir, false) }
+	ro.Build = func() (build.RunOptions, error) {
+		bo, err := buildRunOptions(f, m, layers, opts.outDir, opts.noCache)
+		return hasNoCacheFlag(f, bo), err
+	}
 	return ro
 }
 

@@ -89,6 +89,7 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 		if ro.Build, err = buildRunOptions(f, m, layers, opts.outDir, opts.noCache); err != nil {
 			return err
 		}
+		ro.Build = hasNoCacheFlag(f, ro.Build)
 	}
 	result, err := verify.Run(c.Context(), ro)
 	if err != nil {
