@@ -203,6 +203,7 @@ type publishedJSON struct {
 	ARN        string `json:"arn"`
 	Status     string `json:"status"`
 	CodeSHA256 string `json:"code_sha256"`
+	Error      string `json:"error"` // why it failed; "" otherwise, as attach's
 }
 
 func publishJSON(results []publish.Result) any {
@@ -210,7 +211,11 @@ func publishJSON(results []publish.Result) any {
 		Published []publishedJSON `json:"published"`
 	}{Published: []publishedJSON{}}
 	for _, r := range results {
-		out.Published = append(out.Published, publishedJSON{r.Layer, r.Region, r.Version, r.ARN, string(r.Status), r.CodeSHA256})
+		msg := ""
+		if r.Err != nil {
+			msg = r.Err.Error()
+		}
+		out.Published = append(out.Published, publishedJSON{r.Layer, r.Region, r.Version, r.ARN, string(r.Status), r.CodeSHA256, msg})
 	}
 	return out
 }
