@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/attach"
 	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/manifest"
@@ -188,9 +190,21 @@ func attachOutcome(f *Factory, report *attach.Report, err error) error {
 		return err
 	}
 	if n := report.Problems(); n > 0 {
+		if !anyAsAsked(report) {
+			// Nothing was done: a failure, not "partly done".
+			return fmt.Errorf("none of the %d functions was attached as asked; see the report", len(report.Functions))
+		}
 		return &partialError{fmt.Errorf("%d of %d functions were not attached as asked; see the report", n, len(report.Functions))}
 	}
 	return nil
+}
+
+// anyAsAsked reports whether some function ended as asked: attached,
+// already on the version, or (--dry-run) would be.
+func anyAsAsked(report *attach.Report) bool {
+	return slices.ContainsFunc(report.Functions, func(r attach.FunctionResult) bool {
+		return r.Status == layer.StatusAttached || r.Status == layer.StatusUnchanged || r.Status == layer.StatusWouldAttach
+	})
 }
 
 // attachClients makes the AWS clients once the step asks for them.
