@@ -185,6 +185,12 @@ func attachOutcome(f *Factory, report *attach.Report, err error) error {
 	if report.RolledBack {
 		fmt.Fprintf(f.Err, "--atomic: a function failed or the run was stopped; the functions already changed were put back (see rolled-back)\n")
 	}
+	if len(report.Functions) == 0 && err == nil {
+		for _, hint := range noFunctionsHints(report) {
+			fmt.Fprintf(f.Err, "attach: %s\n", hint)
+		}
+		return nil
+	}
 	fmt.Fprintf(f.Err, "attach: %s\n", report.Summary())
 	if err != nil {
 		return err
@@ -197,6 +203,29 @@ func attachOutcome(f *Factory, report *attach.Report, err error) error {
 		return &partialError{fmt.Errorf("%d of %d functions were not attached as asked; see the report", n, len(report.Functions))}
 	}
 	return nil
+}
+
+// noFunctionsHints say, layer by layer, where no function was found and
+// how to name some.
+func noFunctionsHints(report *attach.Report) []string {
+	var out []string
+	for _, l := range report.Looked {
+		where := strings.Join(l.Regions, ", ")
+		if l.ByUse {
+			out = append(out, fmt.Sprintf("no function uses layer %s in %s: name functions with --function NAME or --tag KEY=VALUE, or attach: in the manifest", l.Layer, where))
+			continue
+		}
+		var tags []string
+		for k, v := range l.Tags {
+			tags = append(tags, k+"="+v)
+		}
+		slices.Sort(tags)
+		out = append(out, fmt.Sprintf("no function in %s carries the tags %s (layer %s): check them, or name functions with --function NAME", where, strings.Join(tags, ", "), l.Layer))
+	}
+	if len(out) == 0 {
+		out = append(out, "no functions")
+	}
+	return out
 }
 
 // anyAsAsked reports whether some function ended as asked: attached,
@@ -279,6 +308,9 @@ func nonNil(s []string) []string {
 func printAttached(f *Factory, report *attach.Report) error {
 	if f.Globals.JSON() {
 		return output.JSON(f.Out, attachJSON(report))
+	}
+	if len(report.Functions) == 0 {
+		return nil // no table of nothing: stderr says why
 	}
 	tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FUNCTION\tREGION\tSTATUS\tFROM\tTO")
