@@ -30,6 +30,10 @@ func Execute(ctx context.Context, args []string, f *Factory) (code int) {
 		// thousands of files under 100 MB at no cost in time (README: Speed).
 		debug.SetMemoryLimit(memoryLimit)
 	}
+	// Whatever an interrupt stops says "interrupted", in every message and
+	// report, not "context canceled".
+	ctx, stop := interruptibleContext(ctx)
+	defer stop()
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	ran := false
