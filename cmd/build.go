@@ -143,7 +143,7 @@ func buildRunOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Layer,
 		label = "--out " + outDir
 	}
 	return build.RunOptions{Manifest: m, Layers: layers, OutDir: outDir, OutLabel: label, Modified: modified, NoCache: noCache,
-		Tools: newTools(f), Built: func(a *layer.Artifact, took time.Duration) { reportBuilt(f, a, took, rebuildBuild) }}, nil
+		Tools: newTools(f), Built: builtReporter(f, layers, rebuildBuild)}, nil
 }
 
 // buildStepError is the error of a command whose build step failed: an
