@@ -28,7 +28,9 @@ func newBuildCmd(f *Factory) *cobra.Command {
 		Long: `Build writes one ZIP per layer, named <layer>-<first 12 hex of its sha256>.zip,
 into dist/ beside the manifest (or --out). The same sources always give the
 same bytes, whatever the files' times, owners, umask or the machine.
-SOURCE_DATE_EPOCH, when set, is the timestamp of every entry.`,
+SOURCE_DATE_EPOCH, when set, is the timestamp of every entry, so part of
+the digest: leave it unset or fixed (a commit time changes the digest, and
+so the version publish makes, with every commit).`,
 		Example: `  layerctl build
   layerctl build shared-python --out build/
   layerctl build -o json | jq -r '.artifacts[].path'`,

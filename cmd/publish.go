@@ -143,6 +143,9 @@ func publishStepError(f *Factory, err error) error {
 
 // tellLock says on stderr what recording in layerctl.lock noticed and did.
 func tellLock(f *Factory, r *publish.Report) {
+	for _, w := range r.Warnings {
+		fmt.Fprintf(f.Err, "warning: %s\n", w)
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(f.Err, "note: %s\n", n)
 	}

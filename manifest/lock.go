@@ -29,11 +29,15 @@ type Lock struct {
 
 // LockLayer is one layer's published content.
 type LockLayer struct {
-	CodeSHA256   string                 `json:"code_sha256"` // base64, as Lambda reports CodeSha256
-	Regions      map[string]*LockRegion `json:"regions"`
-	SHA256       string                 `json:"sha256"` // hex
-	Size         int64                  `json:"size"`
-	UnzippedSize int64                  `json:"unzipped_size"`
+	CodeSHA256 string                 `json:"code_sha256"` // base64, as Lambda reports CodeSha256
+	Regions    map[string]*LockRegion `json:"regions"`
+	SHA256     string                 `json:"sha256"` // hex
+	Size       int64                  `json:"size"`
+	// SourceDateEpoch is the SOURCE_DATE_EPOCH the content was built with
+	// (every entry's time, so part of the digest); absent when it was not
+	// set. It lets publish tell new files from a new timestamp.
+	SourceDateEpoch *int64 `json:"source_date_epoch,omitempty"`
+	UnzippedSize    int64  `json:"unzipped_size"`
 }
 
 // LockRegion is the layer version holding the layer's content in one region.
@@ -89,6 +93,9 @@ func LoadLock(path string) (*Lock, error) {
 		}
 		if ll.Regions == nil {
 			ll.Regions = map[string]*LockRegion{}
+		}
+		if e := ll.SourceDateEpoch; e != nil && *e < 0 {
+			return nil, &LockError{path, fmt.Errorf("layer %q: source_date_epoch %d is before 1970", name, *e)}
 		}
 		for r, lr := range ll.Regions {
 			if lr == nil {

@@ -68,6 +68,7 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Op
 		if a != nil {
 			a.Findings = append(a.Findings, swept.note()...)
 			a.Findings = append(a.Findings, cache.findings()...)
+			a.Modified = opts.Modified // the cache keys it: a cached ZIP has it too
 		}
 	}()
 	baseDir, err := filepath.Abs(m.Dir)

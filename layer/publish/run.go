@@ -55,6 +55,9 @@ type Report struct {
 	LockPath    string
 	LockWritten bool     // layerctl.lock was written (it changed)
 	Notes       []string // what recording in the lock noticed
+	// Warnings are layers published again for a new SOURCE_DATE_EPOCH
+	// alone, their files unchanged.
+	Warnings []string
 	// ReleaseErr is a failure to give back the lock file's turn, after
 	// everything was published and written.
 	ReleaseErr error
@@ -95,10 +98,15 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 		targets = append(targets, Target{Layer: l, Artifact: arts[i], Regions: regions})
 	}
 	po := Options{Lambda: clients.Lambda, S3: clients.S3, DryRun: opts.DryRun, Concurrency: opts.Concurrency, Log: opts.Log, Progress: opts.Progress}
+	warnings := sameFilesOtherTime(ctx, lock, targets)
 	if opts.DryRun {
-		return &Report{Results: Publish(ctx, targets, lock, po), LockPath: lockPath}, nil
+		return &Report{Results: Publish(ctx, targets, lock, po), LockPath: lockPath, Warnings: warnings}, nil
 	}
-	return publishInTurn(ctx, lockPath, targets, po, opts.Waiting)
+	r, err := publishInTurn(ctx, lockPath, targets, po, opts.Waiting)
+	if r != nil {
+		r.Warnings = warnings
+	}
+	return r, err
 }
 
 // artifacts builds each layer, or takes the ZIP or the artifacts given.
