@@ -280,11 +280,14 @@ func (nl *nodeLayer) declared(files []string) map[string]bool {
 // When every package is some package's dependency (a cycle), all are.
 func (nl *nodeLayer) unneeded(top []*npmPackage) []*npmPackage {
 	needed := map[string]bool{}
+	seen := map[string]bool{} // real folders: a link back up is walked once
 	var walk func(dir string, depth int)
 	walk = func(dir string, depth int) {
-		if depth > 32 {
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil || seen[real] || depth > 32 {
 			return
 		}
+		seen[real] = true
 		for _, n := range nodePackages(dir) {
 			p := nl.at(n, filepath.Join(dir, filepath.FromSlash(n)))
 			if p == nil {

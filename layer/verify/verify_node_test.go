@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -277,4 +278,35 @@ func TestVerifyAWSSDKLayers(t *testing.T) {
 func readTestdata(parts ...string) (string, error) {
 	out, err := os.ReadFile(filepath.Join(append([]string{"testdata"}, parts...)...))
 	return string(out), err
+}
+
+// Links in node_modules that lead back up (a loop) are followed once: the
+// walk for what depends on what ends, and soon.
+func TestVerifyNodeLinkLoops(t *testing.T) {
+	t.Parallel()
+	rt := localRuntime(t, "node")
+	var entries []testenv.ZipEntry
+	for _, p := range []string{"a", "b", "c"} {
+		entries = append(entries,
+			testenv.ZipEntry{Name: "nodejs/node_modules/" + p + "/package.json", Body: `{"name": "` + p + `"}`},
+			testenv.ZipEntry{Name: "nodejs/node_modules/" + p + "/index.js", Body: "module.exports = 1;\n"},
+			testenv.ZipEntry{Name: "nodejs/node_modules/" + p + "/node_modules/up", Body: "../..", Mode: os.ModeSymlink | 0o777},
+			testenv.ZipEntry{Name: "nodejs/node_modules/" + p + "/node_modules/self", Body: "..", Mode: os.ModeSymlink | 0o777},
+			testenv.ZipEntry{Name: "nodejs/node_modules/" + p + "/node_modules/again", Body: "..", Mode: os.ModeSymlink | 0o777})
+	}
+	zipPath := filepath.Join(t.TempDir(), "loops.zip")
+	if err := os.WriteFile(zipPath, testenv.ZipBytes(t, entries), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r, err := Verify(t.Context(), zipPath, Options{Runtimes: []string{rt}, Architectures: []string{hostArch()}, Tools: testTools()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %s", took)
+	}
+	if d := cmp.Diff(map[string]string{"a": CheckOK, "b": CheckOK, "c": CheckOK}, checkStatuses(r)); d != "" {
+		t.Errorf("checks (-want +got):\n%s\n%v %v", d, r.Checks, r.Findings)
+	}
 }
