@@ -128,7 +128,12 @@ type nodeTarget struct {
 	name     string
 	pkg      *npmPackage // nil: not in the layer
 	optional bool        // an optional dependency of the layer's package.json
+	badName  bool        // not a package name (a path): never looked for, never required
 }
+
+// npmName is a package name as npm takes it, scoped or not: never a path
+// ("../x", "/x"), which require would load from this machine.
+var npmName = regexp.MustCompile(`^(@[A-Za-z0-9~-][A-Za-z0-9._~-]*/)?[A-Za-z0-9~-][A-Za-z0-9._~-]*$`)
 
 // nodeTargets are the packages to require, sorted, and where they came
 // from (for the report).
@@ -136,11 +141,17 @@ func nodeTargets(nl *nodeLayer, packageFiles []string) []nodeTarget {
 	var out []nodeTarget
 	if declared := nl.declared(packageFiles); len(declared) > 0 {
 		for name, optional := range declared {
-			out = append(out, nodeTarget{name, nl.find(nil, name), optional})
+			t := nodeTarget{name: name, optional: optional}
+			if npmName.MatchString(name) {
+				t.pkg = nl.find(nil, name)
+			} else {
+				t.badName = true
+			}
+			out = append(out, t)
 		}
 	} else {
 		for _, p := range nl.unneeded(nl.top()) {
-			out = append(out, nodeTarget{p.name, p, false})
+			out = append(out, nodeTarget{name: p.name, pkg: p})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
@@ -179,6 +190,11 @@ func (v *verifier) node(ctx context.Context, rt string) ([]Check, error) {
 	var names []string
 	byName := map[string]nodeTarget{}
 	for _, t := range targets {
+		if t.badName {
+			checks = append(checks, Check{Runtime: rt, Package: t.name, Status: CheckFailed,
+				Detail: "the layer's package.json names it as a dependency, but it is not a package name (npm would refuse it): not required"})
+			continue
+		}
 		if c, skip := v.nodeSkip(rt, nl, t); skip {
 			checks = append(checks, c)
 			continue

@@ -141,18 +141,21 @@ func TestVerifyNodeRequiresTheDeclaredDependencies(t *testing.T) {
 	rt := localRuntime(t, "node")
 	l := &manifest.Layer{Name: "js", Runtimes: []string{rt}, Architectures: []string{hostArch()}, Files: []manifest.FileMap{{From: "layer", To: "nodejs"}}}
 	r := verifyTree(t, l, map[string]string{
-		"layer/package.json":                    `{"name": "layer", "dependencies": {"a": "1", "gone": "1"}, "optionalDependencies": {"maybe": "1"}, "devDependencies": {"dev": "1"}}`,
+		"layer/package.json":                    `{"name": "layer", "dependencies": {"a": "1", "gone": "1", "../../../../etc/hostname": "1"}, "optionalDependencies": {"maybe": "1"}, "devDependencies": {"dev": "1"}}`,
 		"layer/node_modules/a/package.json":     `{"name": "a"}`,
 		"layer/node_modules/a/index.js":         "module.exports = 1;\n",
 		"layer/node_modules/extra/package.json": `{"name": "extra"}`,
 		"layer/node_modules/extra/index.js":     "throw new Error('nobody requires me');\n",
 	})
-	want := map[string]string{"a": CheckOK, "gone": CheckFailed, "maybe": CheckSkipped}
+	want := map[string]string{"a": CheckOK, "gone": CheckFailed, "maybe": CheckSkipped, "../../../../etc/hostname": CheckFailed}
 	if d := cmp.Diff(want, checkStatuses(r)); d != "" {
 		t.Errorf("checks (-want +got):\n%s\n%v", d, r.Checks)
 	}
 	if d := detail(r, "gone"); !strings.Contains(d, "Cannot find module 'gone'") {
 		t.Errorf("gone: %s", d)
+	}
+	if d := detail(r, "../../../../etc/hostname"); !strings.Contains(d, "not a package name") {
+		t.Errorf("a path: %s", d)
 	}
 	if reasons(r)["maybe"] != ReasonNotInstalled {
 		t.Errorf("maybe: %v", r.Checks)
