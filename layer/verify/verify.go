@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,15 +137,18 @@ func (r *Report) Skipped() string {
 			counts[c.Reason]++
 		}
 	}
-	var parts []string
+	words := map[string]int{}
 	for reason, n := range counts {
 		w := reasonWords[reason]
 		if w == "" {
 			w = "other reasons"
 		}
-		parts = append(parts, fmt.Sprintf("%d %s", n, w))
+		words[w] += n
 	}
-	slices.Sort(parts)
+	var parts []string
+	for _, w := range slices.Sorted(maps.Keys(words)) {
+		parts = append(parts, fmt.Sprintf("%d %s", words[w], w))
+	}
 	return strings.Join(parts, ", ")
 }
 
