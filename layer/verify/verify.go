@@ -105,6 +105,11 @@ type Report struct {
 	Checks        []Check         `json:"checks"`
 	Findings      []layer.Finding `json:"findings"`
 	Verdict       string          `json:"verdict"` // passed, failed or nothing verified
+
+	// loads: some runtime of the layer is one whose code verify loads
+	// (Python, Node.js). A layer only for others (provided.*, Java, Ruby,
+	// .NET) is judged by the layout and ELF checks alone, and passes on them.
+	loads bool
 }
 
 // Failed reports whether the layer would not work on Lambda.
@@ -113,9 +118,10 @@ func (r *Report) Failed() bool {
 }
 
 // NothingVerified reports whether no package was loaded (all skipped, or
-// none to load), though nothing failed: the layer is not shown to work.
+// none to load) of a layer for a runtime whose code verify loads, though
+// nothing failed: the layer is not shown to work.
 func (r *Report) NothingVerified() bool {
-	return !r.Failed() && r.Count(CheckOK) == 0
+	return r.loads && !r.Failed() && r.Count(CheckOK) == 0
 }
 
 func (r *Report) verdict() string {
@@ -210,8 +216,10 @@ func Verify(ctx context.Context, zipPath string, opts Options) (*Report, error) 
 		var checks []Check
 		switch {
 		case lambdafacts.PythonVersion(rt) != "":
+			r.loads = true
 			checks, err = v.python(ctx, rt)
 		case lambdafacts.NodeMajor(rt) != "":
+			r.loads = true
 			checks, err = v.node(ctx, rt)
 		default:
 			r.Findings = append(r.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("%s: verify imports Python modules and requires Node.js packages; for %s only the layout and ELF checks apply", rt, rt)})
@@ -223,6 +231,7 @@ func Verify(ctx context.Context, zipPath string, opts Options) (*Report, error) 
 		r.Checks = append(r.Checks, checks...)
 	}
 	if len(opts.Runtimes) == 0 {
+		r.loads = true // nothing says it is not code verify could load
 		r.Findings = append(r.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: "no runtime given: nothing was imported (give --runtime, or verify a layer of the manifest)"})
 	}
 	return r, nil

@@ -313,3 +313,31 @@ func TestVerifyNodeLinkLoops(t *testing.T) {
 		t.Errorf("checks (-want +got):\n%s\n%v %v", d, r.Checks, r.Findings)
 	}
 }
+
+// A layer only for runtimes whose code verify does not load (provided.*,
+// Java, Ruby, .NET) is judged by its layout and ELF checks: passing them,
+// it passes, rather than being "nothing verified" for want of a loader.
+func TestVerifyLayerForOtherRuntimesPassesOnItsChecks(t *testing.T) {
+	t.Parallel()
+	zipPath := filepath.Join(t.TempDir(), "layer.zip")
+	entries := []testenv.ZipEntry{{Name: "bootstrap", Body: "#!/bin/sh\n", Mode: 0o755}}
+	if err := os.WriteFile(zipPath, testenv.ZipBytes(t, entries), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Verify(t.Context(), zipPath, Options{Runtimes: []string{"provided.al2023"}, Architectures: []string{"x86_64"}, Tools: testTools()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != VerdictPassed || r.NothingVerified() {
+		t.Errorf("verdict %q, nothing verified %v: %v %v", r.Verdict, r.NothingVerified(), r.Checks, r.Findings)
+	}
+	// With a Python runtime beside it, there was code to load: nothing
+	// loaded is nothing verified.
+	r, err = Verify(t.Context(), zipPath, Options{Runtimes: []string{"provided.al2023", "python3.12"}, Architectures: []string{"x86_64"}, Tools: testTools()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != VerdictNothing {
+		t.Errorf("with python3.12 too: verdict %q, want %q", r.Verdict, VerdictNothing)
+	}
+}
