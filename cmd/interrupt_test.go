@@ -51,14 +51,6 @@ func TestInterruptibleContext(t *testing.T) {
 // that takes its time; build and publish are stopped at once.
 func TestInterruptsSayInterrupted(t *testing.T) {
 	testenvNeedPython(t)
-	dir := t.TempDir()
-	for name, body := range map[string]string{
-		"layerctl.yaml":        "version: 1\nlayers:\n  slow:\n    runtimes: [python3.12]\n    files: [{from: src, to: python}]\n",
-		"src/slow/__init__.py": "import time\ntime.sleep(60)\n",
-	} {
-		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
-		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
-	}
 	for _, tc := range []struct {
 		args  []string
 		after time.Duration // the interrupt, after the start; 0: before
@@ -68,6 +60,14 @@ func TestInterruptsSayInterrupted(t *testing.T) {
 		{[]string{"publish"}, 0},
 	} {
 		t.Run(tc.args[0], func(t *testing.T) {
+			dir := t.TempDir() // each its own: no build cache from the one before
+			for name, body := range map[string]string{
+				"layerctl.yaml":        "version: 1\nlayers:\n  slow:\n    runtimes: [python3.12]\n    files: [{from: src, to: python}]\n",
+				"src/slow/__init__.py": "import time\ntime.sleep(60)\n",
+			} {
+				os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+				os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			if tc.after == 0 {
 				cancel()
