@@ -41,7 +41,11 @@ func reportBuilt(f *Factory, a *layer.Artifact, took time.Duration, rebuild stri
 		fmt.Fprintf(f.Err, "skipped building %s: unchanged since %s was built (%s)\n", a.Layer, a.Path, rebuild)
 		return
 	}
-	fmt.Fprintf(f.Err, "built %s in %.2fs\n", a.Layer, took.Seconds())
+	reused := ""
+	if a.Reused > 0 {
+		reused = fmt.Sprintf(", %d of %d files copied compressed from the last build", a.Reused, a.Files)
+	}
+	fmt.Fprintf(f.Err, "built %s in %.2fs%s\n", a.Layer, took.Seconds(), reused)
 }
 
 // hasNoCacheFlag makes a command's build report name its own --no-cache.

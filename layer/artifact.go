@@ -18,6 +18,9 @@ type Artifact struct {
 	// Modified is every entry's time (SOURCE_DATE_EPOCH, else
 	// DefaultModified); zero for a ZIP built elsewhere.
 	Modified time.Time
+	// Reused is how many of Files were copied compressed from the layer's
+	// previous ZIP rather than compressed again (the build cache).
+	Reused int
 }
 
 // DefaultModified is the timestamp of every entry when SOURCE_DATE_EPOCH is

@@ -240,6 +240,12 @@ func (h *hashMemo) sumPath(p string) ([32]byte, error) {
 
 // sumEntries hashes the file entries, in parallel, into sums (by index).
 func (h *hashMemo) sumEntries(ctx context.Context, entries []archive.Entry) ([][32]byte, error) {
+	return sumEach(ctx, entries, func(e archive.Entry) ([32]byte, error) { return h.sum(e.Src, e.Stamp) })
+}
+
+// sumEach digests the file entries with sum, in parallel, into sums (by
+// index).
+func sumEach(ctx context.Context, entries []archive.Entry, sum func(archive.Entry) ([32]byte, error)) ([][32]byte, error) {
 	sums := make([][32]byte, len(entries))
 	work := make(chan int)
 	errs := make(chan error, 1)
@@ -251,7 +257,7 @@ func (h *hashMemo) sumEntries(ctx context.Context, entries []archive.Entry) ([][
 			for i := range work {
 				var s [32]byte
 				err := crash.Guard("hash", func() (err error) {
-					s, err = h.sum(entries[i].Src, entries[i].Stamp)
+					s, err = sum(entries[i])
 					return err
 				})
 				if crash.Is(err) {

@@ -115,6 +115,7 @@ func (p *plan) fingerprint(ctx context.Context) (*fingerprint, error) {
 	if exe, err := os.Executable(); err == nil {
 		if sum, err := p.memo.sumPath(exe); err == nil {
 			k.add("executable", hexSum(sum))
+			p.codec = archive.Codec + "; layerctl " + hexSum(sum)
 		} else {
 			k.add("executable", "unreadable", time.Now().String()) // never a hit
 		}
