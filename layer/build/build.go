@@ -76,7 +76,8 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Op
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{m: m, l: l, baseDir: baseDir, opts: opts, tools: opts.Tools, memo: cache.memo, absOut: realOut}
+	p := &plan{m: m, l: l, baseDir: baseDir, opts: opts, tools: opts.Tools, memo: cache.memo, absOut: realOut,
+		answers: &answers{cache: cache, ignore: opts.NoCache, tools: opts.Tools}}
 	p.builders = buildersOf(builder.Env{Layer: l, Name: l.Name, BaseDir: baseDir, Tools: opts.Tools,
 		Stage:          func(arch, name string) (string, error) { return p.work.dir(arch, name) },
 		TreeDifference: treeDifference})
@@ -169,6 +170,7 @@ type plan struct {
 	// entries' files, by source path; nil on a first build.
 	reuse   *previousZip
 	digests map[string][32]byte
+	answers *answers // the tools' answers, through the cache
 }
 
 // archDependent reports whether the layer's content may differ between
