@@ -76,11 +76,12 @@ type chunk struct {
 	done   chan struct{}
 	stored bool      // single-chunk file that deflate does not shrink
 	reuse  *RawEntry // the file's compressed bytes in Reuse
+	units  int       // its share of the in-flight budget
 }
 
 // WriteZip writes entries as a deterministic ZIP to w: sorted entries,
 // fixed timestamps and modes, no extra fields. Files are compressed by a
-// bounded pool of workers; peak memory is about 2*chunkSize per slot.
+// pool of workers, with at most inFlight bytes read and not yet written.
 func WriteZip(ctx context.Context, w io.Writer, entries []Entry, modified time.Time, workers int) (*ZipStats, error) {
 	return WriteZipWith(ctx, w, entries, ZipOptions{Modified: modified, Workers: workers})
 }
@@ -93,21 +94,20 @@ func WriteZipWith(ctx context.Context, w io.Writer, entries []Entry, opts ZipOpt
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	slots := 2*workers + 2
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	work := make(chan *chunk)
-	ordered := make(chan *chunk, slots)
-	sem := make(chan struct{}, slots)
-	pool := sync.Pool{New: func() any { b := make([]byte, 0, ChunkSize+dictSize); return &b }}
+	room := newBudget()
+	ordered := make(chan *chunk, cap(room))
+	bufs := &bufPool{}
 
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := &compressor{pool: &pool}
+			c := &compressor{bufs: bufs}
 			for ch := range work {
 				ch.err = crash.Guard("zip", func() error { return c.run(ch) })
 				close(ch.done)
@@ -123,7 +123,7 @@ func WriteZipWith(ctx context.Context, w io.Writer, entries []Entry, opts ZipOpt
 	go func() {
 		defer close(ordered)
 		defer close(work)
-		prodErr = crash.Guard("zip producer", func() error { produce(ctx, entries, opts.reusable, sem, ordered, work); return nil })
+		prodErr = crash.Guard("zip producer", func() error { produce(ctx, entries, opts.reusable, room, ordered, work); return nil })
 	}()
 	defer func() {
 		cancel()
@@ -142,11 +142,11 @@ func WriteZipWith(ctx context.Context, w io.Writer, entries []Entry, opts ZipOpt
 		if ch.err != nil {
 			return nil, ch.err
 		}
-		if err := z.write(ch, opts.Reuse, &pool); err != nil {
+		if err := z.write(ch, opts.Reuse, bufs); err != nil {
 			return nil, err
 		}
-		ch.release(&pool)
-		<-sem
+		ch.release(bufs)
+		room.give(ch.units)
 	}
 	if prodErr != nil {
 		return nil, prodErr
@@ -202,7 +202,7 @@ func newZipOut(w io.Writer, modified time.Time) *zipOut {
 
 // write writes one chunk: the entry's header first when it is the entry's
 // first chunk.
-func (z *zipOut) write(ch *chunk, reuse *Reuse, pool *sync.Pool) error {
+func (z *zipOut) write(ch *chunk, reuse *Reuse, bufs *bufPool) error {
 	e := ch.e
 	if ch.index == 0 {
 		if err := z.begin(ch); err != nil {
@@ -216,7 +216,7 @@ func (z *zipOut) write(ch *chunk, reuse *Reuse, pool *sync.Pool) error {
 			return nil
 		}
 		if ch.reuse != nil {
-			return z.copyReused(ch, reuse, pool)
+			return z.copyReused(ch, reuse, bufs)
 		}
 	}
 	data := ch.comp
@@ -321,11 +321,11 @@ func (z *zipOut) begin(ch *chunk) error {
 
 // copyReused copies a file's compressed bytes from reuse, checking them
 // against their record as they go.
-func (z *zipOut) copyReused(ch *chunk, reuse *Reuse, pool *sync.Pool) error {
+func (z *zipOut) copyReused(ch *chunk, reuse *Reuse, bufs *bufPool) error {
 	r := *ch.reuse
-	bp := pool.Get().(*[]byte)
-	defer pool.Put(bp)
-	buf := (*bp)[:cap(*bp)]
+	buf := bufs.get(ChunkSize)
+	defer bufs.put(buf)
+	buf = buf[:cap(buf)]
 	src := io.NewSectionReader(reuse.ZIP, r.Offset, r.Compressed)
 	var crc uint32
 	var n int64
@@ -380,17 +380,15 @@ func (c *byteCounter) Write(p []byte) (int, error) {
 }
 
 // produce cuts the entries' files into chunks, in order, each sent to the
-// writer (ordered) and, for files to compress, to a worker; it stops when
-// ctx ends.
-func produce(ctx context.Context, entries []Entry, reusable func(*Entry) *RawEntry, sem chan struct{}, ordered, work chan<- *chunk) {
+// writer (ordered) and, for files to compress, to a worker, once the
+// budget has room for it; it stops when ctx ends.
+func produce(ctx context.Context, entries []Entry, reusable func(*Entry) *RawEntry, room budget, ordered, work chan<- *chunk) {
 	for i := range entries {
 		e := &entries[i]
 		if r := reusable(e); e.Kind != KindFile || r != nil {
-			ch := &chunk{e: e, last: true, reuse: r, done: make(chan struct{})}
+			ch := &chunk{e: e, last: true, reuse: r, units: 1, done: make(chan struct{})}
 			close(ch.done)
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
+			if !room.take(ctx, ch.units) {
 				return
 			}
 			ordered <- ch
@@ -399,9 +397,8 @@ func produce(ctx context.Context, entries []Entry, reusable func(*Entry) *RawEnt
 		n := max(1, (e.Size+ChunkSize-1)/ChunkSize)
 		for k := int64(0); k < n; k++ {
 			ch := &chunk{e: e, index: int(k), off: k * ChunkSize, n: min(ChunkSize, e.Size-k*ChunkSize), last: k == n-1, done: make(chan struct{})}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
+			ch.units = units(ch.n)
+			if !room.take(ctx, ch.units) {
 				return
 			}
 			ordered <- ch
@@ -414,21 +411,19 @@ func produce(ctx context.Context, entries []Entry, reusable func(*Entry) *RawEnt
 	}
 }
 
-func (ch *chunk) release(pool *sync.Pool) {
+func (ch *chunk) release(bufs *bufPool) {
 	if ch.raw != nil {
-		b := ch.raw[:0]
-		pool.Put(&b)
+		bufs.put(ch.raw)
 	}
 	if ch.comp != nil {
-		b := ch.comp[:0]
-		pool.Put(&b)
+		bufs.put(ch.comp)
 	}
 	ch.raw, ch.comp = nil, nil
 }
 
 // compressor is one worker's reusable deflate state.
 type compressor struct {
-	pool *sync.Pool
+	bufs *bufPool
 	fw   *flate.Writer
 	buf  sliceWriter
 }
@@ -443,21 +438,33 @@ func (c *compressor) run(ch *chunk) error {
 	}
 	defer f.Close()
 
+	// The chunk with the bytes before it that prime deflate; the last
+	// chunk reads one byte more, which must not be there: a file that
+	// grew during the build would otherwise be cut silently.
 	dictOff := max(0, ch.off-dictSize)
-	in := (*c.pool.Get().(*[]byte))[:ch.off+ch.n-dictOff]
+	need := ch.off + ch.n - dictOff
+	want := need
+	if ch.last {
+		want++
+	}
+	in := c.bufs.get(int(want))[:want]
 	got, err := f.ReadAt(in, dictOff)
-	if err == io.EOF && int64(got) == ch.off+ch.n-dictOff {
+	if err == io.EOF {
 		err = nil
 	}
-	if err == io.EOF || err == nil && ch.last && !atEOF(f, ch.off+ch.n) {
-		return &ChangedError{Path: ch.e.Origin} // shorter or longer than listed
-	}
 	if err != nil {
+		c.bufs.put(in)
 		return ReadError(ch.e.Origin, err)
 	}
+	if int64(got) != need {
+		c.bufs.put(in)
+		return &ChangedError{Path: ch.e.Origin} // shorter or longer than listed
+	}
+	in = in[:need]
 	dict, data := in[:ch.off-dictOff], in[ch.off-dictOff:]
 
-	c.buf.b = (*c.pool.Get().(*[]byte))[:0]
+	// Room for what most content deflates to; what does not shrink grows it.
+	c.buf.b = c.bufs.get(int(ch.n/2 + 64))
 	if c.fw == nil {
 		c.fw, _ = flate.NewWriter(&c.buf, compressLevel)
 	}
@@ -484,14 +491,6 @@ func (c *compressor) run(ch *chunk) error {
 	ch.stored = ch.index == 0 && ch.last && len(ch.comp) >= len(data)
 	c.buf.b = nil
 	return nil
-}
-
-// atEOF reports whether f has no bytes past off: a file that grew during
-// the build would otherwise be cut silently.
-func atEOF(f *os.File, off int64) bool {
-	var one [1]byte
-	n, _ := f.ReadAt(one[:], off)
-	return n == 0
 }
 
 type sliceWriter struct{ b []byte }
