@@ -305,20 +305,42 @@ feed:
 }
 
 // changedSince returns a file whose hash this run used but whose stat has
-// changed since, or "" when every one is as it was.
+// changed since, or "" when every one is as it was. The files are
+// stat'ed in parallel: on a first build of thousands of files, this is
+// most of what follows compressing them.
 func (h *hashMemo) changedSince() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for p, st := range h.vouched {
-		info, err := os.Stat(p)
-		if err != nil {
-			return p
-		}
-		if archive.StampOf(info).Stat != st {
-			return p
-		}
+	type vouched struct {
+		path string
+		st   archive.FileStat
 	}
-	return ""
+	work := make(chan vouched, 256)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		changed string
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for v := range work {
+				info, err := os.Stat(v.path)
+				if err != nil || archive.StampOf(info).Stat != v.st {
+					mu.Lock()
+					changed = v.path
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for p, st := range h.vouched {
+		work <- vouched{p, st}
+	}
+	close(work)
+	wg.Wait()
+	return changed
 }
 
 // save writes the memo back when it learned something, atomically.
