@@ -6,7 +6,7 @@
 #      Python's zipfile (ZIP_DEFLATED): wall time, peak RSS, ZIP size;
 #   2. rebuild after one changed file: layerctl (over the first build's
 #      output and cache) vs a read-and-hash floor (sha256sum of every file,
-#      one process per CPU);
+#      one process per CPU); then after a change to the largest file;
 #   3. rebuild with nothing changed, of the same tree with a pip requirement
 #      (python3 as found on PATH: through pyenv's shim, if that is what you
 #      have): wall time, and the processes it starts (strace).
@@ -111,8 +111,10 @@ EOF
 
 TREE_FILES_ACTUAL="$(find "$WORK/tree/python" -type f | wc -l)"
 TREE_BYTES="$(find "$WORK/tree/python" -type f -printf '%s\n' | awk '{s += $1} END {printf "%d", s}')"
-# The file a rebuild sees changed: a small source file, the usual edit.
+# The file a rebuild sees changed: a small source file, the usual edit;
+# then the largest file, the worst case.
 CHANGED="$(find "$WORK/tree/python" -type f -name '*.py' -size +1k -size -16k | sort | awk 'NR == 1')"
+LARGEST="$(find "$WORK/tree/python" -type f -printf '%s %p\n' | sort -n | awk 'END {print $2}')"
 
 # Untimed warm-up read so every tool reads the tree from the page cache.
 # (Not `tar cf /dev/null`: GNU tar skips reading file contents for /dev/null.)
@@ -166,7 +168,7 @@ if command -v strace >/dev/null; then
 	CHILDREN="$(($(grep -c 'execve(.* = 0$' "$WORK/strace.txt") - 1))"
 fi
 
-declare -a LOADS=() LC_W=() LC_M=() ZIP_W=() ZIP_M=() PY_W=() PY_M=() CH_W=() CH_M=() FL_W=() NOOP_W=() NOOP_M=()
+declare -a LOADS=() LC_W=() LC_M=() ZIP_W=() ZIP_M=() PY_W=() PY_M=() CH_W=() CH_M=() FL_W=() BIG_W=() BIG_M=() NOOP_W=() NOOP_M=()
 REUSED=""
 for ((round = 1; round <= ROUNDS; round++)); do
 	LOADS+=("$(load)")
@@ -200,19 +202,24 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	echo "# changed in round $round" >>"$CHANGED"
 	layerctl changed bench "$WORK/out-layerctl"
 	CH_W+=("$WALL") CH_M+=("$RSS")
-	CHANGED_ZIP="$LC_ZIP"
 	REUSED="$(grep -o '[0-9]* of [0-9]* files copied compressed' "$WORK/changed.err" || echo "no file copied")"
 	measure floor "$WORK/tree" sh -c 'find python -type f -print0 | xargs -0 -P "$(nproc)" -n 256 sha256sum >/dev/null'
 	FL_W+=("$WALL")
-	printf ' one changed: layerctl %.2fs, sha256sum %.2fs\n' "${CH_W[-1]}" "$WALL"
+	printf ' one changed: layerctl %.2fs, sha256sum %.2fs |' "${CH_W[-1]}" "$WALL"
 
-	# The rebuild after a change must be the ZIP a build from scratch makes.
+	echo "changed in round $round" >>"$LARGEST"
+	layerctl big bench "$WORK/out-layerctl"
+	BIG_W+=("$WALL") BIG_M+=("$RSS")
+	printf ' largest changed: %.2fs\n' "$WALL"
+
+	# Each rebuild after a change must be the ZIP a build from scratch makes.
 	measure scratch "$WORK" "$WORK/layerctl" build -f "$WORK/layerctl.yaml" --out "$WORK/out-scratch" --no-cache bench >/dev/null
-	cmp -s "$CHANGED_ZIP" "$(ls "$WORK"/out-scratch/bench-*.zip | awk 'NR == 1')" || {
+	cmp -s "$LC_ZIP" "$(ls "$WORK"/out-scratch/bench-*.zip | awk 'NR == 1')" || {
 		echo "build.sh: the rebuild after a change differs from a build from scratch (--no-cache)" >&2
 		exit 1
 	}
 	rm -rf "$WORK/out-scratch"
+
 	[[ "$round" == "$ROUNDS" ]] || prime_pip
 done
 
@@ -225,6 +232,7 @@ zip_w="$(median "${ZIP_W[@]}")" zip_m="$(median "${ZIP_M[@]}")"
 py_w="$(median "${PY_W[@]}")" py_m="$(median "${PY_M[@]}")"
 ch_w="$(median "${CH_W[@]}")" ch_m="$(median "${CH_M[@]}")"
 fl_w="$(median "${FL_W[@]}")"
+big_w="$(median "${BIG_W[@]}")" big_m="$(median "${BIG_M[@]}")"
 noop_w="$(median "${NOOP_W[@]}")" noop_m="$(median "${NOOP_M[@]}")"
 load_med="$(median "${LOADS[@]}")"
 load_range="$(printf '%s\n' "${LOADS[@]}" | sort -g | sed -n '1p;$p' | paste -sd- -)"
@@ -249,7 +257,7 @@ CPU="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || tr
 echo
 echo "== machine: $(nproc) CPUs, ${CPU:-unknown CPU}, $(uname -sr); load average (1 min) over the rounds: median $load_med, range $load_range; now: $(uptime | sed 's/.*load average: //')"
 echo "== tools: $(zip -v | sed -n 2p | awk '{print $3, $4}'), $("$PY" -V 2>&1), $(go version | cut -d' ' -f3), python3 on PATH: $(command -v python3)"
-echo "== tree ($TREE): $TREE_FILES_ACTUAL files, $TREE_BYTES bytes ($(awk -v b="$TREE_BYTES" 'BEGIN {printf "%.1f", b / 1048576}') MiB); the changed file: ${CHANGED#"$WORK"/tree/} ($(stat -c %s "$CHANGED") bytes)"
+echo "== tree ($TREE): $TREE_FILES_ACTUAL files, $TREE_BYTES bytes ($(awk -v b="$TREE_BYTES" 'BEGIN {printf "%.1f", b / 1048576}') MiB); the changed file: ${CHANGED#"$WORK"/tree/} ($(stat -c %s "$CHANGED") bytes); the largest: ${LARGEST#"$WORK"/tree/} ($(stat -c %s "$LARGEST") bytes)"
 echo "== medians over $ROUNDS paired round(s), at load $load_med ($load_range)"
 printf '%-44s %9s %14s %14s\n' "" "wall (s)" "peak RSS (MB)" "size (bytes)"
 row() { printf '%-44s %9.2f %14.1f %14s\n' "$1" "$2" "$(awk -v k="$3" 'BEGIN {print k / 1024}')" "$4"; }
@@ -258,6 +266,7 @@ row "first build: zip -r -X" "$zip_w" "$zip_m" "$ZIP_SIZE"
 row "first build: python zipfile" "$py_w" "$py_m" "$PY_SIZE"
 row "one file changed: layerctl" "$ch_w" "$ch_m" "($REUSED)"
 printf '%-44s %9.2f %14s\n' "one file changed: sha256sum of every file" "$fl_w" "(-P $(nproc))"
+row "the largest file changed: layerctl" "$big_w" "$big_m" ""
 row "nothing changed, pip layer: layerctl" "$noop_w" "$noop_m" "($CHILDREN processes)"
 echo
 
@@ -278,7 +287,7 @@ echo "$(verdict "$noop_w < 0.2")  nothing changed: under 0.2 s ($(show %.2f "$no
 if [[ "$CHILDREN" =~ ^[0-9]+$ ]]; then
 	echo "$(verdict "$CHILDREN == 0")  nothing changed: no process started ($CHILDREN)"
 fi
-echo "PASS  one changed file: the ZIP is byte for byte a build from scratch's (--no-cache), every round"
+echo "PASS  rebuilds after changes: the ZIP is byte for byte a build from scratch's (--no-cache), every round"
 printf '%s\n' "${VALID[@]}"
 
 # Exit non-zero only if an archive is invalid; missed targets are reported above.
