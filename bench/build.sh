@@ -121,17 +121,19 @@ LARGEST="$(find "$WORK/tree/python" -type f -printf '%s %p\n' | sort -n | awk 'E
 find "$WORK/tree/python" -type f -print0 | xargs -0 cat >/dev/null
 
 # measure NAME DIR CMD...: runs CMD in DIR under GNU time; sets WALL (s),
-# RSS (KB). The command's stderr goes to $WORK/NAME.err (shown if it fails).
+# CPU (user + system, s), RSS (KB). The command's stderr goes to
+# $WORK/NAME.err (shown if it fails).
 measure() {
 	local name="$1" dir="$2"
 	shift 2
 	local tf="$WORK/time.$name"
-	if ! (cd "$dir" && /usr/bin/time -f '%e %M' -o "$tf" "$@" 2>"$WORK/$name.err"); then
+	if ! (cd "$dir" && /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" 2>"$WORK/$name.err"); then
 		echo "build.sh: $name failed:" >&2
 		cat "$WORK/$name.err" "$tf" >&2 || true
 		exit 1
 	fi
-	read -r WALL RSS <"$tf"
+	read -r WALL RSS user sys <"$tf"
+	CPU="$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')"
 }
 
 # median of the arguments
@@ -168,7 +170,10 @@ if command -v strace >/dev/null; then
 	CHILDREN="$(($(grep -c 'execve(.* = 0$' "$WORK/strace.txt") - 1))"
 fi
 
-declare -a LOADS=() LC_W=() LC_M=() ZIP_W=() ZIP_M=() PY_W=() PY_M=() CH_W=() CH_M=() FL_W=() BIG_W=() BIG_M=() NOOP_W=() NOOP_M=()
+declare -a LOADS=() LC_W=() LC_M=() LC_C=() ZIP_W=() ZIP_M=() ZIP_C=() PY_W=() PY_M=() PY_C=() CH_W=() CH_M=() FL_W=() BIG_W=() BIG_M=() NOOP_W=() NOOP_M=()
+# Per-round ratios: each pair ran in the same round, under the same load.
+declare -a ZIP_X=() PY_X=() CH_X=()
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b < 0.01) b = 0.01; printf "%.6f", a / b}'; }
 REUSED=""
 for ((round = 1; round <= ROUNDS; round++)); do
 	LOADS+=("$(load)")
@@ -185,18 +190,18 @@ for ((round = 1; round <= ROUNDS; round++)); do
 
 	rm -rf "$WORK/out-layerctl"
 	layerctl first bench "$WORK/out-layerctl"
-	LC_W+=("$WALL") LC_M+=("$RSS")
+	LC_W+=("$WALL") LC_M+=("$RSS") LC_C+=("$CPU")
 	FIRST_ZIP="$LC_ZIP"
 	printf ' first: layerctl %.2fs %d KB' "$WALL" "$RSS"
 
 	rm -f "$WORK/zip.zip"
 	measure zip "$WORK/tree" zip -r -X -q "$WORK/zip.zip" python
-	ZIP_W+=("$WALL") ZIP_M+=("$RSS")
+	ZIP_W+=("$WALL") ZIP_M+=("$RSS") ZIP_C+=("$CPU") ZIP_X+=("$(ratio "$WALL" "${LC_W[-1]}")")
 	printf ', zip %.2fs' "$WALL"
 
 	rm -f "$WORK/py.zip"
 	measure python "$WORK" "$PY" "$WORK/pyzip.py" "$WORK/tree" "$WORK/py.zip"
-	PY_W+=("$WALL") PY_M+=("$RSS")
+	PY_W+=("$WALL") PY_M+=("$RSS") PY_C+=("$CPU") PY_X+=("$(ratio "$WALL" "${LC_W[-1]}")")
 	printf ', python %.2fs |' "$WALL"
 
 	echo "# changed in round $round" >>"$CHANGED"
@@ -204,7 +209,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	CH_W+=("$WALL") CH_M+=("$RSS")
 	REUSED="$(grep -o '[0-9]* of [0-9]* files copied compressed' "$WORK/changed.err" || echo "no file copied")"
 	measure floor "$WORK/tree" sh -c 'find python -type f -print0 | xargs -0 -P "$(nproc)" -n 256 sha256sum >/dev/null'
-	FL_W+=("$WALL")
+	FL_W+=("$WALL") CH_X+=("$(ratio "${CH_W[-1]}" "$WALL")")
 	printf ' one changed: layerctl %.2fs, sha256sum %.2fs |' "${CH_W[-1]}" "$WALL"
 
 	echo "changed in round $round" >>"$LARGEST"
@@ -227,9 +232,9 @@ LC_SIZE="$(stat -c %s "$FIRST_ZIP")"
 ZIP_SIZE="$(stat -c %s "$WORK/zip.zip")"
 PY_SIZE="$(stat -c %s "$WORK/py.zip")"
 
-lc_w="$(median "${LC_W[@]}")" lc_m="$(median "${LC_M[@]}")"
-zip_w="$(median "${ZIP_W[@]}")" zip_m="$(median "${ZIP_M[@]}")"
-py_w="$(median "${PY_W[@]}")" py_m="$(median "${PY_M[@]}")"
+lc_w="$(median "${LC_W[@]}")" lc_m="$(median "${LC_M[@]}")" lc_c="$(median "${LC_C[@]}")"
+zip_w="$(median "${ZIP_W[@]}")" zip_m="$(median "${ZIP_M[@]}")" zip_c="$(median "${ZIP_C[@]}")"
+py_w="$(median "${PY_W[@]}")" py_m="$(median "${PY_M[@]}")" py_c="$(median "${PY_C[@]}")"
 ch_w="$(median "${CH_W[@]}")" ch_m="$(median "${CH_M[@]}")"
 fl_w="$(median "${FL_W[@]}")"
 big_w="$(median "${BIG_W[@]}")" big_m="$(median "${BIG_M[@]}")"
@@ -259,30 +264,29 @@ echo "== machine: $(nproc) CPUs, ${CPU:-unknown CPU}, $(uname -sr); load average
 echo "== tools: $(zip -v | sed -n 2p | awk '{print $3, $4}'), $("$PY" -V 2>&1), $(go version | cut -d' ' -f3), python3 on PATH: $(command -v python3)"
 echo "== tree ($TREE): $TREE_FILES_ACTUAL files, $TREE_BYTES bytes ($(awk -v b="$TREE_BYTES" 'BEGIN {printf "%.1f", b / 1048576}') MiB); the changed file: ${CHANGED#"$WORK"/tree/} ($(stat -c %s "$CHANGED") bytes); the largest: ${LARGEST#"$WORK"/tree/} ($(stat -c %s "$LARGEST") bytes)"
 echo "== medians over $ROUNDS paired round(s), at load $load_med ($load_range)"
-printf '%-44s %9s %14s %14s\n' "" "wall (s)" "peak RSS (MB)" "size (bytes)"
-row() { printf '%-44s %9.2f %14.1f %14s\n' "$1" "$2" "$(awk -v k="$3" 'BEGIN {print k / 1024}')" "$4"; }
-row "first build: layerctl" "$lc_w" "$lc_m" "$LC_SIZE"
-row "first build: zip -r -X" "$zip_w" "$zip_m" "$ZIP_SIZE"
-row "first build: python zipfile" "$py_w" "$py_m" "$PY_SIZE"
+printf '%-44s %9s %14s %14s %8s\n' "" "wall (s)" "peak RSS (MB)" "size (bytes)" "CPU (s)"
+row() { printf '%-44s %9.2f %14.1f %14s %8s\n' "$1" "$2" "$(awk -v k="$3" 'BEGIN {print k / 1024}')" "$4" "${5:-}"; }
+row "first build: layerctl" "$lc_w" "$lc_m" "$LC_SIZE" "$lc_c"
+row "first build: zip -r -X" "$zip_w" "$zip_m" "$ZIP_SIZE" "$zip_c"
+row "first build: python zipfile" "$py_w" "$py_m" "$PY_SIZE" "$py_c"
 row "one file changed: layerctl" "$ch_w" "$ch_m" "($REUSED)"
 printf '%-44s %9.2f %14s\n' "one file changed: sha256sum of every file" "$fl_w" "(-P $(nproc))"
 row "the largest file changed: layerctl" "$big_w" "$big_m" ""
 row "nothing changed, pip layer: layerctl" "$noop_w" "$noop_m" "($CHILDREN processes)"
 echo
 
-# %e has 10 ms resolution; clamp the divisor so a very fast build cannot
-# divide by zero. Raw values decide PASS/FAIL; they are only rounded for display.
-read -r zip_x py_x size_pct lc_mb ch_x < <(awk -v l="$lc_w" -v z="$zip_w" -v p="$py_w" \
-	-v ls="$LC_SIZE" -v zs="$ZIP_SIZE" -v m="$lc_m" -v c="$ch_w" -v f="$fl_w" 'BEGIN {
-	if (l < 0.01) l = 0.01
-	if (f < 0.01) f = 0.01
-	printf "%.6f %.6f %.6f %.6f %.6f\n", z / l, p / l, (ls - zs) * 100 / zs, m / 1024, c / f }')
+# Ratios are the medians of each round's (a pair measured together);
+# %e has 10 ms resolution, so divisors are clamped at 0.01 s. Raw values
+# decide PASS/FAIL; they are only rounded for display.
+zip_x="$(median "${ZIP_X[@]}")" py_x="$(median "${PY_X[@]}")" ch_x="$(median "${CH_X[@]}")"
+read -r size_pct lc_mb < <(awk -v ls="$LC_SIZE" -v zs="$ZIP_SIZE" -v m="$lc_m" 'BEGIN {
+	printf "%.6f %.6f\n", (ls - zs) * 100 / zs, m / 1024 }')
 show() { printf "$1" "$2"; }
 verdict() { if awk "BEGIN {exit !($1)}"; then echo PASS; else echo FAIL; fi; }
-echo "$(verdict "$zip_x >= 5")  first build at least 5x faster than zip -r -X ($(show %.2f "$zip_x")x; python zipfile: $(show %.2f "$py_x")x)"
+echo "$(verdict "$zip_x >= 5")  first build at least 5x faster than zip -r -X ($(show %.2f "$zip_x")x, the median of the rounds' ratios; python zipfile: $(show %.2f "$py_x")x; CPU time: zip $(show %.2f "$zip_c") s, layerctl $(show %.2f "$lc_c") s)"
 echo "$(verdict "$size_pct <= 5")  first build's ZIP at most 5% larger than zip's ($(show %+.2f "$size_pct")%)"
 echo "$(verdict "$lc_mb < 100")  first build under 100 MB peak RSS ($(show %.1f "$lc_mb") MB)"
-echo "$(verdict "$ch_x <= 2")  one changed file within 2x the read-and-hash floor ($(show %.2f "$ch_x")x)"
+echo "$(verdict "$ch_x <= 2")  one changed file within 2x the read-and-hash floor ($(show %.2f "$ch_x")x, the median of the rounds' ratios)"
 echo "$(verdict "$noop_w < 0.2")  nothing changed: under 0.2 s ($(show %.2f "$noop_w") s)"
 if [[ "$CHILDREN" =~ ^[0-9]+$ ]]; then
 	echo "$(verdict "$CHILDREN == 0")  nothing changed: no process started ($CHILDREN)"
