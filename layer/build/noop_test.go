@@ -123,3 +123,46 @@ func containsPrefix(lines []string, prefix string) bool {
 	}
 	return false
 }
+
+// pip's configuration changed: python3 is asked about pip again (the
+// answer names every configuration file pip reads), and the layer is
+// rebuilt; nothing else changed, nothing is started.
+func TestPipConfigChangeAsksPythonAgain(t *testing.T) {
+	testenv.NeedTools(t, "python3")
+	dir, out := t.TempDir(), t.TempDir()
+	log := filepath.Join(t.TempDir(), "started.log")
+	spies := spyPath(t, log, "python3")
+	testenv.Wheelhouse(t, filepath.Join(dir, "wheels"), nil)
+	testenv.Tree(t, dir, map[string]string{"requirements.txt": "purepkg==1.0\n", "more/.keep": ""})
+	aged(t, dir)
+	conf := filepath.Join(dir, "pip.conf")
+	l := pyLayerFrom("py", []string{"python3.12"}, "x86_64")
+	build := func() *layer.Artifact {
+		t.Helper()
+		tools := spyTools(spies)
+		tools.Env = append(tools.Env, "PIP_CONFIG_FILE="+conf)
+		m := &manifest.Manifest{Dir: dir, Version: 1, Layers: []*manifest.Layer{l}}
+		a, err := Build(context.Background(), m, l, Options{OutDir: out, Modified: layer.DefaultModified, Tools: tools})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	build()
+	started(t, log)
+	if a := build(); !a.Cached || len(started(t, log)) != 0 {
+		t.Fatalf("nothing changed: cached %v, or processes started", a.Cached)
+	}
+	testenv.Tree(t, dir, map[string]string{"pip.conf": "[global]\nfind-links = " + filepath.Join(dir, "more") + "\n"})
+	aged(t, dir)
+	a := build()
+	if got := started(t, log); !containsPrefix(got, "python3 -I -B -c") {
+		t.Errorf("pip.conf appeared but python3 was not asked again (started %q)", got)
+	}
+	if a.Cached {
+		t.Error("pip.conf appeared but the build cache answered")
+	}
+	if a := build(); !a.Cached || len(started(t, log)) != 0 {
+		t.Errorf("nothing changed since: cached %v, or processes started", a.Cached)
+	}
+}

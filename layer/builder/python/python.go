@@ -81,7 +81,7 @@ type Info struct {
 	PipPath    string   `json:"pip_path"`
 	PipError   string   `json:"pip_error"`
 	Config     string   `json:"config"`     // digest of pip's configuration files and PIP_ variables
-	FindLinks  []string `json:"find_links"` // find-links from pip's configuration
+	FindLinks  []string `json:"find_links"` // local find-links from pip's configuration
 	// ConfigFiles are every file pip would read its configuration from,
 	// there or not.
 	ConfigFiles []string `json:"config_files"`
@@ -113,7 +113,10 @@ try:
     for k, v in sorted(conf.items()):
         h.update(("%s=%s\0" % (k, v)).encode())
         if k.split(".")[-1] in ("find-links", "find_links"):
-            out["find_links"] += str(v).split()
+            # Local folders only: their files go into the key; a URL
+            # (which may hold credentials) stays out of the answer, which
+            # the build cache keeps on disk. The digest covers it.
+            out["find_links"] += [f for f in str(v).split() if "://" not in f or f.startswith("file://")]
     out["config"] = h.hexdigest()
 except Exception as e:
     out["pip_error"] = "%s: %s" % (type(e).__name__, e)
