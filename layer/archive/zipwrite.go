@@ -180,7 +180,7 @@ func (o *ZipOptions) reusable(e *Entry) *RawEntry {
 // order, and what they tell (ZipStats).
 type zipOut struct {
 	zw       *zip.Writer
-	cw       *byteCounter // under zw's buffer: offsets, once zw is flushed
+	cw       *CountingWriter // under zw's buffer: offsets, once zw is flushed
 	stats    *ZipStats
 	date, tm uint16
 
@@ -192,7 +192,7 @@ type zipOut struct {
 }
 
 func newZipOut(w io.Writer, modified time.Time) *zipOut {
-	cw := &byteCounter{w: w}
+	cw := &CountingWriter{W: w}
 	date, tm := msdosTime(modified)
 	return &zipOut{
 		zw: zip.NewWriter(cw), cw: cw, date: date, tm: tm, dig: newContentDigest(),
@@ -314,7 +314,7 @@ func (z *zipOut) begin(ch *chunk) error {
 		return err
 	}
 	z.fh, z.out = fh, out
-	z.rec = RawEntry{Offset: z.cw.n}
+	z.rec = RawEntry{Offset: z.cw.N}
 	z.dig.reset()
 	return nil
 }
@@ -367,15 +367,16 @@ func (z *zipOut) endFile(e *Entry) {
 	z.stats.Index = append(z.stats.Index, z.rec)
 }
 
-// byteCounter counts what passes through it to w.
-type byteCounter struct {
-	w io.Writer
-	n int64
+// CountingWriter counts the bytes written through it to W: a ZIP's size,
+// and its entries' offsets.
+type CountingWriter struct {
+	W io.Writer
+	N int64
 }
 
-func (c *byteCounter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
+func (c *CountingWriter) Write(p []byte) (int, error) {
+	n, err := c.W.Write(p)
+	c.N += int64(n)
 	return n, err
 }
 

@@ -431,7 +431,7 @@ func writeZipFile(ctx context.Context, f *os.File, entries []archive.Entry, zopt
 	}
 	h := sha256.New()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	cw := &countingWriter{w: io.MultiWriter(bw, h)}
+	cw := &archive.CountingWriter{W: io.MultiWriter(bw, h)}
 	stats, err := archive.WriteZipWith(ctx, cw, entries, zopts)
 	if err != nil {
 		return nil, nil, 0, err
@@ -439,7 +439,7 @@ func writeZipFile(ctx context.Context, f *os.File, entries []archive.Entry, zopt
 	if err := bw.Flush(); err != nil {
 		return nil, nil, 0, fmt.Errorf("writing the ZIP: %w", err)
 	}
-	return stats, h.Sum(nil), cw.n, nil
+	return stats, h.Sum(nil), cw.N, nil
 }
 
 // workDir is a private temporary folder for one build: unpacked archives
@@ -504,15 +504,4 @@ func makeWorkDir(layer string) (string, *inuse.Held, error) {
 		}
 		return root, held, nil
 	}
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

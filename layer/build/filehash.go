@@ -66,7 +66,7 @@ func (h *hashMemo) load() {
 	}
 	entries, err := readMemo(h.file)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errOtherMemoVersion):
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errOtherFormat):
 	case err != nil:
 		// A damaged memo only costs reading the inputs again; writing it
 		// afresh (dirty) replaces it even if this run learns nothing.
@@ -115,10 +115,6 @@ const (
 	maxMemoPath = 64 << 10
 )
 
-// errOtherMemoVersion is a memo written by a layerctl with another format:
-// not damage, just not usable.
-var errOtherMemoVersion = errors.New("written by another version of layerctl")
-
 func encodeMemo(w io.Writer, entries map[string]memoEntry) error {
 	h := sha256.New()
 	bw := bufio.NewWriter(io.MultiWriter(w, h))
@@ -146,20 +142,11 @@ func encodeMemo(w io.Writer, entries map[string]memoEntry) error {
 // what is left before it is used, so that no content, however damaged or
 // made up, can make it read out of bounds or allocate more than the file.
 func decodeMemo(data []byte) (map[string]memoEntry, error) {
-	if !bytes.HasPrefix(data, memoMagic) {
-		if bytes.HasPrefix(data, []byte(memoHeader)) {
-			return nil, errOtherMemoVersion
-		}
-		return nil, errors.New("it does not start with the memo's header")
+	body, err := unseal(data, memoMagic, memoHeader, "memo")
+	if err != nil {
+		return nil, err
 	}
-	if len(data) < len(memoMagic)+sha256.Size {
-		return nil, errors.New("it is cut short")
-	}
-	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
-	if sha256.Sum256(body) != [sha256.Size]byte(sum) {
-		return nil, errors.New("its checksum does not match its content: it was damaged or cut short")
-	}
-	data = body[len(memoMagic):]
+	data = body
 	out := map[string]memoEntry{}
 	for len(data) > 0 {
 		n, k := binary.Uvarint(data)

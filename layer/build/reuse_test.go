@@ -354,8 +354,8 @@ func TestDecodeIndexRefusesWhatCannotBeRight(t *testing.T) {
 			t.Errorf("%s: decoded", name)
 		}
 	}
-	if _, err := decodeIndex(valid, "another codec", sum, zipSize); err != errOtherCodec {
-		t.Errorf("another codec: %v, want errOtherCodec", err)
+	if _, err := decodeIndex(valid, "another codec", sum, zipSize); err != errOtherFormat {
+		t.Errorf("another codec: %v, want errOtherFormat", err)
 	}
 }
 

@@ -76,40 +76,25 @@ func encodeIndex(codec string, zipSHA [32]byte, index []archive.RawEntry) []byte
 		binary.LittleEndian.PutUint16(rec[65:], e.ELF)
 		b.Write(rec[:])
 	}
-	sum := sha256.Sum256(b.Bytes())
-	b.Write(sum[:])
+	seal(&b)
 	return b.Bytes()
 }
-
-// errOtherCodec is an index written by another layerctl (another deflate
-// code, or another format): not damage, just of no use to this one.
-var errOtherCodec = errors.New("written by another version of layerctl")
 
 // decodeIndex parses an index for the ZIP whose SHA-256 is zipSHA and
 // whose size is zipSize, written with codec. Every length and offset is
 // checked before it is used: no content, however damaged or made up, can
 // make it read out of bounds or point past the ZIP.
 func decodeIndex(data []byte, codec string, zipSHA [32]byte, zipSize int64) (map[[32]byte]archive.RawEntry, error) {
-	if !bytes.HasPrefix(data, indexMagic) {
-		if bytes.HasPrefix(data, []byte(indexHeader)) {
-			return nil, errOtherCodec
-		}
-		return nil, errors.New("it does not start with the index's header")
+	rest, err := unseal(data, indexMagic, indexHeader, "index")
+	if err != nil {
+		return nil, err
 	}
-	if len(data) < len(indexMagic)+sha256.Size {
-		return nil, errors.New("it is cut short")
-	}
-	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
-	if sha256.Sum256(body) != [sha256.Size]byte(sum) {
-		return nil, errors.New("its checksum does not match its content: it was damaged or cut short")
-	}
-	rest := body[len(indexMagic):]
 	n, k := binary.Uvarint(rest)
 	if k <= 0 || n > uint64(len(rest)-k) {
 		return nil, errors.New("its codec's length is malformed")
 	}
 	if string(rest[k:k+int(n)]) != codec {
-		return nil, errOtherCodec
+		return nil, errOtherFormat
 	}
 	rest = rest[k+int(n):]
 	if len(rest) < 32 {
@@ -227,7 +212,7 @@ func (c *buildCache) openPrevious(entry, name, codec string) *previousZip {
 	}
 	if err != nil {
 		f.Close()
-		if !errors.Is(err, errOtherCodec) && !errors.Is(err, fs.ErrNotExist) {
+		if !errors.Is(err, errOtherFormat) && !errors.Is(err, fs.ErrNotExist) {
 			c.notes = append(c.notes, layer.Finding{Severity: layer.SevNote, Message: fmt.Sprintf("the build cache's index %s was unreadable and was ignored (%v): every file was compressed again", idx, err)})
 		}
 		return nil
