@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/attach"
 	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/manifest"
@@ -196,14 +198,55 @@ func attachOutcome(f *Factory, report *attach.Report, err error) error {
 	if report.RolledBack {
 		fmt.Fprintf(f.Err, "--atomic: a function failed or the run was stopped; the functions already changed were put back (see rolled-back)\n")
 	}
+	if len(report.Functions) == 0 && err == nil {
+		for _, hint := range noFunctionsHints(report) {
+			fmt.Fprintf(f.Err, "attach: %s\n", hint)
+		}
+		return nil
+	}
 	fmt.Fprintf(f.Err, "attach: %s\n", report.Summary())
 	if err != nil {
 		return err
 	}
 	if n := report.Problems(); n > 0 {
+		if !anyAsAsked(report) {
+			// Nothing was done: a failure, not "partly done".
+			return fmt.Errorf("none of the %d functions was attached as asked; see the report", len(report.Functions))
+		}
 		return &partialError{fmt.Errorf("%d of %d functions were not attached as asked; see the report", n, len(report.Functions))}
 	}
 	return nil
+}
+
+// noFunctionsHints say, layer by layer, where no function was found and
+// how to name some.
+func noFunctionsHints(report *attach.Report) []string {
+	var out []string
+	for _, l := range report.Looked {
+		where := strings.Join(l.Regions, ", ")
+		if l.ByUse {
+			out = append(out, fmt.Sprintf("no function uses layer %s in %s: name functions with --function NAME or --tag KEY=VALUE, or attach: in the manifest", l.Layer, where))
+			continue
+		}
+		var tags []string
+		for k, v := range l.Tags {
+			tags = append(tags, k+"="+v)
+		}
+		slices.Sort(tags)
+		out = append(out, fmt.Sprintf("no function in %s carries the tags %s (layer %s): check them, or name functions with --function NAME", where, strings.Join(tags, ", "), l.Layer))
+	}
+	if len(out) == 0 {
+		out = append(out, "no functions")
+	}
+	return out
+}
+
+// anyAsAsked reports whether some function ended as asked: attached,
+// already on the version, or (--dry-run) would be.
+func anyAsAsked(report *attach.Report) bool {
+	return slices.ContainsFunc(report.Functions, func(r attach.FunctionResult) bool {
+		return r.Status == layer.StatusAttached || r.Status == layer.StatusUnchanged || r.Status == layer.StatusWouldAttach
+	})
 }
 
 // attachClients makes the AWS clients once the step asks for them; the
@@ -296,6 +339,9 @@ func nonNil(s []string) []string {
 func printAttached(f *Factory, v accountView, report *attach.Report) error {
 	if f.Globals.JSON() {
 		return output.JSON(f.Out, attachJSON(v, report))
+	}
+	if len(report.Functions) == 0 {
+		return nil // no table of nothing: stderr says why
 	}
 	tw := tabwriter.NewWriter(f.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, v.head("FUNCTION\t", "REGION\tSTATUS\tFROM\tTO"))

@@ -28,7 +28,9 @@ func newBuildCmd(f *Factory) *cobra.Command {
 		Long: `Build writes one ZIP per layer, named <layer>-<first 12 hex of its sha256>.zip,
 into dist/ beside the manifest (or --out). The same sources always give the
 same bytes, whatever the files' times, owners, umask or the machine.
-SOURCE_DATE_EPOCH, when set, is the timestamp of every entry.`,
+SOURCE_DATE_EPOCH, when set, is the timestamp of every entry, so part of
+the digest: leave it unset or fixed (a commit time changes the digest, and
+so the version publish makes, with every commit).`,
 		Example: `  layerctl build
   layerctl build shared-python --out build/
   layerctl build -o json | jq -r '.artifacts[].path'`,
@@ -52,7 +54,7 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 	if err != nil {
 		return err
 	}
-	report, err := build.Run(c.Context(), ro)
+	report, err := build.Run(c.Context(), hasNoCacheFlag(f, ro))
 	if err != nil {
 		return buildStepError("build", err)
 	}
@@ -143,7 +145,7 @@ func buildRunOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Layer,
 		label = "--out " + outDir
 	}
 	return build.RunOptions{Manifest: m, Layers: layers, OutDir: outDir, OutLabel: label, Modified: modified, NoCache: noCache,
-		Tools: newTools(f), Built: func(a *layer.Artifact, took time.Duration) { reportBuilt(f, a, took) }}, nil
+		Tools: newTools(f), Built: builtReporter(f, layers, rebuildBuild)}, nil
 }
 
 // buildStepError is the error of a command whose build step failed: an

@@ -23,6 +23,7 @@ type publishOptions struct {
 	layer       string
 	outDir      string
 	dryRun      bool
+	noCache     bool
 	concurrency int
 	shards      shardOptions
 	command     string // the command run: names the sessions of the roles assumed
@@ -59,6 +60,7 @@ where.`,
 	fl.StringVar(&opts.outDir, "out", "", "folder for built ZIPs (default: dist/ beside the manifest)")
 	fl.IntVar(&opts.concurrency, "concurrency", 8, "regions (of every account) published at once")
 	addShardFlags(fl, &opts.shards)
+	fl.BoolVar(&opts.noCache, "no-cache", false, "rebuild the layers before publishing, even when the build cache holds them")
 	return c
 }
 
@@ -68,6 +70,9 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	}
 	if opts.zip != "" && len(opts.layers) > 0 {
 		return usagef("give either layer names or --zip FILE --layer NAME, not both")
+	}
+	if opts.zip != "" && opts.noCache {
+		return usagef("--no-cache rebuilds the layers; --zip publishes a ZIP built elsewhere: give one of them")
 	}
 	if opts.concurrency < 1 {
 		return usagef("--concurrency must be at least 1")
@@ -124,7 +129,10 @@ func publishStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Lay
 	if f.ErrIsTerminal {
 		ro.Progress = f.Err
 	}
-	ro.Build = func() (build.RunOptions, error) { return buildRunOptions(f, m, layers, opts.outDir, false) }
+	ro.Build = func() (build.RunOptions, error) {
+		bo, err := buildRunOptions(f, m, layers, opts.outDir, opts.noCache)
+		return hasNoCacheFlag(f, bo), err
+	}
 	return ro
 }
 
@@ -160,6 +168,9 @@ func publishStepError(f *Factory, err error) error {
 
 // tellLock says on stderr what recording in layerctl.lock noticed and did.
 func tellLock(f *Factory, r *publish.Report) {
+	for _, w := range r.Warnings {
+		fmt.Fprintf(f.Err, "warning: %s\n", w)
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(f.Err, "note: %s\n", n)
 	}
@@ -236,6 +247,7 @@ type publishedJSON struct {
 	ARN        string `json:"arn"`
 	Status     string `json:"status"`
 	CodeSHA256 string `json:"code_sha256"`
+	Error      string `json:"error"` // why it failed; "" otherwise, as attach's
 }
 
 func publishJSON(v accountView, results []publish.Result) any {
@@ -243,7 +255,11 @@ func publishJSON(v accountView, results []publish.Result) any {
 		Published []publishedJSON `json:"published"`
 	}{Published: []publishedJSON{}}
 	for _, r := range results {
-		out.Published = append(out.Published, publishedJSON{r.Layer, v.of(r.Account), r.Region, r.Version, r.ARN, string(r.Status), r.CodeSHA256})
+		msg := ""
+		if r.Err != nil {
+			msg = r.Err.Error()
+		}
+		out.Published = append(out.Published, publishedJSON{r.Layer, v.of(r.Account), r.Region, r.Version, r.ARN, string(r.Status), r.CodeSHA256, msg})
 	}
 	return out
 }

@@ -30,6 +30,10 @@ func Execute(ctx context.Context, args []string, f *Factory) (code int) {
 		// thousands of files under 100 MB at no cost in time (README: Speed).
 		debug.SetMemoryLimit(memoryLimit)
 	}
+	// Whatever an interrupt stops says "interrupted", in every message and
+	// report, not "context canceled".
+	ctx, stop := interruptibleContext(ctx)
+	defer stop()
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	ran := false
@@ -96,7 +100,7 @@ functions onto it.`,
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.Manifest, "manifest", "f", "layerctl.yaml", "path to the manifest")
 	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text or json")
-	pf.StringVar(&g.Region, "region", "", "AWS region (overrides the manifest's regions)")
+	pf.StringVar(&g.Region, "region", "", "AWS region, or several separated by commas (us-east-1,eu-west-1); replaces the manifest's regions")
 	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile")
 	pf.StringVar(&g.EndpointURL, "endpoint-url", "", "AWS endpoint URL, for emulators")
 	_ = root.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -108,7 +112,46 @@ functions onto it.`,
 	root.AddCommand(newAttachCmd(f))
 	root.AddCommand(newStatusCmd(f), newPruneCmd(f), newDeployCmd(f), newInitCmd(f))
 	root.AddCommand(newLockCmd(f))
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "build", "inspect", "verify", "init", "version", "completion":
+			hideFlags(c, awsFlags...)
+		}
+	}
 	return root
+}
+
+// awsFlags are the global flags only the commands that call AWS read.
+var awsFlags = []string{"region", "profile", "endpoint-url"}
+
+// hideFlags leaves the inherited flags named out of c's help and usage (and
+// its subcommands'): c accepts them, as every command accepts the global
+// flags, but they do nothing there. The flags are shared with the
+// commands that use them, so they are hidden only while c's help is
+// written.
+func hideFlags(c *cobra.Command, names ...string) {
+	help, usage := c.HelpFunc(), c.UsageFunc()
+	hidden := func(c *cobra.Command, write func()) {
+		var hid []string
+		for _, n := range names {
+			if fl := c.InheritedFlags().Lookup(n); fl != nil && !fl.Hidden {
+				fl.Hidden = true
+				hid = append(hid, n)
+			}
+		}
+		defer func() {
+			for _, n := range hid {
+				c.InheritedFlags().Lookup(n).Hidden = false
+			}
+		}()
+		write()
+	}
+	c.SetHelpFunc(func(c *cobra.Command, args []string) { hidden(c, func() { help(c, args) }) })
+	c.SetUsageFunc(func(c *cobra.Command) (err error) {
+		hidden(c, func() { err = usage(c) })
+		return err
+	})
 }
 
 // indentLines keeps multi-line errors readable under the "layerctl: " prefix.

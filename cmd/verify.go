@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,15 +13,20 @@ import (
 )
 
 type verifyOptions struct {
-	layers  []string
-	outDir  string
-	noCache bool
-	zip     string
+	layers     []string
+	outDir     string
+	noCache    bool
+	zip        string
+	allowEmpty bool
 	verify.Options
 }
 
 // errVerifyFailed marks a verify that found a layer that would not work: exit 1, after the report.
 var errVerifyFailed = errors.New("verify found problems (see above)")
+
+// errNothingVerified marks a verify that loaded nothing of a layer, so
+// showed nothing of it to work: exit 1, after the report.
+var errNothingVerified = errors.New("verify loaded nothing from a layer (see above), so nothing shows it works: a layer with nothing to load passes with --allow-empty")
 
 func newVerifyCmd(f *Factory) *cobra.Command {
 	opts := &verifyOptions{}
@@ -33,9 +39,17 @@ out /opt, and imports every top-level Python module or requires every
 Node.js package with the local python3 or node, with PYTHONPATH, NODE_PATH,
 PATH and LD_LIBRARY_PATH set as the Lambda runtime sets them.
 
-Native code this machine cannot load (another CPU, another CPython version)
-is skipped and said so; its ELF header is still checked. With --zip it
-verifies any ZIP instead, for the --runtime and --architecture given.`,
+For Node.js, the packages required are those a function would require:
+the dependencies of the layer's nodejs/package.json, else the packages no
+other package of the layer depends on (the rest load through them). For
+Python, the modules the installed distributions declare, and code no
+distribution installed.
+
+What this machine cannot load (native code for another CPU, another
+CPython; types, platform binaries) is skipped with the reason; its ELF
+header is still checked. A layer where nothing could be loaded is "nothing
+verified", exit code 1, unless --allow-empty. With --zip it verifies any
+ZIP instead, for the --runtime and --architecture given.`,
 		Example: `  layerctl verify
   layerctl verify shared-python -o json
   layerctl verify --zip layer.zip --runtime python3.12 --architecture arm64`,
@@ -50,6 +64,7 @@ verifies any ZIP instead, for the --runtime and --architecture given.`,
 	c.Flags().StringVar(&opts.zip, "zip", "", "verify this ZIP instead of the manifest's layers")
 	c.Flags().StringSliceVar(&opts.Runtimes, "runtime", nil, "with --zip: runtime the layer is for (repeatable)")
 	c.Flags().StringSliceVar(&opts.Architectures, "architecture", nil, "with --zip: architecture the layer is for (repeatable)")
+	c.Flags().BoolVar(&opts.allowEmpty, "allow-empty", false, "pass a layer where nothing could be loaded here (all skipped, or nothing to load)")
 	return c
 }
 
@@ -74,6 +89,7 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 		if ro.Build, err = buildRunOptions(f, m, layers, opts.outDir, opts.noCache); err != nil {
 			return err
 		}
+		ro.Build = hasNoCacheFlag(f, ro.Build)
 	}
 	result, err := verify.Run(c.Context(), ro)
 	if err != nil {
@@ -104,6 +120,8 @@ func verifyRun(c *cobra.Command, f *Factory, opts *verifyOptions) error {
 		return errVerifyFailed
 	case failed:
 		return errVerifyFailed
+	case !opts.allowEmpty && slices.ContainsFunc(reports, (*verify.Report).NothingVerified):
+		return errNothingVerified
 	}
 	return nil
 }
@@ -124,12 +142,15 @@ func printVerify(f *Factory, r *verify.Report) {
 	for _, fd := range r.Findings {
 		fmt.Fprintf(w, "  %s\n", fd)
 	}
-	fmt.Fprintf(w, "  result: %d ok, %d skipped, %d warning, %d failed", r.Count(verify.CheckOK), r.Count(verify.CheckSkipped), r.Count(verify.CheckWarning), r.Count(verify.CheckFailed))
-	if r.Failed() {
-		fmt.Fprintf(w, ": FAILED\n")
-	} else {
-		fmt.Fprintf(w, ": passed\n")
+	skipped := fmt.Sprintf("%d skipped", r.Count(verify.CheckSkipped))
+	if why := r.Skipped(); why != "" {
+		skipped += " (" + why + ")"
 	}
+	verdict := r.Verdict
+	if verdict != verify.VerdictPassed {
+		verdict = strings.ToUpper(verdict)
+	}
+	fmt.Fprintf(w, "  result: %d ok, %s, %d warning, %d failed: %s\n", r.Count(verify.CheckOK), skipped, r.Count(verify.CheckWarning), r.Count(verify.CheckFailed), verdict)
 }
 
 func orNone(s []string) string {

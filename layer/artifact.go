@@ -15,6 +15,12 @@ type Artifact struct {
 	Architectures []string
 	Findings      []Finding // notes and warnings; errors fail the build
 	Cached        bool      // the build cache held it: nothing was rebuilt
+	// Modified is every entry's time (SOURCE_DATE_EPOCH, else
+	// DefaultModified); zero for a ZIP built elsewhere.
+	Modified time.Time
+	// Reused is how many of Files were copied compressed from the layer's
+	// previous ZIP rather than compressed again (the build cache).
+	Reused int
 }
 
 // DefaultModified is the timestamp of every entry when SOURCE_DATE_EPOCH is

@@ -37,12 +37,16 @@ type Lock struct {
 type LockLayer struct {
 	// Accounts are the versions in the accounts the manifest names, by
 	// account ID (version 2); Regions those of the credentials' own.
-	Accounts     map[string]*LockAccount `json:"accounts,omitempty"`
-	CodeSHA256   string                  `json:"code_sha256"` // base64, as Lambda reports CodeSha256
-	Regions      map[string]*LockRegion  `json:"regions"`
-	SHA256       string                  `json:"sha256"` // hex
-	Size         int64                   `json:"size"`
-	UnzippedSize int64                   `json:"unzipped_size"`
+	Accounts   map[string]*LockAccount `json:"accounts,omitempty"`
+	CodeSHA256 string                  `json:"code_sha256"` // base64, as Lambda reports CodeSha256
+	Regions    map[string]*LockRegion  `json:"regions"`
+	SHA256     string                  `json:"sha256"` // hex
+	Size       int64                   `json:"size"`
+	// SourceDateEpoch is the SOURCE_DATE_EPOCH the content was built with
+	// (every entry's time, so part of the digest); absent when it was not
+	// set. It lets publish tell new files from a new timestamp.
+	SourceDateEpoch *int64 `json:"source_date_epoch,omitempty"`
+	UnzippedSize    int64  `json:"unzipped_size"`
 }
 
 // LockAccount is a layer's versions in one account the manifest names.
@@ -179,6 +183,9 @@ func (ll *LockLayer) check(name string, version int) error {
 	}
 	if ll.Regions == nil {
 		ll.Regions = map[string]*LockRegion{}
+	}
+	if e := ll.SourceDateEpoch; e != nil && *e < 0 {
+		return fmt.Errorf("layer %q: source_date_epoch %d is before 1970", name, *e)
 	}
 	if err := checkRegions(ll.Regions, fmt.Sprintf("layer %q", name)); err != nil {
 		return err

@@ -78,10 +78,11 @@ func TestLockRoundTripIsStable(t *testing.T) {
 
 func TestLockRejectsBadFiles(t *testing.T) {
 	for name, content := range map[string]string{
-		"not JSON":      "{layers: nope",
-		"wrong version": `{"version": 3, "layers": {}}`,
-		"unknown key":   `{"version": 1, "layers": {}, "extra": 1}`,
-		"null layer":    `{"version": 1, "layers": {"a": null}}`,
+		"not JSON":          "{layers: nope",
+		"wrong version":     `{"version": 3, "layers": {}}`,
+		"unknown key":       `{"version": 1, "layers": {}, "extra": 1}`,
+		"null layer":        `{"version": 1, "layers": {"a": null}}`,
+		"epoch before 1970": `{"version": 1, "layers": {"a": {"code_sha256": "", "regions": {}, "sha256": "", "size": 0, "source_date_epoch": -1, "unzipped_size": 0}}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), LockFile)
@@ -192,5 +193,31 @@ func TestLockRejectsBadAccounts(t *testing.T) {
 	// A version 2 lock written by hand without accounts reads as it is.
 	if _, err := ParseLock([]byte(`{"version": 2, "layers": {}}`)); err != nil {
 		t.Error(err)
+	}
+}
+
+// source_date_epoch is optional: a lock without it reads (nil), one with
+// it keeps it, in its sorted place.
+func TestLockSourceDateEpoch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), LockFile)
+	os.WriteFile(path, []byte(`{"version": 1, "layers": {"a": {"code_sha256": "c", "regions": {}, "sha256": "s", "size": 1, "unzipped_size": 2}}}`), 0o644)
+	l, err := LoadLock(path)
+	if err != nil || l.Layers["a"].SourceDateEpoch != nil {
+		t.Fatalf("old lock: %v, %+v", err, l)
+	}
+	epoch := int64(1700000000)
+	l.Layers["a"].SourceDateEpoch = &epoch
+	data, err := l.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"size": 1,
+      "source_date_epoch": 1700000000,
+      "unzipped_size": 2`) {
+		t.Errorf("lock:\n%s", data)
+	}
+	os.WriteFile(path, data, 0o644)
+	if l2, err := LoadLock(path); err != nil || *l2.Layers["a"].SourceDateEpoch != epoch {
+		t.Errorf("read back: %v", err)
 	}
 }

@@ -42,11 +42,13 @@ func (c *Clients) stsRegion() string {
 }
 
 func (c *Clients) sts() *sts.Client {
+	region := c.stsRegion()
 	return sts.NewFromConfig(c.cfg, func(o *sts.Options) {
-		o.Region = c.stsRegion()
+		o.Region = region
 		if c.opts.EndpointURL != "" {
 			o.BaseEndpoint = aws.String(c.opts.EndpointURL)
 		}
+		o.APIOptions = append(o.APIOptions, unreachable("STS", region))
 	})
 }
 

@@ -88,6 +88,7 @@ func (c *Clients) Lambda(region string) *lambda.Client {
 		if c.opts.EndpointURL != "" {
 			o.BaseEndpoint = aws.String(c.opts.EndpointURL)
 		}
+		o.APIOptions = append(o.APIOptions, unreachable("Lambda", region))
 	})
 	c.lambdas[region] = l
 	return l
@@ -106,6 +107,7 @@ func (c *Clients) S3(region string) *s3.Client {
 		if c.opts.EndpointURL != "" {
 			o.BaseEndpoint = aws.String(c.opts.EndpointURL)
 		}
+		o.APIOptions = append(o.APIOptions, unreachable("S3", region))
 	})
 	c.s3clients[region] = s
 	return s

@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -39,10 +40,28 @@ type ZipStats struct {
 	Unzipped int64
 	ELF      map[string]uint16   // entry name -> ELF machine, for ELF files
 	Digests  map[string][32]byte // source file -> content digest (see contentDigest)
+	// Index is where each file's compressed bytes lie in this ZIP, in
+	// entry order: what a later build needs to reuse them (ZipOptions.Reuse).
+	Index  []RawEntry
+	Reused int // files copied compressed from ZipOptions.Reuse
+}
+
+// ZipOptions says how WriteZipWith writes.
+type ZipOptions struct {
+	Modified time.Time // the one timestamp every entry gets
+	Workers  int       // compressors at once; 0 means one per CPU
+	// Reuse, when set, is a ZIP this writer wrote before: a file whose
+	// content digest (from Digests, by source path) it holds is copied
+	// from it compressed, as it is, instead of compressed again. The ZIP's
+	// bytes are the same either way: a file's compressed bytes depend only
+	// on its content (see Codec).
+	Reuse   *Reuse
+	Digests map[string][32]byte
 }
 
 // chunk is one unit of work: a slice of one file, compressed by a worker
-// and written in order by the writer.
+// and written in order by the writer; or a whole file whose compressed
+// bytes are copied from Reuse (reuse set; no worker).
 type chunk struct {
 	e      *Entry
 	index  int // chunk number within the file
@@ -55,31 +74,40 @@ type chunk struct {
 	sha    [32]byte // SHA-256 of raw: the chunk's part of the file's content digest
 	err    error
 	done   chan struct{}
-	stored bool // single-chunk file that deflate does not shrink
+	stored bool      // single-chunk file that deflate does not shrink
+	reuse  *RawEntry // the file's compressed bytes in Reuse
+	units  int       // its share of the in-flight budget
 }
 
 // WriteZip writes entries as a deterministic ZIP to w: sorted entries,
 // fixed timestamps and modes, no extra fields. Files are compressed by a
-// bounded pool of workers; peak memory is about 2*chunkSize per slot.
+// pool of workers, with at most inFlight bytes read and not yet written.
 func WriteZip(ctx context.Context, w io.Writer, entries []Entry, modified time.Time, workers int) (*ZipStats, error) {
+	return WriteZipWith(ctx, w, entries, ZipOptions{Modified: modified, Workers: workers})
+}
+
+// WriteZipWith is WriteZip, reusing compressed bytes as opts says. A
+// reused file whose copied bytes do not match their record stops it with
+// a *ReuseError: write again without Reuse.
+func WriteZipWith(ctx context.Context, w io.Writer, entries []Entry, opts ZipOptions) (*ZipStats, error) {
+	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	slots := 2*workers + 2
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	work := make(chan *chunk)
-	ordered := make(chan *chunk, slots)
-	sem := make(chan struct{}, slots)
-	pool := sync.Pool{New: func() any { b := make([]byte, 0, ChunkSize+dictSize); return &b }}
+	room := newBudget()
+	ordered := make(chan *chunk, cap(room))
+	bufs := &bufPool{}
 
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := &compressor{pool: &pool}
+			c := &compressor{bufs: bufs}
 			for ch := range work {
 				ch.err = crash.Guard("zip", func() error { return c.run(ch) })
 				close(ch.done)
@@ -95,7 +123,7 @@ func WriteZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 	go func() {
 		defer close(ordered)
 		defer close(work)
-		prodErr = crash.Guard("zip producer", func() error { produce(ctx, entries, sem, ordered, work); return nil })
+		prodErr = crash.Guard("zip producer", func() error { produce(ctx, entries, opts.reusable, room, ordered, work); return nil })
 	}()
 	defer func() {
 		cancel()
@@ -104,17 +132,7 @@ func WriteZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 		wg.Wait()
 	}()
 
-	date, tm := msdosTime(modified)
-	zw := zip.NewWriter(w)
-	stats := &ZipStats{ELF: map[string]uint16{}, Digests: map[string][32]byte{}}
-	var (
-		fh  *zip.FileHeader
-		out io.Writer
-		crc uint32
-		raw int64
-		cmp int64
-		dig = newContentDigest()
-	)
+	z := newZipOut(w, opts.Modified)
 	for ch := range ordered {
 		select {
 		case <-ch.done:
@@ -124,94 +142,11 @@ func WriteZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 		if ch.err != nil {
 			return nil, ch.err
 		}
-		e := ch.e
-		if ch.index == 0 {
-			fh = &zip.FileHeader{Name: e.Name, ReaderVersion: 20, CreatorVersion: 20, ModifiedDate: date, ModifiedTime: tm}
-			if !isASCII(e.Name) && utf8.ValidString(e.Name) {
-				fh.Flags |= 0x800
-			}
-			switch e.Kind {
-			case KindDir:
-				fh.SetMode(fs.ModeDir | 0o755)
-			case KindSymlink:
-				fh.SetMode(fs.ModeSymlink | 0o777)
-				fh.CRC32 = crc32.ChecksumIEEE([]byte(e.Target))
-				fh.CompressedSize64 = uint64(len(e.Target))
-				fh.UncompressedSize64 = fh.CompressedSize64
-			case KindFile:
-				stats.Files++
-				if e.Exec {
-					fh.SetMode(0o755)
-				} else {
-					fh.SetMode(0o644)
-				}
-				if m, ok := lambdafacts.ELFMachine(ch.raw); ok {
-					stats.ELF[e.Name] = m
-				}
-				if ch.last {
-					// The whole file is in hand: sizes go in the local header.
-					fh.Method = zip.Deflate
-					data := ch.comp
-					if ch.stored {
-						fh.Method = zip.Store
-						data = ch.raw
-					}
-					fh.CRC32 = ch.crc
-					fh.CompressedSize64 = uint64(len(data))
-					fh.UncompressedSize64 = uint64(len(ch.raw))
-				} else {
-					// Sizes are known only at the end: a data descriptor follows.
-					fh.Method = zip.Deflate
-					fh.Flags |= 0x8
-				}
-			}
-			var err error
-			if out, err = zw.CreateRaw(fh); err != nil {
-				return nil, err
-			}
-			crc, raw, cmp = 0, 0, 0
-			dig.reset()
-			switch e.Kind {
-			case KindSymlink:
-				if _, err := io.WriteString(out, e.Target); err != nil {
-					return nil, err
-				}
-			case KindFile:
-				if ch.last {
-					data := ch.comp
-					if ch.stored {
-						data = ch.raw
-					}
-					if _, err := out.Write(data); err != nil {
-						return nil, err
-					}
-					dig.add(ch.sha)
-					stats.Digests[e.Src] = dig.sum()
-					stats.Unzipped += int64(len(ch.raw))
-					ch.release(&pool)
-					<-sem
-					continue
-				}
-			}
+		if err := z.write(ch, opts.Reuse, bufs); err != nil {
+			return nil, err
 		}
-		if e.Kind == KindFile {
-			if _, err := out.Write(ch.comp); err != nil {
-				return nil, err
-			}
-			crc = crc32.Update(crc, crc32.IEEETable, ch.raw)
-			raw += int64(len(ch.raw))
-			cmp += int64(len(ch.comp))
-			dig.add(ch.sha)
-			if ch.last {
-				stats.Digests[e.Src] = dig.sum()
-				fh.CRC32 = crc
-				fh.CompressedSize64, fh.UncompressedSize64 = uint64(cmp), uint64(raw)
-				fh.CompressedSize, fh.UncompressedSize = uint32(cmp), uint32(raw)
-				stats.Unzipped += raw
-			}
-		}
-		ch.release(&pool)
-		<-sem
+		ch.release(bufs)
+		room.give(ch.units)
 	}
 	if prodErr != nil {
 		return nil, prodErr
@@ -219,23 +154,242 @@ func WriteZip(ctx context.Context, w io.Writer, entries []Entry, modified time.T
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := zw.Close(); err != nil {
+	if err := z.zw.Close(); err != nil {
 		return nil, err
 	}
-	return stats, nil
+	return z.stats, nil
+}
+
+// reusable is the record of e's compressed bytes in Reuse, or nil.
+func (o *ZipOptions) reusable(e *Entry) *RawEntry {
+	if o.Reuse == nil || e.Kind != KindFile {
+		return nil
+	}
+	d, ok := o.Digests[e.Src]
+	if !ok {
+		return nil
+	}
+	r, ok := o.Reuse.Entries[d]
+	if !ok || r.Size != e.Size {
+		return nil
+	}
+	return &r
+}
+
+// zipOut is the writer's side of WriteZip: entries' headers and bytes in
+// order, and what they tell (ZipStats).
+type zipOut struct {
+	zw       *zip.Writer
+	cw       *CountingWriter // under zw's buffer: offsets, once zw is flushed
+	stats    *ZipStats
+	date, tm uint16
+
+	// The file being written, while its chunks arrive.
+	fh  *zip.FileHeader
+	out io.Writer
+	rec RawEntry
+	dig *contentDigest
+}
+
+func newZipOut(w io.Writer, modified time.Time) *zipOut {
+	cw := &CountingWriter{W: w}
+	date, tm := msdosTime(modified)
+	return &zipOut{
+		zw: zip.NewWriter(cw), cw: cw, date: date, tm: tm, dig: newContentDigest(),
+		stats: &ZipStats{ELF: map[string]uint16{}, Digests: map[string][32]byte{}},
+	}
+}
+
+// write writes one chunk: the entry's header first when it is the entry's
+// first chunk.
+func (z *zipOut) write(ch *chunk, reuse *Reuse, bufs *bufPool) error {
+	e := ch.e
+	if ch.index == 0 {
+		if err := z.begin(ch); err != nil {
+			return err
+		}
+		switch e.Kind {
+		case KindSymlink:
+			_, err := io.WriteString(z.out, e.Target)
+			return err
+		case KindDir:
+			return nil
+		}
+		if ch.reuse != nil {
+			return z.copyReused(ch, reuse, bufs)
+		}
+	}
+	data := ch.comp
+	if ch.stored {
+		data = ch.raw
+	}
+	if _, err := z.out.Write(data); err != nil {
+		return err
+	}
+	r := &z.rec
+	if ch.index == 0 {
+		if m, ok := lambdafacts.ELFMachine(ch.raw); ok {
+			z.stats.ELF[e.Name] = m
+			r.ELF, r.IsELF = m, true
+		}
+	}
+	r.CRC32 = crc32.Update(r.CRC32, crc32.IEEETable, ch.raw)
+	r.DataCRC = crc32.Update(r.DataCRC, crc32.IEEETable, data)
+	r.Size += int64(len(ch.raw))
+	r.Compressed += int64(len(data))
+	z.dig.add(ch.sha)
+	if !ch.last {
+		return nil
+	}
+	r.Digest = z.dig.sum()
+	r.Stored = ch.stored
+	z.endFile(e)
+	if z.fh.Flags&0x8 != 0 {
+		// Written after the data, from the header as it is when the next
+		// entry starts.
+		z.fh.CRC32 = r.CRC32
+		z.fh.CompressedSize64, z.fh.UncompressedSize64 = uint64(r.Compressed), uint64(r.Size)
+		z.fh.CompressedSize, z.fh.UncompressedSize = uint32(r.Compressed), uint32(r.Size)
+	}
+	return nil
+}
+
+// begin writes the header of ch's entry. A file's sizes go in its local
+// header when the whole file is in hand (one chunk, or reused); else a
+// data descriptor follows its bytes.
+func (z *zipOut) begin(ch *chunk) error {
+	e := ch.e
+	fh := &zip.FileHeader{Name: e.Name, ReaderVersion: 20, CreatorVersion: 20, ModifiedDate: z.date, ModifiedTime: z.tm}
+	if !isASCII(e.Name) && utf8.ValidString(e.Name) {
+		fh.Flags |= 0x800
+	}
+	switch e.Kind {
+	case KindDir:
+		fh.SetMode(fs.ModeDir | 0o755)
+	case KindSymlink:
+		fh.SetMode(fs.ModeSymlink | 0o777)
+		fh.CRC32 = crc32.ChecksumIEEE([]byte(e.Target))
+		fh.CompressedSize64 = uint64(len(e.Target))
+		fh.UncompressedSize64 = fh.CompressedSize64
+	case KindFile:
+		if e.Exec {
+			fh.SetMode(0o755)
+		} else {
+			fh.SetMode(0o644)
+		}
+		fh.Method = zip.Deflate
+		switch r := ch.reuse; {
+		case r != nil:
+			// The same header a compression of the file would give:
+			// stored only when it is one chunk deflate does not shrink,
+			// a data descriptor when it is more than one chunk.
+			if r.Stored {
+				fh.Method = zip.Store
+			}
+			fh.CRC32 = r.CRC32
+			fh.CompressedSize64, fh.UncompressedSize64 = uint64(r.Compressed), uint64(r.Size)
+			if r.Size > ChunkSize {
+				fh.Flags |= 0x8
+			}
+		case ch.last:
+			data := ch.comp
+			if ch.stored {
+				fh.Method = zip.Store
+				data = ch.raw
+			}
+			fh.CRC32 = ch.crc
+			fh.CompressedSize64 = uint64(len(data))
+			fh.UncompressedSize64 = uint64(len(ch.raw))
+		default:
+			fh.Flags |= 0x8
+		}
+	}
+	out, err := z.zw.CreateRaw(fh)
+	if err != nil {
+		return err
+	}
+	// Flushed, the count is where the entry's bytes start: the index
+	// records it.
+	if err := z.zw.Flush(); err != nil {
+		return err
+	}
+	z.fh, z.out = fh, out
+	z.rec = RawEntry{Offset: z.cw.N}
+	z.dig.reset()
+	return nil
+}
+
+// copyReused copies a file's compressed bytes from reuse, checking them
+// against their record as they go.
+func (z *zipOut) copyReused(ch *chunk, reuse *Reuse, bufs *bufPool) error {
+	r := *ch.reuse
+	buf := bufs.get(ChunkSize)
+	defer bufs.put(buf)
+	buf = buf[:cap(buf)]
+	src := io.NewSectionReader(reuse.ZIP, r.Offset, r.Compressed)
+	var crc uint32
+	var n int64
+	for {
+		k, err := src.Read(buf)
+		if k > 0 {
+			crc = crc32.Update(crc, crc32.IEEETable, buf[:k])
+			n += int64(k)
+			if _, werr := z.out.Write(buf[:k]); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return &ReuseError{Name: ch.e.Name, Err: err}
+		}
+	}
+	if n != r.Compressed || crc != r.DataCRC {
+		return &ReuseError{Name: ch.e.Name, Err: errors.New("its compressed bytes are not the ones recorded")}
+	}
+	if r.IsELF {
+		z.stats.ELF[ch.e.Name] = r.ELF
+	}
+	r.Offset = z.rec.Offset
+	z.rec = r
+	z.dig.reset()
+	z.stats.Reused++
+	z.endFile(ch.e)
+	return nil
+}
+
+// endFile records the file just written.
+func (z *zipOut) endFile(e *Entry) {
+	z.stats.Files++
+	z.stats.Unzipped += z.rec.Size
+	z.stats.Digests[e.Src] = z.rec.Digest
+	z.stats.Index = append(z.stats.Index, z.rec)
+}
+
+// CountingWriter counts the bytes written through it to W: a ZIP's size,
+// and its entries' offsets.
+type CountingWriter struct {
+	W io.Writer
+	N int64
+}
+
+func (c *CountingWriter) Write(p []byte) (int, error) {
+	n, err := c.W.Write(p)
+	c.N += int64(n)
+	return n, err
 }
 
 // produce cuts the entries' files into chunks, in order, each sent to the
-// writer (ordered) and, for files, to a worker; it stops when ctx ends.
-func produce(ctx context.Context, entries []Entry, sem chan struct{}, ordered, work chan<- *chunk) {
+// writer (ordered) and, for files to compress, to a worker, once the
+// budget has room for it; it stops when ctx ends.
+func produce(ctx context.Context, entries []Entry, reusable func(*Entry) *RawEntry, room budget, ordered, work chan<- *chunk) {
 	for i := range entries {
 		e := &entries[i]
-		if e.Kind != KindFile {
-			ch := &chunk{e: e, last: true, done: make(chan struct{})}
+		if r := reusable(e); e.Kind != KindFile || r != nil {
+			ch := &chunk{e: e, last: true, reuse: r, units: 1, done: make(chan struct{})}
 			close(ch.done)
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
+			if !room.take(ctx, ch.units) {
 				return
 			}
 			ordered <- ch
@@ -244,9 +398,8 @@ func produce(ctx context.Context, entries []Entry, sem chan struct{}, ordered, w
 		n := max(1, (e.Size+ChunkSize-1)/ChunkSize)
 		for k := int64(0); k < n; k++ {
 			ch := &chunk{e: e, index: int(k), off: k * ChunkSize, n: min(ChunkSize, e.Size-k*ChunkSize), last: k == n-1, done: make(chan struct{})}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
+			ch.units = units(ch.n)
+			if !room.take(ctx, ch.units) {
 				return
 			}
 			ordered <- ch
@@ -259,21 +412,19 @@ func produce(ctx context.Context, entries []Entry, sem chan struct{}, ordered, w
 	}
 }
 
-func (ch *chunk) release(pool *sync.Pool) {
+func (ch *chunk) release(bufs *bufPool) {
 	if ch.raw != nil {
-		b := ch.raw[:0]
-		pool.Put(&b)
+		bufs.put(ch.raw)
 	}
 	if ch.comp != nil {
-		b := ch.comp[:0]
-		pool.Put(&b)
+		bufs.put(ch.comp)
 	}
 	ch.raw, ch.comp = nil, nil
 }
 
 // compressor is one worker's reusable deflate state.
 type compressor struct {
-	pool *sync.Pool
+	bufs *bufPool
 	fw   *flate.Writer
 	buf  sliceWriter
 }
@@ -288,21 +439,33 @@ func (c *compressor) run(ch *chunk) error {
 	}
 	defer f.Close()
 
+	// The chunk with the bytes before it that prime deflate; the last
+	// chunk reads one byte more, which must not be there: a file that
+	// grew during the build would otherwise be cut silently.
 	dictOff := max(0, ch.off-dictSize)
-	in := (*c.pool.Get().(*[]byte))[:ch.off+ch.n-dictOff]
+	need := ch.off + ch.n - dictOff
+	want := need
+	if ch.last {
+		want++
+	}
+	in := c.bufs.get(int(want))[:want]
 	got, err := f.ReadAt(in, dictOff)
-	if err == io.EOF && int64(got) == ch.off+ch.n-dictOff {
+	if err == io.EOF {
 		err = nil
 	}
-	if err == io.EOF || err == nil && ch.last && !atEOF(f, ch.off+ch.n) {
-		return &ChangedError{Path: ch.e.Origin} // shorter or longer than listed
-	}
 	if err != nil {
+		c.bufs.put(in)
 		return ReadError(ch.e.Origin, err)
 	}
+	if int64(got) != need {
+		c.bufs.put(in)
+		return &ChangedError{Path: ch.e.Origin} // shorter or longer than listed
+	}
+	in = in[:need]
 	dict, data := in[:ch.off-dictOff], in[ch.off-dictOff:]
 
-	c.buf.b = (*c.pool.Get().(*[]byte))[:0]
+	// Room for what most content deflates to; what does not shrink grows it.
+	c.buf.b = c.bufs.get(int(ch.n/2 + 64))
 	if c.fw == nil {
 		c.fw, _ = flate.NewWriter(&c.buf, compressLevel)
 	}
@@ -329,14 +492,6 @@ func (c *compressor) run(ch *chunk) error {
 	ch.stored = ch.index == 0 && ch.last && len(ch.comp) >= len(data)
 	c.buf.b = nil
 	return nil
-}
-
-// atEOF reports whether f has no bytes past off: a file that grew during
-// the build would otherwise be cut silently.
-func atEOF(f *os.File, off int64) bool {
-	var one [1]byte
-	n, _ := f.ReadAt(one[:], off)
-	return n == 0
 }
 
 type sliceWriter struct{ b []byte }

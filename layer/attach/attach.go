@@ -100,6 +100,18 @@ type Report struct {
 	Caller      string
 	Interrupted bool // stopped midway: functions not yet changed were left alone
 	RolledBack  bool // --atomic put the changed functions back
+	// Looked is where each layer's functions were looked for, and how:
+	// what to tell when none was found.
+	Looked []Looked
+}
+
+// Looked is how one layer's target functions were looked for: in Regions,
+// by Tags, or (neither Tags nor named functions) every function using it.
+type Looked struct {
+	Layer   string
+	Regions []string
+	Tags    map[string]string
+	ByUse   bool
 }
 
 // Problems counts the functions that did not end as asked: refused, failed,
@@ -173,6 +185,9 @@ func (r *attachRun) run(ctx context.Context, targets []Target) (*Report, error) 
 		return nil, err
 	}
 	report := &Report{}
+	for _, t := range targets {
+		report.Looked = append(report.Looked, Looked{Layer: t.Layer.Name, Regions: t.Regions, Tags: t.Tags, ByUse: len(t.Functions) == 0 && len(t.Tags) == 0})
+	}
 	unplanned := func(j *attachJob) bool { return j.res.Status == "" }
 	interrupted := func() bool { return ctx.Err() != nil || r.crashed() != nil }
 

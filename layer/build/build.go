@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,13 +69,15 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Op
 		if a != nil {
 			a.Findings = append(a.Findings, swept.note()...)
 			a.Findings = append(a.Findings, cache.findings()...)
+			a.Modified = opts.Modified // the cache keys it: a cached ZIP has it too
 		}
 	}()
 	baseDir, err := filepath.Abs(m.Dir)
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{m: m, l: l, baseDir: baseDir, opts: opts, tools: opts.Tools, memo: cache.memo, absOut: realOut}
+	p := &plan{m: m, l: l, baseDir: baseDir, opts: opts, tools: opts.Tools, memo: cache.memo, absOut: realOut,
+		answers: &answers{cache: cache, ignore: opts.NoCache, tools: opts.Tools}}
 	p.builders = buildersOf(builder.Env{Layer: l, Name: l.Name, BaseDir: baseDir, Tools: opts.Tools,
 		Stage:          func(arch, name string) (string, error) { return p.work.dir(arch, name) },
 		TreeDifference: treeDifference})
@@ -105,10 +108,18 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Op
 	}
 	started := time.Now()
 	p.listed = fp.listed
-	a, written, err := p.build(ctx)
+	if !opts.NoCache && p.codec != "" {
+		// A rebuild: what did not change is copied from the last ZIP.
+		if prev := cache.previous(l.Name, p.codec); prev != nil {
+			defer prev.close()
+			p.reuse, p.digests = prev, digests
+		}
+	}
+	a, stats, err := p.build(ctx)
 	if err != nil {
 		return nil, err
 	}
+	written := stats.Digests
 	if changed := cache.memo.changedSince(); changed != "" {
 		a.Findings = append(a.Findings, layer.Finding{Severity: layer.SevWarning, Path: "", Message: fmt.Sprintf("%s changed while the layer was being built, so the ZIP may hold a mix of old and new; it is not cached: rebuild when nothing writes to the sources", changed)})
 		return a, nil
@@ -123,7 +134,14 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Op
 		digests[e.Src] = d
 		cache.memo.remember(e.Src, e.Stamp, d, started)
 	}
-	if err := cache.record(fp.key(digests), a); err != nil {
+	key := fp.key(digests)
+	if p.codec != "" {
+		// Before the entry, so that an entry is never without its index.
+		if err := cache.writeIndex(l.Name, key, p.codec, a, stats.Index); err != nil {
+			a.Findings = append(a.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the build cache (%s) could not record where this build's files lie in its ZIP: %v", cache.dir, err)})
+		}
+	}
+	if err := cache.record(key, a); err != nil {
 		a.Findings = append(a.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the build cache (%s) could not record this build: %v", cache.dir, err)})
 	} else if err := cache.saveMemo(); err != nil {
 		a.Findings = append(a.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the build cache (%s) could not save file hashes: %v", cache.dir, err)})
@@ -144,6 +162,15 @@ type plan struct {
 	builders []builder.Builder       // the package builders the layer uses
 	work     *workDir                // the build's work folder, while it builds
 	listed   map[int][]archive.Entry // files entries as the fingerprint listed them
+	// codec is how this layerctl compresses (archive.Codec and its
+	// executable's digest): a ZIP index is of use to a build with the same.
+	codec string
+	// reuse is the layer's previous ZIP, whose files' compressed bytes a
+	// rebuild copies, and digests the content digests of the files
+	// entries' files, by source path; nil on a first build.
+	reuse   *previousZip
+	digests map[string][32]byte
+	answers *answers // the tools' answers, through the cache
 }
 
 // archDependent reports whether the layer's content may differ between
@@ -156,9 +183,9 @@ func (p *plan) archDependent() bool {
 	return slices.ContainsFunc(l.Files, func(f manifest.FileMap) bool { return f.Architecture != "" })
 }
 
-// build makes the layer's ZIP; written maps every file it read to its
-// content digest.
-func (p *plan) build(ctx context.Context) (a *layer.Artifact, written map[string][32]byte, err error) {
+// build makes the layer's ZIP, and says what it wrote (every file's
+// content digest, where its compressed bytes lie).
+func (p *plan) build(ctx context.Context) (a *layer.Artifact, stats *archive.ZipStats, err error) {
 	l := p.l
 	archs := l.Architectures
 	if !p.archDependent() || len(archs) == 0 {
@@ -283,7 +310,7 @@ func (p *plan) unpackArchives(ctx context.Context, work *workDir) (map[int]strin
 }
 
 // writeArtifact checks the entries and writes them as the layer's ZIP.
-func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*layer.Artifact, map[string][32]byte, error) {
+func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*layer.Artifact, *archive.ZipStats, error) {
 	l, opts := p.l, p.opts
 	var unzipped int64
 	for _, e := range entries {
@@ -296,6 +323,10 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*lay
 	findings := append(check.Sizes(unzipped, 0), layout...)
 	if errs := layer.Errors(findings); len(errs) > 0 {
 		return nil, nil, &layer.CheckError{Layer: l.Name, Findings: errs}
+	}
+	zopts, err := p.zipOptions(ctx, entries)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	// Locked until renamed, so that no other build takes it for the
@@ -313,10 +344,15 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*lay
 		}
 	}()
 
-	h := sha256.New()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	cw := &countingWriter{w: io.MultiWriter(bw, h)}
-	stats, err := archive.WriteZip(ctx, cw, entries, opts.Modified, opts.Workers)
+	var notes []layer.Finding
+	stats, sum, size, err := writeZipFile(ctx, tmp, entries, zopts)
+	var re *archive.ReuseError
+	if errors.As(err, &re) {
+		// The cache's record of the last ZIP is wrong: compress everything.
+		notes = append(notes, layer.Finding{Severity: layer.SevNote, Message: fmt.Sprintf("the build cache's index of %s was wrong (%v) and was ignored: every file was compressed again", p.reuse.path, re)})
+		zopts.Reuse = nil
+		stats, sum, size, err = writeZipFile(ctx, tmp, entries, zopts)
+	}
 	if err != nil {
 		if ctx.Err() != nil && !crash.Is(err) {
 			return nil, nil, fmt.Errorf("building layer %q: %w", l.Name, ctx.Err())
@@ -327,16 +363,12 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*lay
 	if errs := layer.Errors(elfFindings); len(errs) > 0 {
 		return nil, nil, &layer.CheckError{Layer: l.Name, Findings: errs}
 	}
-	if err := bw.Flush(); err != nil {
-		return nil, nil, fmt.Errorf("writing the ZIP: %w", err)
-	}
 	if err := tmp.Chmod(0o644); err != nil {
 		return nil, nil, err
 	}
 	if err := tmp.Close(); err != nil {
 		return nil, nil, fmt.Errorf("writing the ZIP: %w", err)
 	}
-	sum := h.Sum(nil)
 	hexSum := hex.EncodeToString(sum)
 	final := filepath.Join(opts.OutDir, fmt.Sprintf("%s-%s.zip", l.Name, hexSum[:12]))
 	if err := os.Rename(tmp.Name(), final); err != nil {
@@ -349,13 +381,65 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*lay
 		Path:          final,
 		SHA256:        hexSum,
 		CodeSHA256:    base64.StdEncoding.EncodeToString(sum),
-		Size:          cw.n,
+		Size:          size,
 		UnzippedSize:  stats.Unzipped,
 		Files:         stats.Files,
 		Runtimes:      l.Runtimes,
 		Architectures: l.Architectures,
-		Findings:      slices.Concat(layout, check.Sizes(stats.Unzipped, cw.n), elfFindings),
-	}, stats.Digests, nil
+		// The ZIP's size against the inline limit is publish's business: it
+		// depends on the layer's buckets, which the build cache does not key.
+		Findings: slices.Concat(layout, check.Sizes(stats.Unzipped, 0), elfFindings, notes),
+		Reused:   stats.Reused,
+	}, stats, nil
+}
+
+// zipOptions are how the entries are written: on a rebuild, with the
+// previous ZIP to copy from and the content digest of every file, hashing
+// those the fingerprint did not (what the package tools installed,
+// unpacked archives: reading is cheaper than compressing).
+func (p *plan) zipOptions(ctx context.Context, entries []archive.Entry) (archive.ZipOptions, error) {
+	zopts := archive.ZipOptions{Modified: p.opts.Modified, Workers: p.opts.Workers}
+	if p.reuse == nil {
+		return zopts, nil
+	}
+	digests := maps.Clone(p.digests)
+	var unlisted []archive.Entry
+	for _, e := range entries {
+		if _, ok := digests[e.Src]; e.Kind == archive.KindFile && !ok {
+			unlisted = append(unlisted, e)
+		}
+	}
+	sums, err := sumEach(ctx, unlisted, func(e archive.Entry) ([32]byte, error) { return archive.DigestFile(e.Src, e.Size) })
+	if err != nil {
+		return zopts, err
+	}
+	for i, e := range unlisted {
+		digests[e.Src] = sums[i]
+	}
+	zopts.Reuse, zopts.Digests = p.reuse.reuse, digests
+	return zopts, nil
+}
+
+// writeZipFile writes the ZIP into f from its start, and returns what the
+// writer said, the ZIP's SHA-256 and size.
+func writeZipFile(ctx context.Context, f *os.File, entries []archive.Entry, zopts archive.ZipOptions) (*archive.ZipStats, []byte, int64, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, nil, 0, err
+	}
+	if err := f.Truncate(0); err != nil {
+		return nil, nil, 0, err
+	}
+	h := sha256.New()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	cw := &archive.CountingWriter{W: io.MultiWriter(bw, h)}
+	stats, err := archive.WriteZipWith(ctx, cw, entries, zopts)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, nil, 0, fmt.Errorf("writing the ZIP: %w", err)
+	}
+	return stats, h.Sum(nil), cw.N, nil
 }
 
 // workDir is a private temporary folder for one build: unpacked archives
@@ -420,15 +504,4 @@ func makeWorkDir(layer string) (string, *inuse.Held, error) {
 		}
 		return root, held, nil
 	}
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -77,7 +77,7 @@ func TestDecodeMemoRefusesDamage(t *testing.T) {
 		}
 	}
 	// A memo of an older format is not damage: ignored, without a note.
-	if _, err := decodeMemo([]byte("layerctl file digests 1\n\x01a")); err != errOtherMemoVersion {
+	if _, err := decodeMemo([]byte("layerctl file digests 1\n\x01a")); err != errOtherFormat {
 		t.Errorf("old format: %v", err)
 	}
 }

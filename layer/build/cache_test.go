@@ -273,7 +273,8 @@ func TestCacheLivesInTheOutputFolder(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if c := cacheEntries(t, out); len(c) != 1 || !strings.HasPrefix(c[0], "app-") {
+	// The build's entry, and beside it its ZIP's index (zipindex.go).
+	if c := cacheEntries(t, out); len(c) != 2 || !strings.HasPrefix(c[0], "app-") || strings.TrimSuffix(c[0], ".json")+".zidx" != c[1] {
 		t.Errorf("cache entries: %v", c)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/layerctl/layerctl/layer/archive"
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -115,6 +116,8 @@ func (p *plan) fingerprint(ctx context.Context) (*fingerprint, error) {
 	if exe, err := os.Executable(); err == nil {
 		if sum, err := p.memo.sumPath(exe); err == nil {
 			k.add("executable", hexSum(sum))
+			p.codec = archive.Codec + "; layerctl " + hexSum(sum)
+			p.answers.exe = hexSum(sum)
 		} else {
 			k.add("executable", "unreadable", time.Now().String()) // never a hit
 		}
@@ -237,3 +240,6 @@ type cacheKey struct {
 
 func (c cacheKey) Add(label string, values ...string) { c.k.add(label, values...) }
 func (c cacheKey) Path(label, file string)            { c.p.keyPath(c.k, label, file) }
+func (c cacheKey) Ask(ctx context.Context, q builder.Question) ([]byte, error) {
+	return c.p.answers.ask(ctx, q)
+}

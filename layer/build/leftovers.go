@@ -48,7 +48,7 @@ func removeLeftovers(outDir, cacheDir, tmpDir string) reclaimed {
 	for _, spot := range []struct {
 		dir   string
 		match func(string) bool
-	}{{outDir, isZipTemp}, {cacheDir, isAtomicTemp}, {filepath.Join(cacheDir, "builds"), isAtomicTemp}} {
+	}{{outDir, isZipTemp}, {cacheDir, isAtomicTemp}, {filepath.Join(cacheDir, "builds"), isAtomicTemp}, {filepath.Join(cacheDir, "answers"), isAtomicTemp}} {
 		r.add(removeTemps(spot.dir, spot.match))
 	}
 	r.add(removeWorkDirs(tmpDir))

@@ -82,6 +82,11 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	}
 	r := &Report{Artifacts: make([]*layer.Artifact, len(opts.Layers))}
 	for i, l := range opts.Layers {
+		// An interrupt stops the run before the next layer, even one the
+		// cache would give back at once.
+		if err := ctx.Err(); err != nil {
+			return nil, &StoppedError{err}
+		}
 		start := time.Now()
 		a, err := Build(ctx, opts.Manifest, l, Options{OutDir: opts.OutDir, Modified: opts.Modified, NoCache: opts.NoCache, Tools: opts.Tools})
 		if err != nil {

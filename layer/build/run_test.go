@@ -70,4 +70,11 @@ func TestRunRefusesBeforeBuildingAndStopsWhenInterrupted(t *testing.T) {
 	if !errors.As(err, &se) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want a *StoppedError", err)
 	}
+	// Also when the cache holds the layer and would give it back at once.
+	if _, err := Run(context.Background(), RunOptions{Manifest: m, Layers: m.Layers, Modified: layer.DefaultModified}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = Run(ctx, RunOptions{Manifest: m, Layers: m.Layers, Modified: layer.DefaultModified}); !errors.As(err, &se) {
+		t.Fatalf("interrupted, the cache holding the layer: error %v, want a *StoppedError", err)
+	}
 }

@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"errors"
+	"path/filepath"
 
 	"github.com/layerctl/layerctl/layer/archive"
 	"github.com/layerctl/layerctl/manifest"
@@ -53,6 +54,47 @@ type Key interface {
 	// Path adds the content of the file or folder at file (its digest,
 	// from the hash memo when it can vouch for it).
 	Path(label, file string)
+	// Ask asks a tool a question (its version, its settings, what a
+	// package imports) and returns its answer: from the build cache,
+	// without running the tool, when nothing the question says the
+	// answer depends on has changed since it was last answered. A tool
+	// that fails gives a *ToolError.
+	Ask(ctx context.Context, q Question) ([]byte, error)
+}
+
+// Question is a question to a tool whose answer decides a build, and what
+// the answer depends on that can be seen without running the tool. Beside
+// what it lists, the answer is taken to depend on the command (folder,
+// arguments, environment added), the executable the command names as
+// found on PATH (its path and stat, links followed) and PATH itself.
+type Question struct {
+	Command Command
+	// Env lists the variables that change the answer: names, or
+	// prefixes ending in "*" (compared without case, as EnvWithPrefix).
+	Env []string
+	// Files are files or folders whose stat (or absence) changes the
+	// answer: configuration files, version files. A folder's stat changes
+	// when an entry is added, removed or renamed in it.
+	Files []string
+	// Depends lists the files the answer itself shows it depends on (the
+	// interpreter a shim chose, a package's source files). Their stat is
+	// remembered with the answer, and any change to one asks again.
+	Depends func(answer []byte) ([]string, error)
+}
+
+// UpFrom lists the files named names in dir and in every folder above it,
+// nearest first: where tools look for their version and settings files
+// (.python-version, .npmrc, go.work).
+func UpFrom(dir string, names ...string) []string {
+	var out []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		for _, n := range names {
+			out = append(out, filepath.Join(d, n))
+		}
+		if up := filepath.Dir(d); up == d {
+			return out
+		}
+	}
 }
 
 // WithLayer names the layer in a tool's error that does not name one.

@@ -44,6 +44,9 @@ func Record(lock *manifest.Lock, targets []Target, results []Result) (changed bo
 			changed = true
 		}
 		if ll.SHA256 != art.SHA256 || ll.CodeSHA256 != art.CodeSHA256 || ll.Size != art.Size || ll.UnzippedSize != art.UnzippedSize {
+			if ll.SHA256 != art.SHA256 {
+				ll.SourceDateEpoch = lockEpoch(art.Modified)
+			}
 			ll.SHA256, ll.CodeSHA256, ll.Size, ll.UnzippedSize = art.SHA256, art.CodeSHA256, art.Size, art.UnzippedSize
 			changed = true
 		}

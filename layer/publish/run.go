@@ -75,6 +75,9 @@ type Report struct {
 	LockPath    string   // the lock file, or the S3 lock's URL
 	LockWritten bool     // layerctl.lock was written (it changed)
 	Notes       []string // what recording in the lock noticed
+	// Warnings are layers published again for a new SOURCE_DATE_EPOCH
+	// alone, their files unchanged.
+	Warnings []string
 	// ReleaseErr is a failure to give back the lock file's turn, after
 	// everything was published and written.
 	ReleaseErr error
@@ -123,14 +126,15 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	targets, failed := accountTargets(ctx, plan, arts, clients, opts.Concurrency)
 	po := Options{Lambda: clients.Lambda, S3: clients.S3, DryRun: opts.DryRun, Concurrency: opts.Concurrency, Log: opts.Log, Progress: opts.Progress}
 	store := lockstore.For(opts.Manifest, clients.Lock)
+	lock, err := store.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	warnings := sameFilesOtherTime(ctx, lock, targets)
 	var r *Report
 	switch {
 	case opts.DryRun:
-		lock, lerr := store.Load(ctx)
-		if lerr != nil {
-			return nil, lerr
-		}
-		r, err = &Report{Results: Publish(ctx, targets, lock, po), LockPath: store.Where()}, nil
+		r = &Report{Results: Publish(ctx, targets, lock, po), LockPath: store.Where()}
 	case store.S3 != nil:
 		r, err = publishShared(ctx, store.S3, targets, po)
 	default:
@@ -139,6 +143,7 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if r != nil {
 		r.Caller = clients.ID
 		r.Results = inPlanOrder(plan, append(r.Results, failed...))
+		r.Warnings = warnings
 	}
 	return r, err
 }

@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/mholt/archiver/v3"
 
@@ -36,11 +40,45 @@ const (
 	CheckWarning = "warning" // failed here, but the local runtime differs from the target's, which may be why
 )
 
+// Why a check was skipped (Check.Reason): the verdict counts each.
+const (
+	ReasonOtherCPU       = "other-cpu"        // native code for another CPU, judged from its ELF header
+	ReasonOtherPython    = "other-python"     // an extension module built for another CPython
+	ReasonOtherPlatform  = "other-platform"   // a Node.js package declared for another os or libc
+	ReasonPlatformBinary = "platform-binary"  // binaries only, loaded by path by another package
+	ReasonNoMainEntry    = "no-main-entry"    // nothing to require by the package's name (subpath exports only, files)
+	ReasonTypesOnly      = "types-only"       // TypeScript declarations
+	ReasonProvided       = "runtime-provided" // needs a module the Lambda runtime provides
+	ReasonNotInstalled   = "not-installed"    // an optional dependency that is not in the layer
+	ReasonNoRuntime      = "no-local-runtime" // no python3 or node on this machine
+)
+
+// reasonWords name the reasons in the verdict line.
+var reasonWords = map[string]string{
+	ReasonOtherCPU:       "native code for another CPU",
+	ReasonOtherPython:    "built for another CPython",
+	ReasonOtherPlatform:  "for another platform",
+	ReasonPlatformBinary: "platform binaries",
+	ReasonNoMainEntry:    "no main entry",
+	ReasonTypesOnly:      "types only",
+	ReasonProvided:       "needs what the runtime provides",
+	ReasonNotInstalled:   "optional, not installed",
+	ReasonNoRuntime:      "no local runtime",
+}
+
+// Verdicts of a report.
+const (
+	VerdictPassed  = "passed"           // something was loaded, and nothing failed
+	VerdictFailed  = "failed"           // a check failed or the checks found an error
+	VerdictNothing = "nothing verified" // nothing failed, but nothing was loaded either
+)
+
 // Check is one package imported or required, or not, and why.
 type Check struct {
 	Runtime string `json:"runtime"`
 	Package string `json:"package"` // the module imported or package required
 	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"` // why it was skipped, one of the Reason constants
 	Detail  string `json:"detail,omitempty"`
 }
 
@@ -66,11 +104,58 @@ type Report struct {
 	Machine       string          `json:"machine"` // this machine's architecture
 	Checks        []Check         `json:"checks"`
 	Findings      []layer.Finding `json:"findings"`
+	Verdict       string          `json:"verdict"` // passed, failed or nothing verified
+
+	// loads: some runtime of the layer is one whose code verify loads
+	// (Python, Node.js). A layer only for others (provided.*, Java, Ruby,
+	// .NET) is judged by the layout and ELF checks alone, and passes on them.
+	loads bool
 }
 
 // Failed reports whether the layer would not work on Lambda.
 func (r *Report) Failed() bool {
 	return len(layer.Errors(r.Findings)) > 0 || slices.ContainsFunc(r.Checks, func(c Check) bool { return c.Status == CheckFailed })
+}
+
+// NothingVerified reports whether no package was loaded (all skipped, or
+// none to load) of a layer for a runtime whose code verify loads, though
+// nothing failed: the layer is not shown to work.
+func (r *Report) NothingVerified() bool {
+	return r.loads && !r.Failed() && r.Count(CheckOK) == 0
+}
+
+func (r *Report) verdict() string {
+	switch {
+	case r.Failed():
+		return VerdictFailed
+	case r.NothingVerified():
+		return VerdictNothing
+	}
+	return VerdictPassed
+}
+
+// Skipped counts the skipped checks by reason, in the order of the
+// reasons' words: "2 native code for another CPU, 1 types only".
+func (r *Report) Skipped() string {
+	counts := map[string]int{}
+	for _, c := range r.Checks {
+		if c.Status == CheckSkipped {
+			counts[c.Reason]++
+		}
+	}
+	words := map[string]int{}
+	for reason, n := range counts {
+		w := reasonWords[reason]
+		if w == "" {
+			w = "other reasons"
+		}
+		words[w] += n
+	}
+	var parts []string
+	for _, w := range slices.Sorted(maps.Keys(words)) {
+		parts = append(parts, fmt.Sprintf("%d %s", words[w], w))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Count returns how many checks have the status.
@@ -103,6 +188,7 @@ func Verify(ctx context.Context, zipPath string, opts Options) (*Report, error) 
 	}
 	r := &Report{Path: zipPath, SHA256: insp.SHA256, Runtimes: opts.Runtimes, Architectures: opts.Architectures,
 		Machine: hostArch(), Checks: []Check{}, Findings: insp.Findings}
+	defer func() { r.Verdict = r.verdict() }()
 	for _, f := range insp.Findings {
 		if f.Kind == layer.UnsafeName {
 			return r, nil // unsafe names: never unpack it
@@ -130,8 +216,10 @@ func Verify(ctx context.Context, zipPath string, opts Options) (*Report, error) 
 		var checks []Check
 		switch {
 		case lambdafacts.PythonVersion(rt) != "":
+			r.loads = true
 			checks, err = v.python(ctx, rt)
 		case lambdafacts.NodeMajor(rt) != "":
+			r.loads = true
 			checks, err = v.node(ctx, rt)
 		default:
 			r.Findings = append(r.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("%s: verify imports Python modules and requires Node.js packages; for %s only the layout and ELF checks apply", rt, rt)})
@@ -143,6 +231,7 @@ func Verify(ctx context.Context, zipPath string, opts Options) (*Report, error) 
 		r.Checks = append(r.Checks, checks...)
 	}
 	if len(opts.Runtimes) == 0 {
+		r.loads = true // nothing says it is not code verify could load
 		r.Findings = append(r.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: "no runtime given: nothing was imported (give --runtime, or verify a layer of the manifest)"})
 	}
 	return r, nil
@@ -224,18 +313,30 @@ func (v *verifier) misplaced(isCode func(name string) bool) []string {
 	return out
 }
 
-// importResult is one line the import or require script prints.
+// importResult is one line the import or require script writes.
 type importResult struct {
 	Start   string `json:"start"`
 	Name    string `json:"name"`
 	OK      bool   `json:"ok"`
 	Error   string `json:"error"`
-	Missing string `json:"missing"`
+	Kind    string `json:"kind"`    // the exception's class: SyntaxError, ModuleNotFoundError
+	Missing string `json:"missing"` // the module a failure says is missing, when another
+	Via     string `json:"via"`     // "import" when loaded with import() (Node.js)
 }
 
+// Bounds on what one run of a runtime may make verify hold: the results
+// are a line per name; what the packages print is kept only at its end,
+// for the message when the runtime crashes.
+const (
+	maxResults    = 64 << 10 // bytes of results per name
+	keptOutput    = 64 << 10
+	outputTimeout = 5 * time.Second // for a process that escaped the group and holds the output open
+)
+
 // runImports runs a script that imports (requires) each name it is given
-// and prints an importResult per name. A name that crashes the runtime is
-// failed with what it wrote, and the rest are tried again without it.
+// and writes an importResult per name to file descriptor 3, away from what
+// the packages print. A name that crashes the runtime is failed with what
+// it wrote, and the rest are tried again without it.
 func (v *verifier) runImports(ctx context.Context, args []string, names []string, env []string) (map[string]importResult, error) {
 	prog, err := v.tools.LookPath(args[0])
 	if err != nil {
@@ -243,17 +344,12 @@ func (v *verifier) runImports(ctx context.Context, args []string, names []string
 	}
 	out := map[string]importResult{}
 	for len(names) > 0 {
-		cmd := exec.CommandContext(ctx, prog, append(args[1:], names...)...)
-		cmd.Dir = v.run
-		cmd.Env = append(append([]string(nil), v.tools.Environ()...), env...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		runErr := cmd.Run()
+		results, stderr, runErr := v.runOnce(ctx, prog, append(args[1:], names...), env, int64(len(names))*maxResults)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		started := ""
-		for _, line := range strings.Split(stdout.String(), "\n") {
+		for _, line := range strings.Split(string(results), "\n") {
 			var r importResult
 			if json.Unmarshal([]byte(line), &r) != nil {
 				continue
@@ -275,13 +371,16 @@ func (v *verifier) runImports(ctx context.Context, args []string, names []string
 			break
 		}
 		if runErr == nil && started == "" {
-			return nil, fmt.Errorf("%s printed no result for %s: %s", args[0], strings.Join(rest, ", "), strings.Join(builder.LastLines(stderr.String(), 5), " / "))
+			return nil, fmt.Errorf("%s wrote no result for %s: %s", args[0], strings.Join(rest, ", "), strings.Join(builder.LastLines(stderr, 5), " / "))
 		}
 		if started == "" {
-			return nil, fmt.Errorf("%s failed before importing anything (%v): %s", args[0], runErr, strings.Join(builder.LastLines(stderr.String(), 5), " / "))
+			return nil, fmt.Errorf("%s failed before importing anything (%v): %s", args[0], runErr, strings.Join(builder.LastLines(stderr, 5), " / "))
 		}
-		msg := fmt.Sprintf("the runtime crashed (%v)", runErr)
-		if tail := builder.LastLines(stderr.String(), 3); len(tail) > 0 {
+		msg := "the runtime ended while loading it (exit status 0)"
+		if runErr != nil {
+			msg = fmt.Sprintf("the runtime crashed (%v)", runErr)
+		}
+		if tail := builder.LastLines(stderr, 3); len(tail) > 0 {
 			msg += ": " + strings.Join(tail, " / ")
 		}
 		out[started] = importResult{Name: started, Error: msg}
@@ -290,22 +389,99 @@ func (v *verifier) runImports(ctx context.Context, args []string, names []string
 	return out, nil
 }
 
+// runOnce runs prog once: the results it wrote to file descriptor 3 (at
+// most max bytes), the end of what it wrote to stdout and stderr, and how
+// it ended.
+func (v *verifier) runOnce(ctx context.Context, prog string, args, env []string, max int64) ([]byte, string, error) {
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		return nil, "", err
+	}
+	defer resR.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		resW.Close()
+		return nil, "", err
+	}
+	defer outR.Close()
+	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd.Dir = v.run
+	cmd.Env = append(append([]string(nil), v.tools.Environ()...), env...)
+	// Files, not writers: Wait returns when the runtime ends, not when
+	// the last process holding its output does.
+	cmd.Stdout, cmd.Stderr = outW, outW
+	cmd.ExtraFiles = []*os.File{resW}
+	ownGroup(cmd)
+	err = cmd.Start()
+	resW.Close()
+	outW.Close()
+	if err != nil {
+		return nil, "", err
+	}
+	var results bytes.Buffer
+	output := &tailBuffer{max: keptOutput}
+	var reading sync.WaitGroup
+	reading.Add(2)
+	go func() {
+		defer reading.Done()
+		io.Copy(&results, io.LimitReader(resR, max))
+	}()
+	go func() {
+		defer reading.Done()
+		io.Copy(output, outR)
+	}()
+	runErr := cmd.Wait()
+	// Whatever the imports started goes with the runtime: verify leaves
+	// nothing of the layer's running, and nothing holds the pipes open.
+	killGroup(cmd)
+	deadline := time.Now().Add(outputTimeout)
+	resR.SetReadDeadline(deadline)
+	outR.SetReadDeadline(deadline)
+	reading.Wait()
+	return results.Bytes(), output.String(), runErr
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}
+
 // judge turns an import result into a check. Modules the runtime provides
 // (boto3 for Python, the AWS SDK for Node.js) are not in a layer and not
-// failures; a failure with a local runtime of another version is a warning.
-func judge(rt, name string, r importResult, provided func(string) bool, mismatch string) Check {
+// failures; a failure that the local runtime's version may explain
+// (versionNote says why, or "") is a warning.
+func judge(rt, name string, r importResult, provided func(string) bool, versionNote func() string) Check {
 	c := Check{Runtime: rt, Package: name, Status: CheckOK}
-	switch {
-	case r.OK:
-	case r.Missing != "" && provided(r.Missing):
-		c.Status = CheckSkipped
+	if r.OK {
+		return c
+	}
+	if r.Missing != "" && provided(r.Missing) {
+		c.Status, c.Reason = CheckSkipped, ReasonProvided
 		c.Detail = fmt.Sprintf("needs %s, which the %s runtime provides (not checked here)", r.Missing, rt)
-	case mismatch != "":
+		return c
+	}
+	c.Status, c.Detail = CheckFailed, r.Error
+	if note := versionNote(); note != "" {
 		c.Status = CheckWarning
-		c.Detail = r.Error + " (" + mismatch + ", which may be the reason)"
-	default:
-		c.Status = CheckFailed
-		c.Detail = r.Error
+		c.Detail = r.Error + " (" + note + ", which may be the reason)"
 	}
 	return c
 }

@@ -14,18 +14,23 @@ import (
 )
 
 // pythonImportScript imports each module named on its command line and
-// prints one JSON line before and one after each.
+// writes one JSON line to file descriptor 3 before and one after each, so
+// that what the modules print cannot pass for a result.
 const pythonImportScript = `
-import importlib, json, sys
+import importlib, json, os, sys
+out = os.fdopen(3, "w")
+def say(o):
+    out.write(json.dumps(o) + "\n")
+    out.flush()
 for name in sys.argv[1:]:
-    print(json.dumps({"start": name}), flush=True)
+    say({"start": name})
     try:
         importlib.import_module(name)
         r = {"name": name, "ok": True}
     except BaseException as e:
-        r = {"name": name, "ok": False, "error": ("%s: %s" % (type(e).__name__, e)).splitlines()[0],
-             "missing": (e.name or "") if isinstance(e, ModuleNotFoundError) else ""}
-    print(json.dumps(r), flush=True)
+        r = {"name": name, "ok": False, "error": (("%s: %s" % (type(e).__name__, e)).splitlines() or [""])[0],
+             "kind": type(e).__name__, "missing": (e.name or "") if isinstance(e, ModuleNotFoundError) else ""}
+    say(r)
 `
 
 // pythonProvided are the modules Lambda's Python runtimes ship in
@@ -104,6 +109,54 @@ func pythonModules(dir string) []pyModule {
 	return out
 }
 
+// pyTarget is a top-level module to import: one an installed distribution
+// declares (dist, and from which file), or code no distribution installed
+// (files mapped into the layer).
+type pyTarget struct {
+	name   string
+	native []string // its .so files
+	dist   string
+	from   string
+}
+
+// pythonTargets lists the modules to import from the folders on sys.path,
+// sorted: those the distributions declare (top_level.txt, else their
+// RECORD), and those found in the folders that no distribution's RECORD
+// lists. A folder a distribution installed without declaring it a module
+// (its tests, its data) is not imported: no function imports it.
+func pythonTargets(dirs ...string) []pyTarget {
+	scanned := map[string]pyModule{}
+	for _, dir := range dirs {
+		for _, m := range pythonModules(dir) {
+			if _, ok := scanned[m.name]; !ok {
+				scanned[m.name] = m
+			}
+		}
+	}
+	var out []pyTarget
+	seen, owned := map[string]bool{}, map[string]bool{}
+	for _, dir := range dirs {
+		for _, d := range pythonDists(dir) {
+			for _, o := range d.owned {
+				owned[o] = true
+			}
+			for _, m := range d.modules {
+				if !seen[m] {
+					seen[m] = true
+					out = append(out, pyTarget{name: m, native: scanned[m].native, dist: d.name, from: d.from})
+				}
+			}
+		}
+	}
+	for name, m := range scanned {
+		if !seen[name] && !owned[name] {
+			out = append(out, pyTarget{name: name, native: m.native})
+		}
+	}
+	slices.SortFunc(out, func(a, b pyTarget) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
 func hasPyLib(dir string) bool {
 	ents, _ := os.ReadDir(dir)
 	return slices.ContainsFunc(ents, func(e os.DirEntry) bool { return e.IsDir() && pyLibVersion.MatchString(e.Name()) })
@@ -120,40 +173,40 @@ func (v *verifier) python(ctx context.Context, rt string) ([]Check, error) {
 			Detail: fmt.Sprintf("%s/ holds Python code at /opt/%s, where %s does not look (it reads /opt/python and /opt/python/lib/python%s/site-packages): it belongs at python/%s/ (map it with to: python/%s)", dir, dir, rt, want, dir, dir)})
 	}
 
-	modules := pythonModules(site)
-	for _, m := range pythonModules(base) {
-		if !slices.ContainsFunc(modules, func(o pyModule) bool { return o.name == m.name }) {
-			modules = append(modules, m)
-		}
-	}
+	modules := pythonTargets(site, base)
 	if len(modules) == 0 {
 		return checks, nil
 	}
 
 	info, err := python.About(ctx, v.tools, "")
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		for _, m := range modules {
-			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: "no local python3 to import it with: " + firstLine(err.Error())})
+			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Reason: ReasonNoRuntime, Detail: "no local python3 to import it with: " + firstLine(err.Error())})
 		}
 		return checks, nil
 	}
 	local := majorMinor(info.Version)
-	mismatch := ""
+	mismatch := func() string { return "" }
 	if local != want {
-		mismatch = fmt.Sprintf("this machine's python3 is %s, not %s", local, want)
+		mismatch = func() string { return fmt.Sprintf("this machine's python3 is %s, not %s", local, want) }
 	}
 
 	var names []string
+	byName := map[string]pyTarget{}
 	for _, m := range modules {
 		if why := v.nativeProblem(m.native); why != "" {
-			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: why})
+			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Reason: ReasonOtherCPU, Detail: why})
 			continue
 		}
 		if why := cpythonProblem(m.native, local, v.opt); why != "" {
-			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Detail: why})
+			checks = append(checks, Check{Runtime: rt, Package: m.name, Status: CheckSkipped, Reason: ReasonOtherPython, Detail: why})
 			continue
 		}
 		names = append(names, m.name)
+		byName[m.name] = m
 	}
 	if len(names) > 0 {
 		env := v.lambdaEnv(
@@ -166,10 +219,14 @@ func (v *verifier) python(ctx context.Context, rt string) ([]Check, error) {
 			return nil, err
 		}
 		for _, n := range names {
-			checks = append(checks, judge(rt, n, results[n], func(m string) bool {
+			c := judge(rt, n, results[n], func(m string) bool {
 				top, _, _ := strings.Cut(m, ".")
 				return slices.Contains(pythonProvided, top)
-			}, mismatch))
+			}, mismatch)
+			if t := byName[n]; t.dist != "" && c.Status != CheckOK && c.Status != CheckSkipped {
+				c.Detail += fmt.Sprintf(" (distribution %s declares it, in its %s)", t.dist, t.from)
+			}
+			checks = append(checks, c)
 		}
 	}
 	slices.SortStableFunc(checks, func(a, b Check) int { return strings.Compare(a.Package, b.Package) })

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -227,3 +228,37 @@ func TestVerifyNodeNamesAreNeverOptions(t *testing.T) {
 // testTools is one Tools for the whole test binary, so that python3 and
 // node are asked about themselves once.
 var testTools = sync.OnceValue(func() *builder.Tools { return &builder.Tools{} })
+
+// What the layer's code prints is not a result: a module that prints a
+// passing result for another one, as the last thing the runtime does,
+// does not make it pass. One that leaves a process holding the runtime's
+// output open does not hold verify for longer than a few seconds.
+func TestVerifyResultsComeOnlyFromTheScript(t *testing.T) {
+	t.Parallel()
+	rt := localRuntime(t, "python3")
+	dir := t.TempDir()
+	testenv.Tree(t, dir, map[string]string{
+		"py/a_spoof/__init__.py": "import atexit, json, sys\n" +
+			"atexit.register(lambda: print(json.dumps({'name': 'broken', 'ok': True}), flush=True))\n" +
+			"sys.stdout.write('x' * (1 << 20) + '\\n')\n",
+		"py/broken/__init__.py":  "import missing_dependency\n",
+		"py/lingers/__init__.py": "import subprocess\nsubprocess.Popen(['sleep', '120'])\n",
+	})
+	l := &manifest.Layer{Name: "spoof", Runtimes: []string{rt}, Files: []manifest.FileMap{{From: "py", To: "python"}}}
+	a, err := steptest.BuildLayer(t, dir, t.TempDir(), l, false, testTools())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: []string{"x86_64"}, Tools: testTools()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 60*time.Second {
+		t.Errorf("verify took %s: a process the layer started held it", took)
+	}
+	want := map[string]string{"a_spoof": CheckOK, "broken": CheckFailed, "lingers": CheckOK}
+	if d := cmp.Diff(want, checkStatuses(r)); d != "" {
+		t.Errorf("checks (-want +got):\n%s\n%v", d, r.Checks)
+	}
+}

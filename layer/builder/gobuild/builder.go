@@ -45,9 +45,21 @@ type goListPackage struct {
 // commands build from: a module in the module cache by its version and
 // sum, anything else file by file.
 func (b *goBuilder) Key(ctx context.Context, k builder.Key) error {
-	out, err := b.env.Tools.Ask(ctx, builder.Command{Tool: "go env", What: "(asking its settings)", Dir: b.env.BaseDir,
-		Args: []string{"go", "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOWORK", "GO111MODULE", "GOTOOLCHAIN", "GOMODCACHE"},
-		Env:  Toolchain(b.env.Tools)})
+	out, err := k.Ask(ctx, builder.Question{
+		Command: builder.Command{Tool: "go env", What: "(asking its settings)", Dir: b.env.BaseDir,
+			Args: []string{"go", "env", "-json", "GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOWORK", "GO111MODULE", "GOTOOLCHAIN", "GOMODCACHE", "GOENV", "GOROOT"},
+			Env:  Toolchain(b.env.Tools)},
+		Env:   goVariables,
+		Files: builder.UpFrom(b.env.BaseDir, "go.mod", "go.work"),
+		Depends: func(out []byte) ([]string, error) {
+			var env map[string]string
+			if err := json.Unmarshal(out, &env); err != nil {
+				return nil, err
+			}
+			// go env's own settings file, and the toolchain's defaults.
+			return []string{env["GOENV"], filepath.Join(env["GOROOT"], "go.env")}, nil
+		},
+	})
 	if err != nil {
 		return builder.WithLayer(err, b.env.Layer.Name)
 	}
@@ -66,9 +78,14 @@ func (b *goBuilder) Key(ctx context.Context, k builder.Key) error {
 	}
 	for _, arch := range b.env.Layer.Architectures {
 		args := append([]string{"go", "list", "-deps", "-json=ImportPath,Dir,Standard,EmbedFiles,Module", "--"}, pkgs...)
-		out, err := b.env.Tools.Run(ctx, b.env.Layer.Name, builder.Command{Tool: "go list", What: "for " + arch, Dir: b.env.BaseDir, Args: args, Env: Env(b.env.Tools, arch)})
+		out, err := k.Ask(ctx, builder.Question{
+			Command: builder.Command{Tool: "go list", What: "for " + arch, Dir: b.env.BaseDir, Args: args, Env: Env(b.env.Tools, arch)},
+			Env:     goVariables,
+			Files:   append(builder.UpFrom(b.env.BaseDir, "go.mod", "go.work"), env["GOWORK"]),
+			Depends: func(out []byte) ([]string, error) { return listSources(out, env["GOMODCACHE"]) },
+		})
 		if err != nil {
-			return err
+			return builder.WithLayer(err, b.env.Layer.Name)
 		}
 		dec := json.NewDecoder(strings.NewReader(string(out)))
 		mods := map[string]bool{}
@@ -114,6 +131,47 @@ func (b *goBuilder) Key(ctx context.Context, k builder.Key) error {
 		}
 	}
 	return nil
+}
+
+// goVariables are the variables that change what go env and go list say.
+var goVariables = []string{"GO*", "CGO_*", "HOME", "XDG_CONFIG_HOME"}
+
+// listSources lists what go list's answer depends on outside the module
+// cache (read-only, pinned by go.sum): every package folder and the files
+// in it (a file added, removed or edited can change the imports), the
+// folders of embedded files, and each module's go.mod, go.sum and folder
+// (a vendor folder appearing changes where packages come from).
+func listSources(out []byte, modCache string) ([]string, error) {
+	var files []string
+	mods := map[string]bool{}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var pkg goListPackage
+		if err := dec.Decode(&pkg); err != nil {
+			if errors.Is(err, io.EOF) {
+				return files, nil
+			}
+			return nil, err
+		}
+		if pkg.Standard || modCache != "" && strings.HasPrefix(pkg.Dir, modCache+string(filepath.Separator)) {
+			continue
+		}
+		if m := pkg.Module; m != nil && m.GoMod != "" && !mods[m.GoMod] {
+			mods[m.GoMod] = true
+			files = append(files, m.GoMod, strings.TrimSuffix(m.GoMod, ".mod")+".sum", filepath.Dir(m.GoMod))
+		}
+		files = append(files, pkg.Dir)
+		ents, err := os.ReadDir(pkg.Dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			files = append(files, filepath.Join(pkg.Dir, e.Name()))
+		}
+		for _, f := range pkg.EmbedFiles {
+			files = append(files, filepath.Dir(filepath.Join(pkg.Dir, filepath.FromSlash(f))))
+		}
+	}
 }
 
 // Install builds each command for arch; each goes where its to: says.

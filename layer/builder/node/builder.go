@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,7 @@ func (b *nodeBuilder) Key(ctx context.Context, k builder.Key) error {
 		k.Path("node input", filepath.Join(dir, name))
 	}
 	for _, q := range [][]string{{"npm", "--version"}, {"node", "--version"}, {"npm", "config", "list", "--json"}} {
-		out, err := b.env.Tools.Ask(ctx, builder.Command{Tool: q[0], What: "(asking " + strings.Join(q[1:], " ") + ")", Dir: dir, Args: q})
+		out, err := k.Ask(ctx, question(b.env.Tools, dir, q))
 		if err != nil {
 			return builder.WithLayer(err, b.env.Layer.Name)
 		}
@@ -84,4 +85,36 @@ func (b *nodeBuilder) Check(ctx context.Context) ([]*manifest.Problem, error) {
 			l.Key, NpmRiskyKeys[l.Key], strings.ReplaceAll(l.Key, "-", "_"), b.env.Name)})
 	}
 	return problems, nil
+}
+
+// question is a question to npm or node about itself, and what its answer
+// depends on that can be seen without running it: npm's own package (its
+// version, its built-in npmrc), npm's variables, and for its configuration
+// every .npmrc npm reads (the project's, found where package.json or
+// node_modules is, the user's and the global one its answer names).
+func question(t *builder.Tools, dir string, args []string) builder.Question {
+	q := builder.Question{
+		Command: builder.Command{Tool: args[0], What: "(asking " + strings.Join(args[1:], " ") + ")", Dir: dir, Args: args},
+		Env:     []string{"npm_config_*", "NODE_*", "HOME", "PREFIX", "XDG_CONFIG_HOME"},
+	}
+	if args[0] != "npm" {
+		return q
+	}
+	if prog, err := t.LookPath("npm"); err == nil {
+		if real, err := filepath.EvalSymlinks(prog); err == nil {
+			pkg := filepath.Dir(filepath.Dir(real)) // <npm>/bin/npm-cli.js
+			q.Files = append(q.Files, filepath.Join(pkg, "package.json"), filepath.Join(pkg, "npmrc"))
+		}
+	}
+	if args[1] == "config" {
+		q.Files = append(q.Files, builder.UpFrom(dir, ".npmrc", "package.json", "node_modules")...)
+		q.Depends = func(out []byte) ([]string, error) {
+			var conf struct{ Userconfig, Globalconfig string }
+			if err := json.Unmarshal(out, &conf); err != nil {
+				return nil, err
+			}
+			return []string{conf.Userconfig, conf.Globalconfig}, nil
+		}
+	}
+	return q
 }

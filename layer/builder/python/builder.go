@@ -31,14 +31,14 @@ func (b *pyBuilder) Key(ctx context.Context, k builder.Key) error {
 	installer := Installer(b.env.Tools, py)
 	k.Add("python installer", installer)
 	if installer == "uv" {
-		out, err := b.env.Tools.Ask(ctx, builder.Command{Tool: "uv", What: "(asking its version)", Dir: b.env.BaseDir, Args: []string{"uv", "--version"}})
+		out, err := k.Ask(ctx, builder.Question{Command: builder.Command{Tool: "uv", What: "(asking its version)", Dir: b.env.BaseDir, Args: []string{"uv", "--version"}}})
 		if err != nil {
 			return builder.WithLayer(err, b.env.Layer.Name)
 		}
 		k.Add("uv", strings.TrimSpace(string(out)))
 		k.Add("env", b.env.Tools.EnvWithPrefix("UV_")...) // uv runs with --no-config: no file settings
 	} else {
-		info, err := About(ctx, b.env.Tools, b.env.BaseDir)
+		info, err := AboutKey(ctx, k, b.env.Tools, b.env.BaseDir)
 		if err != nil {
 			return builder.WithLayer(err, b.env.Layer.Name)
 		}

@@ -81,21 +81,27 @@ type Info struct {
 	PipPath    string   `json:"pip_path"`
 	PipError   string   `json:"pip_error"`
 	Config     string   `json:"config"`     // digest of pip's configuration files and PIP_ variables
-	FindLinks  []string `json:"find_links"` // find-links from pip's configuration
+	FindLinks  []string `json:"find_links"` // local find-links from pip's configuration
+	// ConfigFiles are every file pip would read its configuration from,
+	// there or not.
+	ConfigFiles []string `json:"config_files"`
 }
 
 // pythonInfoScript asks python3 about itself, its pip and pip's effective
 // configuration, in one start of the interpreter.
 const pythonInfoScript = `
 import hashlib, json, os, sys
-out = {"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3], "find_links": []}
+out = {"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3], "find_links": [], "config_files": []}
 try:
     import pip
     out["pip"] = pip.__version__
     out["pip_path"] = os.path.dirname(pip.__file__)
     from pip._internal.configuration import Configuration, get_configuration_files
     h = hashlib.sha256()
+    if os.environ.get("PIP_CONFIG_FILE"):
+        out["config_files"].append(os.environ["PIP_CONFIG_FILE"])
     for variant, files in sorted(get_configuration_files().items()):
+        out["config_files"] += files
         for f in files:
             try:
                 with open(f, "rb") as fh:
@@ -107,7 +113,10 @@ try:
     for k, v in sorted(conf.items()):
         h.update(("%s=%s\0" % (k, v)).encode())
         if k.split(".")[-1] in ("find-links", "find_links"):
-            out["find_links"] += str(v).split()
+            # Local folders only: their files go into the key; a URL
+            # (which may hold credentials) stays out of the answer, which
+            # the build cache keeps on disk. The digest covers it.
+            out["find_links"] += [f for f in str(v).split() if "://" not in f or f.startswith("file://")]
     out["config"] = h.hexdigest()
 except Exception as e:
     out["pip_error"] = "%s: %s" % (type(e).__name__, e)
@@ -121,12 +130,55 @@ print(json.dumps(out))
 // writes no bytecode.
 var pythonIsolated = []string{"-I", "-B"}
 
+// About asks the local python3 about itself and its pip, once per Tools.
 func About(ctx context.Context, t *builder.Tools, dir string) (*Info, error) {
-	args := append(append([]string{"python3"}, pythonIsolated...), "-c", pythonInfoScript)
-	out, err := t.Ask(ctx, builder.Command{Tool: "python3", What: "(asking it for its version and pip's)", Dir: dir, Args: args})
+	out, err := t.Ask(ctx, aboutQuestion(t, dir).Command)
 	if err != nil {
 		return nil, err
 	}
+	return parseInfo(out)
+}
+
+// aboutQuestion is what About asks python3, and what its answer depends
+// on that can be seen without starting it: which interpreter a version
+// manager's shim picks (its variables and version files), the interpreter
+// and pip it picked, pip's configuration files and variables.
+func aboutQuestion(t *builder.Tools, dir string) builder.Question {
+	args := append(append([]string{"python3"}, pythonIsolated...), "-c", pythonInfoScript)
+	pyenvRoot := t.Getenv("PYENV_ROOT")
+	if pyenvRoot == "" {
+		pyenvRoot = filepath.Join(t.Getenv("HOME"), ".pyenv")
+	}
+	return builder.Question{
+		Command: builder.Command{Tool: "python3", What: "(asking it for its version and pip's)", Dir: dir, Args: args},
+		Env:     []string{"PYENV_*", "ASDF_*", "MISE_*", "VIRTUAL_ENV", "CONDA_*", "PIP_*", "HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS"},
+		Files:   append(builder.UpFrom(dir, ".python-version", ".tool-versions"), filepath.Join(pyenvRoot, "version")),
+		Depends: func(out []byte) ([]string, error) {
+			info, err := parseInfo(out)
+			if err != nil {
+				return nil, err
+			}
+			files := []string{info.Executable}
+			if info.PipPath != "" {
+				// Upgrading pip replaces it.
+				files = append(files, filepath.Join(info.PipPath, "__init__.py"))
+			}
+			return append(files, info.ConfigFiles...), nil
+		},
+	}
+}
+
+// AboutKey is About for a build: through the build cache, which starts no
+// python3 when nothing it depends on changed.
+func AboutKey(ctx context.Context, k builder.Key, t *builder.Tools, dir string) (*Info, error) {
+	out, err := k.Ask(ctx, aboutQuestion(t, dir))
+	if err != nil {
+		return nil, err
+	}
+	return parseInfo(out)
+}
+
+func parseInfo(out []byte) (*Info, error) {
 	var info Info
 	if err := json.Unmarshal(bytes.TrimSpace(lastLine(out)), &info); err != nil {
 		return nil, fmt.Errorf("python3 answered %q: %w", out, err)

@@ -2,13 +2,16 @@ package python
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/testenv"
+	"github.com/layerctl/layerctl/layer/builder"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -74,3 +77,29 @@ func TestRequirementInputs(t *testing.T) {
 }
 
 func noEnv(string) string { return "" }
+
+// python3's answer about pip is kept on disk by the build cache: a
+// find-links URL from pip's configuration, which may hold credentials,
+// stays out of it (its digest is in Config); local folders and every
+// configuration file pip reads are in it.
+func TestAboutKeepsURLsOutOfTheAnswer(t *testing.T) {
+	testenv.NeedTools(t, "python3")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "pip.conf")
+	testenv.Tree(t, dir, map[string]string{"pip.conf": "[global]\nfind-links = " + dir + "/wheels https://user:s3cret@example.invalid/links\n"})
+	tools := &builder.Tools{Env: append(os.Environ(), "PIP_CONFIG_FILE="+conf)}
+	out, err := tools.Ask(context.Background(), aboutQuestion(tools, dir).Command)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "s3cret") {
+		t.Errorf("the answer holds the URL's credentials: %s", out)
+	}
+	info, err := parseInfo(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(info.FindLinks, dir+"/wheels") || !slices.Contains(info.ConfigFiles, conf) {
+		t.Errorf("find-links %q, configuration files %q: want %s/wheels and %s", info.FindLinks, info.ConfigFiles, dir, conf)
+	}
+}
