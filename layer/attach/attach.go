@@ -235,7 +235,7 @@ func (r *attachRun) run(ctx context.Context, targets []Target) (*Report, error) 
 	}
 	r.finish(report, jobs)
 	if report.Interrupted {
-		return report, fmt.Errorf("interrupted: %s: %w", summary(report), ctx.Err())
+		return report, stoppedBy(report, ctx.Err())
 	}
 	return report, nil
 }
@@ -418,6 +418,21 @@ func (r *attachRun) finish(report *Report, jobs []*attachJob) *Report {
 		return cmp.Or(strings.Compare(a.Region, b.Region), strings.Compare(a.Function, b.Function))
 	})
 	return report
+}
+
+// interruptedError is a run stopped by its context: its message says
+// "interrupted" once with what was done, and it unwraps to the context's
+// error (which may itself read "interrupted").
+type interruptedError struct {
+	summary string
+	err     error
+}
+
+func (e *interruptedError) Error() string { return "interrupted: " + e.summary }
+func (e *interruptedError) Unwrap() error { return e.err }
+
+func stoppedBy(report *Report, err error) error {
+	return &interruptedError{summary(report), err}
 }
 
 // summary counts the report's functions by status, e.g. "3 attached, 2 skipped".

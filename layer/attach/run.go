@@ -246,7 +246,7 @@ func merged(ctx context.Context, groups []units.Group, reports []*Report, errs [
 	})
 	if ctx.Err() != nil && runErr == nil {
 		out.Interrupted = true
-		runErr = fmt.Errorf("interrupted: %s: %w", summary(out), ctx.Err())
+		runErr = stoppedBy(out, ctx.Err())
 	}
 	return out, runErr
 }
