@@ -133,7 +133,7 @@ func planAttach(f fnConfig, wants []*attachWant) attachPlan {
 	for _, c := range chosen {
 		v := c.version
 		if len(v.Runtimes) > 0 && f.Runtime != "" && !slices.Contains(v.Runtimes, f.Runtime) {
-			refusals = append(refusals, fmt.Sprintf("its runtime %s is not among %s's compatible runtimes (%s)", f.Runtime, shortARN(v.ARN), strings.Join(v.Runtimes, ", ")))
+			refusals = append(refusals, fmt.Sprintf("its runtime %s is not among %s's compatible runtimes (%s)%s", f.Runtime, shortARN(v.ARN), strings.Join(v.Runtimes, ", "), addRuntimeHint(f.Runtime, v.Runtimes)))
 		}
 		if len(v.Architectures) > 0 && !slices.Contains(v.Architectures, f.arch()) {
 			refusals = append(refusals, fmt.Sprintf("its architecture %s is not among %s's (%s)", f.arch(), shortARN(v.ARN), strings.Join(v.Architectures, ", ")))
@@ -178,6 +178,18 @@ func (w *attachWant) uses(arn string) bool {
 	return slices.ContainsFunc(w.candidates, func(c *attachCandidate) bool {
 		return strings.HasPrefix(arn, c.version.LayerARN())
 	})
+}
+
+// addRuntimeHint says how to serve a function of runtime rt when the
+// layer is for other versions of the same language (python3.12 for a
+// python3.13 function): add it to the layer's runtimes and publish. A
+// layer of another language gets no hint: its code would not load.
+func addRuntimeHint(rt string, runtimes []string) string {
+	family := lambdafacts.RuntimeFamily(rt)
+	if family == "" || !slices.ContainsFunc(runtimes, func(r string) bool { return lambdafacts.RuntimeFamily(r) == family }) {
+		return ""
+	}
+	return fmt.Sprintf(": if its code works on %s, add %s to the layer's runtimes in the manifest and publish (a new version with the same content)", rt, rt)
 }
 
 // pick is the candidate for a function of architecture arch: the only one,
