@@ -16,8 +16,8 @@ import (
 // publish --zip, an archive named in a manifest. Their fuzz targets check
 // what must hold whatever the bytes:
 //
-//	go test ./layer -run XXX -fuzz FuzzInspect -fuzztime 3m
-//	go test ./layer -run XXX -fuzz FuzzUnpack -fuzztime 3m
+//	go test ./layer/check -run XXX -fuzz FuzzInspect -fuzztime 3m
+//	go test ./layer/archive -run XXX -fuzz FuzzUnpack -fuzztime 3m
 //
 // Both write every input to a file: with TMPDIR on a tmpfs (/dev/shm) they
 // run 10 to 20 times faster than on a busy disk.
