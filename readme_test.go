@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/layerctl/layerctl/internal/testenv"
 )
 
 // firstRunScript runs the README's "A first run" against moto; this test
@@ -158,4 +161,42 @@ func ignoredNames(t *testing.T, file string) func(rel string, dir bool) bool {
 		}
 		return false
 	}
+}
+
+// TestReadmeInstallWorks runs the README's Install block as a newcomer
+// would, in a home of its own: it must build layerctl into ~/.local/bin
+// and run it from PATH.
+func TestReadmeInstallWorks(t *testing.T) {
+	testenv.Integration(t)
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := shellBlocks(sectionOf(t, string(readme), "## Install"))
+	if len(blocks) != 1 {
+		t.Fatalf(`README.md: "## Install" has %d sh blocks, want 1`, len(blocks))
+	}
+	home := t.TempDir()
+	cmd := exec.Command("bash", "-euc", blocks[0])
+	// The Go caches stay where they are: the new home must not make the
+	// build download every module again.
+	cmd.Env = append(os.Environ(), "HOME="+home, "GOCACHE="+goEnv(t, "GOCACHE"), "GOMODCACHE="+goEnv(t, "GOMODCACHE"), "GOPATH="+goEnv(t, "GOPATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("README.md's Install block failed: %v\n%s", err, out)
+	}
+	if !strings.HasPrefix(string(out), "layerctl ") {
+		t.Errorf("layerctl version printed:\n%s", out)
+	}
+	if fi, err := os.Stat(filepath.Join(home, ".local", "bin", "layerctl")); err != nil || fi.Mode()&0o111 == 0 {
+		t.Errorf("~/.local/bin/layerctl: %v", err)
+	}
+}
+
+func goEnv(t *testing.T, name string) string {
+	out, err := exec.Command("go", "env", name).Output()
+	if err != nil {
+		t.Fatalf("go env %s: %v", name, err)
+	}
+	return strings.TrimSpace(string(out))
 }
