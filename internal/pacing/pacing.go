@@ -189,7 +189,8 @@ func noRetry(o *lambda.Options) { o.RetryMaxAttempts = 1 }
 // Lambda is the one way a step calls Lambda through a Limiter: op (a method
 // of the SDK's client, or of an interface with its signatures) through
 // Unless, under quota q (its account, region and kind of call), with the
-// SDK's own retries off. A step's paced client is one such call per method.
+// SDK's own retries off. A step's paced client (Client) is one such call,
+// through Call, per method.
 func Lambda[In, Out any](ctx, start context.Context, l *Limiter, q Quota, op func(context.Context, In, ...func(*lambda.Options)) (Out, error), in In, o []func(*lambda.Options)) (Out, error) {
 	return Unless(ctx, start, l, l.For(q), func(ctx context.Context) (Out, error) {
 		return op(ctx, in, append(o, noRetry)...)

@@ -285,7 +285,7 @@ func (r *attachRun) api(region string) limitedAPI {
 	defer r.mu.Unlock()
 	a, ok := r.apis[region]
 	if !ok {
-		a = limitedAPI{api: r.opts.Lambda(region), l: r.limiter, region: region, account: r.opts.Account}
+		a = limitedAPI{pacing.Client[API]{API: r.opts.Lambda(region), Limiter: r.limiter, Account: r.opts.Account, Region: region}}
 		r.apis[region] = a
 	}
 	return a

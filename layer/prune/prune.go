@@ -196,7 +196,7 @@ func Run(ctx context.Context, opts RunOptions) (rep *Report, err error) {
 		}
 		for region, names := range byRegion(g) {
 			wg.Go(func() {
-				p := &regionPruner{opts: &opts, api: paced{api: byAccount[account].Lambda(region), l: limiter, region: region, account: account},
+				p := &regionPruner{opts: &opts, api: paced{pacing.NewReader(byAccount[account].Lambda(region), limiter, account, region)},
 					region: region, account: account, lock: lock, reload: reload, out: map[string][]Result{}}
 				err := crash.Guard("prune", func() error {
 					p.run(ctx, names)

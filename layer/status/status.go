@@ -286,7 +286,7 @@ func readAccount(ctx context.Context, g units.Group, clients *Clients, limiter *
 		wg.Go(func() {
 			var rs *regionStatus
 			err := crash.Guard("status", func() (err error) {
-				api := paced{api: clients.Lambda(region), l: limiter, region: region, account: account}
+				api := paced{pacing.NewReader(clients.Lambda(region), limiter, account, region)}
 				rs, err = readRegion(ctx, api, region, names, lock)
 				return err
 			})
@@ -349,7 +349,7 @@ func readRegion(ctx context.Context, api paced, region string, names []string, l
 		}
 	}
 	rs.storage = readStorage(ctx, api, region)
-	rs.storage.Account = api.account
+	rs.storage.Account = api.Account
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -363,10 +363,10 @@ func readVersions(ctx context.Context, api paced, name, region string, lock *man
 	if err != nil {
 		return nil, err
 	}
-	l := &Layer{Layer: name, Account: api.account, Region: region, Versions: make([]Version, len(listed)), Functions: []Function{}}
+	l := &Layer{Layer: name, Account: api.Account, Region: region, Versions: make([]Version, len(listed)), Functions: []Function{}}
 	var locked int64
-	if ll := lock.Layers[name]; ll != nil && ll.RegionsIn(api.account)[region] != nil {
-		locked = ll.RegionsIn(api.account)[region].Version
+	if ll := lock.Layers[name]; ll != nil && ll.RegionsIn(api.Account)[region] != nil {
+		locked = ll.RegionsIn(api.Account)[region].Version
 	}
 	errs := make([]error, len(listed))
 	var wg sync.WaitGroup
