@@ -8,6 +8,7 @@
 package pacing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -64,6 +65,12 @@ var ErrStopped = errors.New("stopped")
 // first backoff after a throttle or a server error.
 func New(n int, base time.Duration, readRate, otherRate float64) *Limiter {
 	return &Limiter{sem: make(chan struct{}, n), base: base, readRate: readRate, rate: otherRate, limiters: map[Quota]*rate.Limiter{}}
+}
+
+// ForRun is New with the steps' defaults for what is 0: 10 calls in
+// flight, a first backoff of 200ms.
+func ForRun(n int, base time.Duration, readRate, otherRate float64) *Limiter {
+	return New(cmp.Or(n, 10), cmp.Or(base, 200*time.Millisecond), readRate, otherRate)
 }
 
 // For paces the calls counted by q: r per second, with a small burst (a

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
@@ -23,21 +22,9 @@ import (
 )
 
 // Clients are the Lambda clients of a run, per region, and the SDK's
-// configured region (for layers that name none).
-type Clients struct {
-	Lambda func(region string) API
-	Region string
-	// ID is the account these clients act in ("" when unknown): what the
-	// report says of the credentials' own account, and the account of the
-	// function ARNs attached there.
-	ID string
-	// Account makes the clients of an account the manifest names (its role
-	// assumed); nil when the run has none to make.
-	Account func(context.Context, manifest.Account) (*Clients, error)
-	// Lock is the S3 client of the lock's bucket when the manifest keeps
-	// the lock in S3 (lock: {s3: ...}); nil otherwise.
-	Lock lockstore.S3API
-}
+// configured region (for layers that name none). Their ID is also the
+// account of the function ARNs attached there.
+type Clients = units.Clients[API]
 
 // RunOptions are the attach step's.
 type RunOptions struct {
@@ -130,7 +117,7 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 		return r, err
 	}
 	if ao.Limiter == nil {
-		ao.Limiter = pacing.New(cmp.Or(ao.Concurrency, 10), cmp.Or(ao.RetryBase, 200*time.Millisecond), ao.ReadRate, ao.Rate)
+		ao.Limiter = pacing.ForRun(ao.Concurrency, ao.RetryBase, ao.ReadRate, ao.Rate)
 	}
 	byAccount, failed := units.ForAccounts(ctx, groups, clients, clients.Account, 8)
 	reports := make([]*Report, len(groups))

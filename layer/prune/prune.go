@@ -1,7 +1,6 @@
 package prune
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,19 +25,7 @@ import (
 
 // Clients are the Lambda clients of a run, per region, and the SDK's
 // configured region (for layers that name none).
-type Clients struct {
-	Lambda func(region string) API
-	Region string
-	// ID is the account these clients act in ("" when unknown): what the
-	// report says of the credentials' own account.
-	ID string
-	// Account makes the clients of an account the manifest names (its role
-	// assumed); nil when the run has none to make.
-	Account func(context.Context, manifest.Account) (*Clients, error)
-	// Lock is the S3 client of the lock's bucket when the manifest keeps
-	// the lock in S3 (lock: {s3: ...}); nil otherwise.
-	Lock lockstore.S3API
-}
+type Clients = units.Clients[API]
 
 // RunOptions are the prune step's.
 type RunOptions struct {
@@ -176,7 +163,7 @@ func Run(ctx context.Context, opts RunOptions) (rep *Report, err error) {
 	if plan, err = units.Resolve(plan, clients.Region, opts.UnknownRegion); err != nil {
 		return nil, err
 	}
-	limiter := pacing.New(cmp.Or(opts.Concurrency, 10), cmp.Or(opts.RetryBase, 200*time.Millisecond), 0, opts.Rate)
+	limiter := pacing.ForRun(opts.Concurrency, opts.RetryBase, 0, opts.Rate)
 	groups := units.ByAccount(plan)
 	byAccount, failed := units.ForAccounts(ctx, groups, clients, clients.Account, 8)
 	results := map[[3]string][]Result{}

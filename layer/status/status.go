@@ -1,7 +1,6 @@
 package status
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,19 +35,7 @@ var _ API = (*lambda.Client)(nil)
 
 // Clients are the Lambda clients of a run, per region, and the SDK's
 // configured region (for layers that name none).
-type Clients struct {
-	Lambda func(region string) API
-	Region string
-	// ID is the account these clients act in ("" when unknown): what the
-	// report says of the credentials' own account.
-	ID string
-	// Account makes the clients of an account the manifest names (its role
-	// assumed); nil when the run has none to make.
-	Account func(context.Context, manifest.Account) (*Clients, error)
-	// Lock is the S3 client of the lock's bucket when the manifest keeps
-	// the lock in S3 (lock: {s3: ...}); nil otherwise.
-	Lock lockstore.S3API
-}
+type Clients = units.Clients[API]
 
 // RunOptions are the status step's.
 type RunOptions struct {
@@ -201,7 +188,7 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if plan, err = units.Resolve(plan, clients.Region, opts.UnknownRegion); err != nil {
 		return nil, err
 	}
-	limiter := pacing.New(cmp.Or(opts.Concurrency, 10), cmp.Or(opts.RetryBase, 200*time.Millisecond), 0, opts.Rate)
+	limiter := pacing.ForRun(opts.Concurrency, opts.RetryBase, 0, opts.Rate)
 	groups := units.ByAccount(plan)
 	if len(groups) == 1 && groups[0].Account.IsCurrent() {
 		r, err := readAccount(ctx, groups[0], clients, limiter, lock)
