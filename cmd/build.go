@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/layerctl/layerctl/internal/output"
+	"github.com/layerctl/layerctl/internal/size"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/manifest"
@@ -76,8 +77,8 @@ func printBuilt(f *Factory, arts []*layer.Artifact) {
 		fmt.Fprintf(f.Out, "%s  %s\n", a.Layer, a.Path)
 		fmt.Fprintf(f.Out, "  sha256         %s\n", a.SHA256)
 		fmt.Fprintf(f.Out, "  code_sha256    %s\n", a.CodeSHA256)
-		fmt.Fprintf(f.Out, "  size           %d (%s)\n", a.Size, output.Bytes(a.Size))
-		fmt.Fprintf(f.Out, "  unzipped_size  %d (%s)\n", a.UnzippedSize, output.Bytes(a.UnzippedSize))
+		fmt.Fprintf(f.Out, "  size           %d (%s)\n", a.Size, size.Text(a.Size))
+		fmt.Fprintf(f.Out, "  unzipped_size  %d (%s)\n", a.UnzippedSize, size.Text(a.UnzippedSize))
 		fmt.Fprintf(f.Out, "  files          %d\n", a.Files)
 	}
 }

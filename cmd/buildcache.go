@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/layerctl/layerctl/internal/crash"
-	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/internal/size"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/layer/builder"
@@ -66,7 +66,7 @@ func builtReporter(f *Factory, layers []*manifest.Layer, rebuild string) func(*l
 		if l := byName[a.Layer]; l != nil && a.Size > lambdafacts.MaxInline {
 			if missing := bucketlessRegions(l, regionFlag(f)); missing != "" {
 				fmt.Fprintf(f.Err, "note: layer %q: the ZIP is %s, over the %s Lambda accepts inline: publishing it needs an S3 bucket %s (s3: {bucket: NAME}, or s3.buckets.REGION)\n",
-					a.Layer, output.Bytes(a.Size), output.Bytes(lambdafacts.MaxInline), missing)
+					a.Layer, size.Text(a.Size), size.Text(lambdafacts.MaxInline), missing)
 			}
 		}
 		reportBuilt(f, a, took, rebuild)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/internal/size"
 	"github.com/layerctl/layerctl/layer/check"
 )
 
@@ -75,8 +76,8 @@ func printReport(f *Factory, r *check.Report, depth int) {
 	fmt.Fprintf(w, "%s\n", safetext.Name(r.Path))
 	fmt.Fprintf(w, "  sha256         %s\n", r.SHA256)
 	fmt.Fprintf(w, "  code_sha256    %s\n", r.CodeSHA256)
-	fmt.Fprintf(w, "  size           %d (%s)\n", r.Size, output.Bytes(r.Size))
-	fmt.Fprintf(w, "  unzipped_size  %d (%s)\n", r.UnzippedSize, output.Bytes(r.UnzippedSize))
+	fmt.Fprintf(w, "  size           %d (%s)\n", r.Size, size.Text(r.Size))
+	fmt.Fprintf(w, "  unzipped_size  %d (%s)\n", r.UnzippedSize, size.Text(r.UnzippedSize))
 	fmt.Fprintf(w, "  files          %d\n\n", r.Files)
 
 	tree := make([]output.TreeEntry, 0, len(r.Entries))
@@ -92,7 +93,7 @@ func printReport(f *Factory, r *check.Report, depth int) {
 	if len(r.Largest) > 0 {
 		fmt.Fprintf(w, "\nlargest files:\n")
 		for _, e := range r.Largest {
-			fmt.Fprintf(w, "  %10s  %s\n", output.Bytes(e.Size), safetext.Name(e.Path))
+			fmt.Fprintf(w, "  %10s  %s\n", size.Text(e.Size), safetext.Name(e.Path))
 		}
 	}
 	if len(r.Findings) > 0 {

@@ -13,6 +13,7 @@ import (
 	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/internal/size"
 	"github.com/layerctl/layerctl/layer/status"
 	"github.com/layerctl/layerctl/manifest"
 )
@@ -272,7 +273,7 @@ func printStorage(w io.Writer, v accountView, storage []status.Storage) {
 			fmt.Fprintf(w, "code storage in %s%s: unknown (%s)\n", s.Region, inAccount(v, s.Account), safetext.Text(s.Err.Error()))
 			continue
 		}
-		fmt.Fprintf(w, "code storage in %s%s: %s of %s (%.1f%%)\n", s.Region, inAccount(v, s.Account), output.Bytes(s.Used), output.Bytes(s.Limit), percent(s))
+		fmt.Fprintf(w, "code storage in %s%s: %s of %s (%.1f%%)\n", s.Region, inAccount(v, s.Account), size.Text(s.Used), size.Text(s.Limit), percent(s))
 	}
 }
 
@@ -291,7 +292,7 @@ func warnStorage(f *Factory, v accountView, storage []status.Storage) {
 	for _, s := range storage {
 		if s.Crowded() {
 			fmt.Fprintf(f.Err, "warning: code storage in %s%s is %.1f%% full (%s of %s): past the limit PublishLayerVersion fails with CodeStorageExceededException; layerctl prune --keep N deletes the versions nothing uses\n",
-				s.Region, inAccount(v, s.Account), percent(s), output.Bytes(s.Used), output.Bytes(s.Limit))
+				s.Region, inAccount(v, s.Account), percent(s), size.Text(s.Used), size.Text(s.Limit))
 		}
 	}
 }

@@ -15,7 +15,6 @@
 //	layer/versions     reading published layer versions
 //	layer/publish      the publish step: versions, S3, sharing, the lock
 //	layer/attach       the attach step: targets, plan, apply, pacing
-//	layer/internal/size  sizes in the messages that must stay text
 //
 // docs/architecture.md draws the flow of data between them.
 package layer

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/internal/size"
 )
 
 // TreeEntry is one path of a ZIP with its unzipped size.
@@ -56,7 +57,7 @@ func Tree(w io.Writer, entries []TreeEntry, depth int) {
 			root.size += e.Size
 		}
 	}
-	fmt.Fprintf(w, "/opt  %s\n", Bytes(root.size))
+	fmt.Fprintf(w, "/opt  %s\n", size.Text(root.size))
 	printNode(w, root, "", 1, depth)
 }
 
@@ -82,10 +83,10 @@ func printNode(w io.Writer, n *node, indent string, level, depth int) {
 			extra = "  [" + safetext.Text(c.note) + "]"
 		}
 		if c.isDir && depth > 0 && level >= depth && len(c.children) > 0 {
-			fmt.Fprintf(w, "%s%s%s  %s in %d files%s\n", indent, branch, label, Bytes(c.size), c.files, extra)
+			fmt.Fprintf(w, "%s%s%s  %s in %d files%s\n", indent, branch, label, size.Text(c.size), c.files, extra)
 			continue
 		}
-		fmt.Fprintf(w, "%s%s%s  %s%s\n", indent, branch, label, Bytes(c.size), extra)
+		fmt.Fprintf(w, "%s%s%s  %s%s\n", indent, branch, label, size.Text(c.size), extra)
 		if c.isDir {
 			printNode(w, c, indent+next, level+1, depth)
 		}

@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/layerctl/layerctl/internal/size"
 	"github.com/layerctl/layerctl/layer"
-	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 	"github.com/layerctl/layerctl/layer/versions"
 )

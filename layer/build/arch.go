@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/layerctl/layerctl/internal/size"
 	"github.com/layerctl/layerctl/layer/archive"
-	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/manifest"
 )
 

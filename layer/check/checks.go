@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/internal/size"
 	"github.com/layerctl/layerctl/layer"
-	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 

@@ -12,7 +12,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/layerctl/layerctl/internal/awsretry"
-	"github.com/layerctl/layerctl/layer/internal/size"
+	"github.com/layerctl/layerctl/internal/size"
 	"github.com/layerctl/layerctl/layer/lambdafacts"
 )
 

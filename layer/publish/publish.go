@@ -17,8 +17,8 @@ import (
 	"github.com/layerctl/layerctl/internal/awsretry"
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/internal/safetext"
+	"github.com/layerctl/layerctl/internal/size"
 	"github.com/layerctl/layerctl/layer"
-	"github.com/layerctl/layerctl/layer/internal/size"
 	"github.com/layerctl/layerctl/layer/versions"
 	"github.com/layerctl/layerctl/manifest"
 )

@@ -14,7 +14,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/layerctl/layerctl/layer/internal/size"
+	"github.com/layerctl/layerctl/internal/size"
 )
 
 // shaMetadata is the S3 object metadata key holding the ZIP's hex SHA-256:
