@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
 	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/layer/lockstore"
+	"github.com/layerctl/layerctl/layer/units"
 	"github.com/layerctl/layerctl/manifest"
 )
 
@@ -35,6 +38,36 @@ func lockClient(m *manifest.Manifest, c *awsclient.Clients) lockstore.S3API {
 		region = "us-east-1"
 	}
 	return c.S3(region)
+}
+
+// stepClients makes the AWS clients of a step that acts per account
+// (attach, status, prune) once the step asks for them, its Lambda clients
+// as api makes them of the SDK's; the roles of the manifest's accounts are
+// assumed as the step asks, in sessions naming the command.
+func stepClients[A any](f *Factory, m *manifest.Manifest, command string, api func(*lambda.Client) A) func(context.Context) (*units.Clients[A], error) {
+	return func(ctx context.Context) (*units.Clients[A], error) {
+		clients, err := awsClients(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return stepClientsOf(clients, ownAccount(ctx, f, clients), m, command, api), nil
+	}
+}
+
+func stepClientsOf[A any](c *awsclient.Clients, id string, m *manifest.Manifest, command string, api func(*lambda.Client) A) *units.Clients[A] {
+	return &units.Clients[A]{
+		Lambda: func(r string) A { return api(c.Lambda(r)) },
+		Region: c.Region(),
+		ID:     id,
+		Lock:   lockClient(m, c),
+		Account: func(ctx context.Context, a manifest.Account) (*units.Clients[A], error) {
+			assumed, err := c.Assume(ctx, a.Role, a.ExternalID, command)
+			if err != nil {
+				return nil, err
+			}
+			return stepClientsOf(assumed, a.ID, m, command, api), nil
+		},
+	}
 }
 
 // accountView is how reports show the account of a row: a column in the

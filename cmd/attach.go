@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -9,10 +8,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
@@ -30,11 +29,10 @@ type attachOptions struct {
 	alias          string
 	atomic         bool
 	dryRun         bool
-	concurrency    int
-	rate           float64
 	allowBlocked   bool
 	timeout        time.Duration
 	shards         shardOptions
+	pacingFlags    // --concurrency, --rate
 }
 
 func newAttachCmd(f *Factory) *cobra.Command {
@@ -75,8 +73,8 @@ until Lambda says it ended.`,
 	addAttachFlags(fl, opts)
 	fl.Int64Var(&opts.version, "version", 0, "attach this layer version instead of the lock's (a rollback); one layer only")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "read the functions and print the plan; change nothing")
-	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every function and region")
-	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second other than GetFunction (Lambda allows 15 per account and region for them all; GetFunction is paced at 80 of its 100); 0 paces nothing")
+	opts.pacingFlags.add(fl, "AWS calls in flight at once, over every function and region",
+		"calls per second other than GetFunction (Lambda allows 15 per account and region for them all; GetFunction is paced at 80 of its 100); 0 paces nothing")
 	addShardFlags(fl, &opts.shards)
 	return c
 }
@@ -98,16 +96,9 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 	if err != nil {
 		return err
 	}
-	shard, err := checkShard(&opts.shards)
-	if err != nil {
+	shard, m, layers, err := selectUnits(f, opts.layers, &opts.shards)
+	if m == nil {
 		return err
-	}
-	m, layers, err := selectLayers(f, opts.layers)
-	if err != nil {
-		return err
-	}
-	if opts.shards.list > 0 {
-		return listShards(f, layers, opts.shards.list)
 	}
 	if opts.version > 0 && len(layers) != 1 {
 		return usagef("--version N names a version of one layer: give that layer's name (layers: %s)", strings.Join(layerNames(layers), ", "))
@@ -126,11 +117,8 @@ func attachRun(c *cobra.Command, f *Factory, opts *attachOptions) error {
 
 // checkAttachFlags checks attach's flags, and returns the --tag ones.
 func checkAttachFlags(opts *attachOptions) (map[string]string, error) {
-	if opts.concurrency < 1 {
-		return nil, usagef("--concurrency must be at least 1")
-	}
-	if opts.rate < 0 {
-		return nil, usagef("--rate must be 0 (no pacing) or more")
+	if err := opts.pacingFlags.check(); err != nil {
+		return nil, err
 	}
 	if opts.timeout <= 0 {
 		return nil, usagef("--timeout must be more than 0, e.g. --timeout 10m")
@@ -167,7 +155,7 @@ func checkAttachFlags(opts *attachOptions) (map[string]string, error) {
 func attachStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Layer, opts *attachOptions, tags map[string]string, command string) attach.RunOptions {
 	ro := attach.RunOptions{
 		Manifest: m, Layers: layers, Version: opts.version, Functions: opts.functions, Tags: tags,
-		Clients:       attachClients(f, m, command),
+		Clients:       stepClients(f, m, command, func(c *lambda.Client) attach.API { return c }),
 		Regions:       regionFlag(f),
 		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
 		Building: func(ls []*manifest.Layer) {
@@ -247,46 +235,6 @@ func anyAsAsked(report *attach.Report) bool {
 	return slices.ContainsFunc(report.Functions, func(r attach.FunctionResult) bool {
 		return r.Status == layer.StatusAttached || r.Status == layer.StatusUnchanged || r.Status == layer.StatusWouldAttach
 	})
-}
-
-// attachClients makes the AWS clients once the step asks for them; the
-// roles of the manifest's accounts are assumed as the step asks.
-func attachClients(f *Factory, m *manifest.Manifest, command string) func(context.Context) (*attach.Clients, error) {
-	return func(ctx context.Context) (*attach.Clients, error) {
-		clients, err := awsClients(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		return attachClientsOf(clients, ownAccount(ctx, f, clients), m, command), nil
-	}
-}
-
-func attachClientsOf(c *awsclient.Clients, id string, m *manifest.Manifest, command string) *attach.Clients {
-	return &attach.Clients{
-		Lambda: func(r string) attach.API { return c.Lambda(r) },
-		Region: c.Region(),
-		ID:     id,
-		Lock:   lockClient(m, c),
-		Account: func(ctx context.Context, a manifest.Account) (*attach.Clients, error) {
-			assumed, err := c.Assume(ctx, a.Role, a.ExternalID, command)
-			if err != nil {
-				return nil, err
-			}
-			return attachClientsOf(assumed, a.ID, m, command), nil
-		},
-	}
-}
-
-// defaultRate leaves a fifth of Lambda's 15 control-plane calls per second
-// to the account's other users.
-const defaultRate = 12
-
-// readRate paces GetFunction (100 per second allowed) when the rest is paced.
-func readRate(rate float64) float64 {
-	if rate == 0 {
-		return 0
-	}
-	return 80
 }
 
 var (

@@ -58,8 +58,8 @@ over 0.`,
 	fl.BoolVar(&opts.noCache, "no-cache", false, "rebuild every layer, even those the build cache holds unchanged")
 	addAttachFlags(fl, a)
 	addShardFlags(fl, &a.shards)
-	fl.IntVar(&a.concurrency, "concurrency", 10, "at most this many regions published, and AWS calls of attach in flight, at once")
-	fl.Float64Var(&a.rate, "rate", defaultRate, "attach's calls per second other than GetFunction (Lambda allows 15 per account and region); 0 paces nothing")
+	a.pacingFlags.add(fl, "at most this many regions published, and AWS calls of attach in flight, at once",
+		"attach's calls per second other than GetFunction (Lambda allows 15 per account and region); 0 paces nothing")
 	return c
 }
 
@@ -68,16 +68,9 @@ func deployRun(c *cobra.Command, f *Factory, opts *deployOptions) error {
 	if err != nil {
 		return err
 	}
-	shard, err := checkShard(&opts.attach.shards)
-	if err != nil {
+	shard, m, layers, err := selectUnits(f, opts.layers, &opts.attach.shards)
+	if m == nil {
 		return err
-	}
-	m, layers, err := selectLayers(f, opts.layers)
-	if err != nil {
-		return err
-	}
-	if opts.attach.shards.list > 0 {
-		return listShards(f, layers, opts.attach.shards.list)
 	}
 	bo, err := buildRunOptions(f, m, layers, opts.outDir, opts.noCache)
 	if err != nil {

@@ -1,19 +1,17 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/spf13/cobra"
 
-	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/prune"
-	"github.com/layerctl/layerctl/manifest"
 )
 
 type pruneOptions struct {
@@ -21,9 +19,8 @@ type pruneOptions struct {
 	keep          int
 	dryRun        bool
 	includeShared bool
-	concurrency   int
-	rate          float64
 	shards        shardOptions
+	pacingFlags   // --concurrency, --rate
 }
 
 func newPruneCmd(f *Factory) *cobra.Command {
@@ -57,8 +54,7 @@ and the rest goes on (exit 3).`,
 	fl.IntVar(&opts.keep, "keep", 0, "keep the newest N versions whatever they are (required, 1 or more)")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "say what would be deleted and why the rest is kept; delete nothing")
 	fl.BoolVar(&opts.includeShared, "include-shared", false, "delete versions shared with other accounts or organizations too (their users are invisible here)")
-	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every region")
-	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second and region (Lambda allows 15 per account and region); 0 paces nothing")
+	opts.pacingFlags.add(fl, regionsConcurrencyHelp, regionsRateHelp)
 	addShardFlags(fl, &opts.shards)
 	return c
 }
@@ -81,11 +77,8 @@ func pruneRun(c *cobra.Command, f *Factory, opts *pruneOptions) error {
 	if opts.keep < 1 {
 		return usagef("--keep must be 1 or more: prune never deletes the newest version")
 	}
-	if opts.concurrency < 1 {
-		return usagef("--concurrency must be at least 1")
-	}
-	if opts.rate < 0 {
-		return usagef("--rate must be 0 (no pacing) or more")
+	if err := opts.pacingFlags.check(); err != nil {
+		return err
 	}
 	m, layers, err := selectLayers(f, opts.layers)
 	if err != nil {
@@ -93,7 +86,7 @@ func pruneRun(c *cobra.Command, f *Factory, opts *pruneOptions) error {
 	}
 	report, err := prune.Run(c.Context(), prune.RunOptions{
 		Manifest: m, Layers: layers,
-		Clients:       pruneClients(f, m),
+		Clients:       stepClients(f, m, "prune", func(c *lambda.Client) prune.API { return c }),
 		Regions:       regionFlag(f),
 		Shard:         shard,
 		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
@@ -124,34 +117,6 @@ func pruneRun(c *cobra.Command, f *Factory, opts *pruneOptions) error {
 		return fmt.Errorf("prune failed for every version or region it looked at; see the report")
 	default:
 		return &partialError{fmt.Errorf("%d of %d could not be pruned as asked; see the report", n, len(report.Results))}
-	}
-}
-
-// pruneClients makes the AWS clients once the step asks for them; the
-// roles of the manifest's accounts are assumed as the step asks.
-func pruneClients(f *Factory, m *manifest.Manifest) func(context.Context) (*prune.Clients, error) {
-	return func(ctx context.Context) (*prune.Clients, error) {
-		clients, err := awsClients(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		return pruneClientsOf(clients, ownAccount(ctx, f, clients), m), nil
-	}
-}
-
-func pruneClientsOf(c *awsclient.Clients, id string, m *manifest.Manifest) *prune.Clients {
-	return &prune.Clients{
-		Lambda: func(r string) prune.API { return c.Lambda(r) },
-		Region: c.Region(),
-		ID:     id,
-		Lock:   lockClient(m, c),
-		Account: func(ctx context.Context, a manifest.Account) (*prune.Clients, error) {
-			assumed, err := c.Assume(ctx, a.Role, a.ExternalID, "prune")
-			if err != nil {
-				return nil, err
-			}
-			return pruneClientsOf(assumed, a.ID, m), nil
-		},
 	}
 }
 

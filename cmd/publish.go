@@ -77,20 +77,13 @@ func publishRun(c *cobra.Command, f *Factory, opts *publishOptions) error {
 	if opts.concurrency < 1 {
 		return usagef("--concurrency must be at least 1")
 	}
-	shard, err := checkShard(&opts.shards)
-	if err != nil {
-		return err
-	}
 	names := opts.layers
 	if opts.layer != "" {
 		names = []string{opts.layer}
 	}
-	m, layers, err := selectLayers(f, names)
-	if err != nil {
+	shard, m, layers, err := selectUnits(f, names, &opts.shards)
+	if m == nil {
 		return err
-	}
-	if opts.shards.list > 0 {
-		return listShards(f, layers, opts.shards.list)
 	}
 	opts.command = "publish"
 	ro := publishStepOptions(f, m, layers, opts)

@@ -44,6 +44,25 @@ func checkShard(opts *shardOptions) (units.Shard, error) {
 	return s, nil
 }
 
+// selectUnits reads --shard and selects the layers named, for a command
+// working on (layer, account, region) units. With --list-shards it prints
+// each shard's units instead. A nil manifest means the command is done,
+// err its outcome (nil once the shards are printed).
+func selectUnits(f *Factory, names []string, opts *shardOptions) (units.Shard, *manifest.Manifest, []*manifest.Layer, error) {
+	shard, err := checkShard(opts)
+	if err != nil {
+		return units.Shard{}, nil, nil, err
+	}
+	m, layers, err := selectLayers(f, names)
+	if err != nil {
+		return units.Shard{}, nil, nil, err
+	}
+	if opts.list > 0 {
+		return units.Shard{}, nil, nil, listShards(f, layers, opts.list)
+	}
+	return shard, m, layers, nil
+}
+
 // The contract of `--list-shards N --output json` (README).
 type (
 	shardsJSON struct {

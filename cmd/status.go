@@ -1,29 +1,26 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/spf13/cobra"
 
-	"github.com/layerctl/layerctl/internal/awsclient"
 	"github.com/layerctl/layerctl/internal/output"
 	"github.com/layerctl/layerctl/internal/safetext"
 	"github.com/layerctl/layerctl/internal/size"
 	"github.com/layerctl/layerctl/layer/status"
-	"github.com/layerctl/layerctl/manifest"
 )
 
 type statusOptions struct {
 	layers      []string
 	exitCode    bool
-	concurrency int
-	rate        float64
 	shards      shardOptions
+	pacingFlags // --concurrency, --rate
 }
 
 func newStatusCmd(f *Factory) *cobra.Command {
@@ -55,33 +52,22 @@ names is shown, not counted.`,
 	}
 	fl := c.Flags()
 	fl.BoolVar(&opts.exitCode, "exit-code", false, "exit 4 when a $LATEST or aliased configuration is behind the newest version")
-	fl.IntVar(&opts.concurrency, "concurrency", 10, "AWS calls in flight at once, over every region")
-	fl.Float64Var(&opts.rate, "rate", defaultRate, "calls per second and region (Lambda allows 15 per account and region); 0 paces nothing")
+	opts.pacingFlags.add(fl, regionsConcurrencyHelp, regionsRateHelp)
 	addShardFlags(fl, &opts.shards)
 	return c
 }
 
 func statusRun(c *cobra.Command, f *Factory, opts *statusOptions) error {
-	if opts.concurrency < 1 {
-		return usagef("--concurrency must be at least 1")
-	}
-	if opts.rate < 0 {
-		return usagef("--rate must be 0 (no pacing) or more")
-	}
-	shard, err := checkShard(&opts.shards)
-	if err != nil {
+	if err := opts.pacingFlags.check(); err != nil {
 		return err
 	}
-	m, layers, err := selectLayers(f, opts.layers)
-	if err != nil {
+	shard, m, layers, err := selectUnits(f, opts.layers, &opts.shards)
+	if m == nil {
 		return err
-	}
-	if opts.shards.list > 0 {
-		return listShards(f, layers, opts.shards.list)
 	}
 	report, err := status.Run(c.Context(), status.RunOptions{
 		Manifest: m, Layers: layers,
-		Clients:       statusClients(f, m),
+		Clients:       stepClients(f, m, "status", func(c *lambda.Client) status.API { return c }),
 		Regions:       regionFlag(f),
 		Shard:         shard,
 		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
@@ -135,34 +121,6 @@ func statusFailures(f *Factory, r *status.Report) error {
 		return err
 	}
 	return &partialError{err}
-}
-
-// statusClients makes the AWS clients once the step asks for them; the
-// roles of the manifest's accounts are assumed as the step asks.
-func statusClients(f *Factory, m *manifest.Manifest) func(context.Context) (*status.Clients, error) {
-	return func(ctx context.Context) (*status.Clients, error) {
-		clients, err := awsClients(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		return statusClientsOf(clients, ownAccount(ctx, f, clients), m), nil
-	}
-}
-
-func statusClientsOf(c *awsclient.Clients, id string, m *manifest.Manifest) *status.Clients {
-	return &status.Clients{
-		Lambda: func(r string) status.API { return c.Lambda(r) },
-		Region: c.Region(),
-		ID:     id,
-		Lock:   lockClient(m, c),
-		Account: func(ctx context.Context, a manifest.Account) (*status.Clients, error) {
-			assumed, err := c.Assume(ctx, a.Role, a.ExternalID, "status")
-			if err != nil {
-				return nil, err
-			}
-			return statusClientsOf(assumed, a.ID, m), nil
-		},
-	}
 }
 
 // The contract of `status --output json` (README).
