@@ -257,6 +257,29 @@ func configuration(j *attachJob, out *lambda.GetFunctionOutput, err error) (*typ
 	return out.Configuration, nil
 }
 
+// polled is what a waiter's reads of a function found: the last
+// configuration read, or the error of the read that ended the wait (the
+// waiter returns it as it is: the same error, told from the waiter's own).
+type polled struct {
+	cfg *types.FunctionConfiguration
+	err error
+}
+
+// while is a waiter's Retryable hook: each answer read as configuration
+// reads it and kept, the wait going on while busy says so, ended by an
+// error.
+func (p *polled) while(j *attachJob, busy func(*types.FunctionConfiguration) bool) func(context.Context, *lambda.GetFunctionInput, *lambda.GetFunctionOutput, error) (bool, error) {
+	return func(_ context.Context, _ *lambda.GetFunctionInput, out *lambda.GetFunctionOutput, err error) (bool, error) {
+		c, err := configuration(j, out, err)
+		if err != nil {
+			p.err = err
+			return false, err
+		}
+		p.cfg = c
+		return busy(c), nil
+	}
+}
+
 // waitIdle reads the function until it is no longer busy (its update
 // Successful or Failed, its state no longer Pending), with the SDK's
 // FunctionUpdatedV2 waiter: PollInterval first, then waits growing from
@@ -270,28 +293,19 @@ func (r *attachRun) waitIdle(ctx context.Context, j *attachJob) (*types.Function
 	if err := awsretry.Sleep(ctx, r.opts.PollInterval); err != nil {
 		return nil, err
 	}
-	var cfg *types.FunctionConfiguration
-	var readErr error
+	var p polled
 	waiter := lambda.NewFunctionUpdatedV2Waiter(r.api(j.region), func(o *lambda.FunctionUpdatedV2WaiterOptions) {
 		o.MinDelay = r.opts.PollInterval
 		o.MaxDelay = max(maxPoll, r.opts.PollInterval)
-		o.Retryable = func(_ context.Context, _ *lambda.GetFunctionInput, out *lambda.GetFunctionOutput, err error) (bool, error) {
-			c, err := configuration(j, out, err)
-			if err != nil {
-				readErr = err
-				return false, err
-			}
-			cfg = c
-			return updateBusy(c), nil
-		}
+		o.Retryable = p.while(j, updateBusy)
 	})
 	_, err := waiter.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(j.id)}, max(timeout-r.opts.PollInterval, time.Millisecond))
 	switch {
 	case err == nil:
-		return cfg, nil
+		return p.cfg, nil
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
-	case err == readErr && !errors.Is(err, context.DeadlineExceeded):
+	case err == p.err && !errors.Is(err, context.DeadlineExceeded):
 		return nil, err
 	}
 	// The waiter's time is up: its own error, or its deadline ending a
@@ -363,36 +377,29 @@ func (r *attachRun) waitActive(ctx context.Context, j *attachJob, version string
 	defer cancel()
 	defer context.AfterFunc(r.start, cancel)()
 	r.logf(j, "published version %s; it is %s (SnapStart makes its snapshot first): waiting for it to be Active before moving alias %s", version, cmp.Or(string(state), "not Active yet"), r.opts.Alias)
-	var cfg *types.FunctionConfiguration
-	var readErr error
+	var p polled
 	waiter := lambda.NewFunctionActiveV2Waiter(r.api(j.region), func(o *lambda.FunctionActiveV2WaiterOptions) {
 		o.MinDelay = r.opts.PollInterval
 		o.MaxDelay = max(maxPoll, r.opts.PollInterval)
-		o.Retryable = func(_ context.Context, _ *lambda.GetFunctionInput, out *lambda.GetFunctionOutput, err error) (bool, error) {
-			c, err := configuration(j, out, err)
-			if err != nil {
-				readErr = err
-				return false, err
-			}
-			cfg = c
-			return c.State != types.StateActive && c.State != types.StateFailed, nil
-		}
+		o.Retryable = p.while(j, func(c *types.FunctionConfiguration) bool {
+			return c.State != types.StateActive && c.State != types.StateFailed
+		})
 	})
 	notMoved := "alias " + r.opts.Alias + " was not moved"
 	_, err := waiter.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(j.id), Qualifier: aws.String(version)}, r.opts.UpdateTimeout)
 	switch {
-	case err == nil && cfg.State == types.StateActive:
+	case err == nil && p.cfg.State == types.StateActive:
 		return nil
 	case err == nil:
-		return fmt.Errorf("published version %s, but it ended %s: %s; %s", version, cfg.State, stateReason(cfg), notMoved)
+		return fmt.Errorf("published version %s, but it ended %s: %s; %s", version, p.cfg.State, stateReason(p.cfg), notMoved)
 	case ctx.Err() != nil:
 		return fmt.Errorf("published version %s, but the run was stopping (interrupted, --atomic, or an internal error) while it waited to be Active; %s: run attach again to move it", version, notMoved)
-	case err == readErr && !errors.Is(err, context.DeadlineExceeded):
+	case err == p.err && !errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("published version %s, but %w; %s", version, err, notMoved)
 	}
 	last := "not Active"
-	if cfg != nil {
-		last = string(cfg.State)
+	if p.cfg != nil {
+		last = string(p.cfg.State)
 	}
 	return fmt.Errorf("published version %s, but it was still %s after %s (--timeout): its SnapStart snapshot was not ready, and calls through an alias pointing at it would fail (SnapStartNotReadyException); "+
 		"%s: run attach again once the version is Active, and the alias catches up", version, last, r.opts.UpdateTimeout, notMoved)
