@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,32 @@ func TouchAll(t testing.TB, dir string, when time.Time) {
 		}
 		return nil
 	})
+}
+
+// Sample is the sources of SampleLayer, build's tests' layer (inspected by
+// check's): a Python package with data, its tests, bytecode and a Finder
+// file (the last two dropped by the default excludes), and a tool whose
+// name holds a '*'.
+func Sample() map[string]string {
+	return map[string]string{
+		"src/pkg/__init__.py":             "",
+		"src/pkg/core.py":                 strings.Repeat("def f(x):\n    return x * 2\n", 200),
+		"src/pkg/data/table.json":         `{"a": 1}`,
+		"src/pkg/tests/test_core.py":      "assert True\n",
+		"src/pkg/__pycache__/core.pyc":    "bytecode",
+		"src/pkg/.DS_Store":               "finder",
+		"src/tool*":                       "#!/bin/sh\necho hi\n",
+		"src/pkg/nested/deeper/module.py": "X = 1\n",
+	}
+}
+
+// SampleLayer packs Sample's package as python/pkg and its tool as
+// bin/tool.
+func SampleLayer() *manifest.Layer {
+	return PyLayer("shared",
+		manifest.FileMap{From: "src/pkg", To: "python/pkg"},
+		manifest.FileMap{From: "src/tool", To: "bin/tool"},
+	)
 }
 
 // PyLayer is a python3.12 x86_64 layer of files, with the default excludes.

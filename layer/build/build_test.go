@@ -22,23 +22,9 @@ import (
 	"github.com/layerctl/layerctl/manifest"
 )
 
-var sample = map[string]string{
-	"src/pkg/__init__.py":             "",
-	"src/pkg/core.py":                 strings.Repeat("def f(x):\n    return x * 2\n", 200),
-	"src/pkg/data/table.json":         `{"a": 1}`,
-	"src/pkg/tests/test_core.py":      "assert True\n",
-	"src/pkg/__pycache__/core.pyc":    "bytecode",
-	"src/pkg/.DS_Store":               "finder",
-	"src/tool*":                       "#!/bin/sh\necho hi\n",
-	"src/pkg/nested/deeper/module.py": "X = 1\n",
-}
-
-func sampleLayer() *manifest.Layer {
-	return testenv.PyLayer("shared",
-		manifest.FileMap{From: "src/pkg", To: "python/pkg"},
-		manifest.FileMap{From: "src/tool", To: "bin/tool"},
-	)
-}
+// sample and sampleLayer are these tests' layer, which check's tests
+// inspect too.
+var sample, sampleLayer = testenv.Sample(), testenv.SampleLayer
 
 func TestBuildIsReproducible(t *testing.T) {
 	// Two copies of the same tree, written in different orders, with

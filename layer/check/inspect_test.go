@@ -17,7 +17,6 @@ import (
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/build"
 	"github.com/layerctl/layerctl/layer/check"
-	"github.com/layerctl/layerctl/manifest"
 )
 
 func TestInspectBuiltLayer(t *testing.T) {
@@ -170,21 +169,6 @@ func TestInspectHugeClaimedSizes(t *testing.T) {
 	}
 }
 
-// sample is the sources of build's tests, built here to be inspected.
-var sample = map[string]string{
-	"src/pkg/__init__.py":             "",
-	"src/pkg/core.py":                 strings.Repeat("def f(x):\n    return x * 2\n", 200),
-	"src/pkg/data/table.json":         `{"a": 1}`,
-	"src/pkg/tests/test_core.py":      "assert True\n",
-	"src/pkg/__pycache__/core.pyc":    "bytecode",
-	"src/pkg/.DS_Store":               "finder",
-	"src/tool*":                       "#!/bin/sh\necho hi\n",
-	"src/pkg/nested/deeper/module.py": "X = 1\n",
-}
-
-func sampleLayer() *manifest.Layer {
-	return testenv.PyLayer("shared",
-		manifest.FileMap{From: "src/pkg", To: "python/pkg"},
-		manifest.FileMap{From: "src/tool", To: "bin/tool"},
-	)
-}
+// sample and sampleLayer are build's tests' layer, built here to be
+// inspected.
+var sample, sampleLayer = testenv.Sample(), testenv.SampleLayer
