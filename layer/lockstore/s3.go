@@ -35,11 +35,22 @@ type S3 struct {
 	// MaxSize bounds what is read; 0 means manifest.MaxLockSize.
 	MaxSize int64
 	// Attempts bounds the writes of one Update that find another job
-	// wrote first; 0 means 10.
+	// wrote first; 0 means as many as Patience allows.
 	Attempts int
+	// Patience bounds the time one Update waits in all between its
+	// attempts; 0 means DefaultPatience. Jobs of a large matrix that end
+	// together take turns at the object: a bound in time, not in tries,
+	// lets each have one.
+	Patience time.Duration
 	// Sleep waits between attempts; nil is the clock (tests make it instant).
 	Sleep func(context.Context, time.Duration) error
 }
+
+// DefaultPatience is how long an Update waits in all for other jobs that
+// keep writing the lock first: a turn at the object is one read and one
+// write, about a tenth of a second, so some thousand other jobs can write
+// first before it gives up.
+const DefaultPatience = 2 * time.Minute
 
 // Error is an S3 lock that cannot be read or used; it is never
 // overwritten.
@@ -110,14 +121,15 @@ func (s *S3) maxSize() int64 {
 // returns the lock as written (or as read, when change changed nothing),
 // and whether it wrote.
 func (s *S3) Update(ctx context.Context, change func(*manifest.Lock) bool) (*manifest.Lock, bool, error) {
-	attempts := s.Attempts
-	if attempts <= 0 {
-		attempts = 10
+	patience := s.Patience
+	if patience <= 0 {
+		patience = DefaultPatience
 	}
 	sleep := s.Sleep
 	if sleep == nil {
 		sleep = awsretry.Sleep
 	}
+	var waited time.Duration
 	for attempt := 1; ; attempt++ {
 		lock, etag, err := s.Load(ctx)
 		if err != nil {
@@ -133,10 +145,12 @@ func (s *S3) Update(ctx context.Context, change func(*manifest.Lock) bool) (*man
 		if !wroteFirst(err) {
 			return nil, false, fmt.Errorf("writing the lock %s: %w", s.Object.URL(), awsretry.Explain(err, s.where(), lockNeeds))
 		}
-		if attempt == attempts {
-			return nil, false, fmt.Errorf("writing the lock %s: other jobs wrote it first %d times in a row; nothing of this run was recorded (run it again: what it published is found by its digest)", s.Object.URL(), attempts)
+		wait := awsretry.Backoff(attempt, err, 100*time.Millisecond, 5*time.Second)
+		if attempt == s.Attempts || waited+wait > patience {
+			return nil, false, fmt.Errorf("writing the lock %s: other jobs wrote it first %d times in a row, over %s; nothing of this run was recorded (run it again: what it published is found by its digest)", s.Object.URL(), attempt, waited.Round(100*time.Millisecond))
 		}
-		if err := sleep(ctx, awsretry.Backoff(attempt, err, 100*time.Millisecond, 5*time.Second)); err != nil {
+		waited += wait
+		if err := sleep(ctx, wait); err != nil {
 			return nil, false, fmt.Errorf("stopped while writing the lock %s: %w", s.Object.URL(), err)
 		}
 	}

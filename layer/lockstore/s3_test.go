@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -168,7 +169,8 @@ func TestS3LockKeepsTheOtherJobsWrite(t *testing.T) {
 }
 
 // A job that keeps finding another wrote first gives up, saying so, after
-// the attempts allowed; an interrupt stops it at once.
+// the attempts allowed, or once it has waited as long as its patience
+// allows; an interrupt stops it at once.
 func TestS3LockGivesUpAndStops(t *testing.T) {
 	s, c := newLock(t)
 	ctx := context.Background()
@@ -181,8 +183,22 @@ func TestS3LockGivesUpAndStops(t *testing.T) {
 	}, conflicts: &conflicts}
 	s.Attempts = 3
 	_, _, err := s.Update(ctx, record("shared", "444455556666", "us-east-1", 1))
-	if err == nil || !strings.Contains(err.Error(), "other jobs wrote it first 3 times in a row; nothing of this run was recorded") {
+	if err == nil || !regexp.MustCompile(`other jobs wrote it first 3 times in a row, over [0-9.]+m?s; nothing of this run was recorded`).MatchString(err.Error()) {
 		t.Fatalf("error %v", err)
+	}
+
+	// No count: the waits, jittered and growing, stop within the patience.
+	s.Attempts = 0
+	s.Patience = 20 * time.Second
+	var waited time.Duration
+	sleeps := 0
+	s.Sleep = func(ctx context.Context, d time.Duration) error { waited += d; sleeps++; return nil }
+	_, _, err = s.Update(ctx, record("shared", "444455556666", "us-east-1", 1))
+	if err == nil || !strings.Contains(err.Error(), "nothing of this run was recorded") || waited > s.Patience || waited < s.Patience-5*time.Second || sleeps < 6 {
+		t.Fatalf("after %d waits of %s in all: %v", sleeps, waited, err)
+	}
+	if want := fmt.Sprintf("wrote it first %d times in a row, over %s;", sleeps+1, waited.Round(100*time.Millisecond)); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
 	}
 
 	cctx, cancel := context.WithCancel(ctx)
