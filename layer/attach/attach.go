@@ -27,9 +27,12 @@ type Target struct {
 	// Version is the version to attach (a rollback: --version N); 0 means the
 	// version holding the layer's content: the lock's, else the newest one
 	// carrying Lock's or layer.Artifact's digest.
-	Version  int64
-	Lock     *manifest.LockLayer // the lock's record of the layer; nil when it has none
-	Artifact *layer.Artifact     // the built content, used when Lock is nil
+	Version int64
+	Lock    *manifest.LockLayer // the lock's record of the layer; nil when it has none
+	// LockName names the lock in messages: the S3 lock's URL when the
+	// manifest keeps it in S3; "" is layerctl.lock.
+	LockName string
+	Artifact *layer.Artifact // the built content, used when Lock is nil
 	// Functions (names or ARNs) and functions carrying every one of Tags are
 	// the targets. With neither, the targets are the functions already using
 	// some version of the layer.

@@ -729,3 +729,43 @@ func TestAttachInEveryRegion(t *testing.T) {
 		t.Errorf("functions were read (%d calls) though the run could not go on", n-reads)
 	}
 }
+
+// A lock entry that no longer matches Lambda (its version deleted, or
+// holding other bytes) is refused before any function is read, naming the
+// lock where it is kept: layerctl.lock, or the S3 lock's URL.
+func TestAttachRefusesALockEntryThatIsWrongNamingTheLock(t *testing.T) {
+	for _, tc := range []struct {
+		name, lockName, want string
+		entry                func(e *attachEnv) *manifest.LockLayer
+	}{
+		{"deleted version, file", "", `layer "shared": version 7, which layerctl.lock records for us-east-1, no longer exists; run layerctl publish`,
+			func(e *attachEnv) *manifest.LockLayer {
+				l := *e.lock
+				l.Regions = map[string]*manifest.LockRegion{"us-east-1": {ARN: e.v2[:len(e.v2)-1] + "7", Version: 7}}
+				return &l
+			}},
+		{"other content, S3", "the lock s3://org-layers/layerctl.lock", `layer "shared": version 2 in us-east-1 holds other content (CodeSha256 `,
+			func(e *attachEnv) *manifest.LockLayer {
+				l := *e.lock
+				l.CodeSHA256 = "b3RoZXI="
+				return &l
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newAttachEnv(t)
+			e.fn("orders", e.v1)
+			target := e.target()
+			target.Lock, target.LockName = tc.entry(e), tc.lockName
+			_, err := Attach(context.Background(), []Target{target}, e.options())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+			if tc.lockName != "" && !strings.Contains(err.Error(), "than the lock s3://org-layers/layerctl.lock records (b3RoZXI=)") {
+				t.Errorf("error %v does not name the S3 lock", err)
+			}
+			if n := e.fake.Calls("UpdateFunctionConfiguration"); n != 0 {
+				t.Errorf("%d updates", n)
+			}
+		})
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/layerctl/layerctl/internal/crash"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/versions"
+	"github.com/layerctl/layerctl/manifest"
 )
 
 // family is the layer's name in the manifest: both halves of a split layer
@@ -72,6 +73,14 @@ func (r *attachRun) resolveAll(ctx context.Context, targets []Target) (candidate
 	return out, nil
 }
 
+// lockName names t's lock in messages.
+func (t *Target) lockName() string {
+	if t.LockName != "" {
+		return t.LockName
+	}
+	return manifest.LockFile
+}
+
 // resolve finds the version of t to attach in region: --version N, else
 // the lock's version for the region, else the newest version holding the
 // content's digest.
@@ -107,10 +116,10 @@ func (r *attachRun) resolve(ctx context.Context, t *Target, region string) (*att
 			return fail(err)
 		}
 		if v == nil {
-			return nil, fmt.Errorf("layer %q: version %d, which layerctl.lock records for %s, no longer exists; run layerctl publish to publish the content again", name, lr.version, region)
+			return nil, fmt.Errorf("layer %q: version %d, which %s records for %s, no longer exists; run layerctl publish to publish the content again", name, lr.version, t.lockName(), region)
 		}
 		if v.CodeSHA256 != t.Lock.CodeSHA256 {
-			return nil, fmt.Errorf("layer %q: version %d in %s holds other content (CodeSha256 %s) than layerctl.lock records (%s); run layerctl publish to set the lock right", name, lr.version, region, v.CodeSHA256, t.Lock.CodeSHA256)
+			return nil, fmt.Errorf("layer %q: version %d in %s holds other content (CodeSha256 %s) than %s records (%s); run layerctl publish to set the lock right", name, lr.version, region, v.CodeSHA256, t.lockName(), t.Lock.CodeSHA256)
 		}
 		return &attachCandidate{version: v, unzipped: lr.unzipped}, nil
 	}
