@@ -34,8 +34,8 @@ func epochText(t time.Time) string {
 // SOURCE_DATE_EPOCH (every entry's time) does: publishing it makes a new
 // version of unchanged files. A ZIP rebuilt at the lock's time (the same
 // entries, only the times changed: archive.DigestAt) has the lock's
-// digest exactly, or no warning is given.
-func sameFilesOtherTime(ctx context.Context, lock *manifest.Lock, targets []Target) []string {
+// digest exactly, or no warning is given. lockName names the lock.
+func sameFilesOtherTime(ctx context.Context, lock *manifest.Lock, lockName string, targets []Target) []string {
 	var out []string
 	seen := map[string]bool{} // a layer is a target in each of its accounts
 	for _, t := range targets {
@@ -64,7 +64,7 @@ func sameFilesOtherTime(ctx context.Context, lock *manifest.Lock, targets []Targ
 			continue
 		}
 		out = append(out, fmt.Sprintf("layer %q: its files are those %s records (sha256 %s), but SOURCE_DATE_EPOCH, every entry's time and so part of the digest, was %s and is %s: this publishes a new version of unchanged files. Unset SOURCE_DATE_EPOCH or keep it fixed (a commit time changes with every commit) to publish only when files change",
-			t.Layer.Name, manifest.LockFile, ll.SHA256[:12], epochText(then), epochText(art.Modified)))
+			t.Layer.Name, lockName, ll.SHA256[:12], epochText(then), epochText(art.Modified)))
 	}
 	return out
 }

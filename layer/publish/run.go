@@ -130,7 +130,11 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	warnings := sameFilesOtherTime(ctx, lock, targets)
+	lockName := manifest.LockFile
+	if store.S3 != nil {
+		lockName = "the lock " + store.S3.Object.URL()
+	}
+	warnings := sameFilesOtherTime(ctx, lock, lockName, targets)
 	var r *Report
 	switch {
 	case opts.DryRun:
