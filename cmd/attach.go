@@ -159,7 +159,7 @@ func attachStepOptions(f *Factory, m *manifest.Manifest, layers []*manifest.Laye
 		Regions:       regionFlag(f),
 		UnknownRegion: func(r string) { warnUnknownRegion(f, r) },
 		Building: func(ls []*manifest.Layer) {
-			fmt.Fprintf(f.Err, "%s: not in %s; building to find the published version by its content\n", strings.Join(layerNames(ls), ", "), manifest.LockFile)
+			fmt.Fprintf(f.Err, "%s: not in %s; building to find the published version by its content\n", strings.Join(layerNames(ls), ", "), m.Lock.String())
 		},
 		Options: attach.Options{
 			DryRun:         opts.dryRun,

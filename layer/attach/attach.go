@@ -29,8 +29,8 @@ type Target struct {
 	// carrying Lock's or layer.Artifact's digest.
 	Version int64
 	Lock    *manifest.LockLayer // the lock's record of the layer; nil when it has none
-	// LockName names the lock in messages: the S3 lock's URL when the
-	// manifest keeps it in S3; "" is layerctl.lock.
+	// LockName names the lock in messages (the manifest's Lock.String()); "" is
+	// layerctl.lock.
 	LockName string
 	Artifact *layer.Artifact // the built content, used when Lock is nil
 	// Functions (names or ARNs) and functions carrying every one of Tags are

@@ -744,7 +744,7 @@ func TestAttachRefusesALockEntryThatIsWrongNamingTheLock(t *testing.T) {
 				l.Regions = map[string]*manifest.LockRegion{"us-east-1": {ARN: e.v2[:len(e.v2)-1] + "7", Version: 7}}
 				return &l
 			}},
-		{"other content, S3", "the lock s3://org-layers/layerctl.lock", `layer "shared": version 2 in us-east-1 holds other content (CodeSha256 `,
+		{"other content, S3", "the S3 lock s3://org-layers/layerctl.lock", `layer "shared": version 2 in us-east-1 holds other content (CodeSha256 `,
 			func(e *attachEnv) *manifest.LockLayer {
 				l := *e.lock
 				l.CodeSHA256 = "b3RoZXI="
@@ -760,7 +760,7 @@ func TestAttachRefusesALockEntryThatIsWrongNamingTheLock(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want %q", err, tc.want)
 			}
-			if tc.lockName != "" && !strings.Contains(err.Error(), "than the lock s3://org-layers/layerctl.lock records (b3RoZXI=)") {
+			if tc.lockName != "" && !strings.Contains(err.Error(), "than the S3 lock s3://org-layers/layerctl.lock records (b3RoZXI=)") {
 				t.Errorf("error %v does not name the S3 lock", err)
 			}
 			if n := e.fake.Calls("UpdateFunctionConfiguration"); n != 0 {

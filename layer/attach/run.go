@@ -158,12 +158,8 @@ func loadLock(ctx context.Context, m *manifest.Manifest, clients *Clients) (*man
 // functions are all elsewhere, with no tags, is left out there.
 func targetsOf(opts RunOptions, g units.Group, lock *manifest.Lock, arts map[string]*layer.Artifact, id string) []Target {
 	var targets []Target
-	lockName := ""
-	if o := opts.Manifest.Lock.S3; o != nil {
-		lockName = "the lock " + o.URL()
-	}
 	for _, l := range g.Layers {
-		t := Target{Layer: l, Regions: g.Regions[l.Name], Version: opts.Version, Lock: lock.Layers[l.Name].In(g.Account.ID), LockName: lockName, Artifact: arts[l.Name],
+		t := Target{Layer: l, Regions: g.Regions[l.Name], Version: opts.Version, Lock: lock.Layers[l.Name].In(g.Account.ID), LockName: opts.Manifest.Lock.String(), Artifact: arts[l.Name],
 			Functions: l.Attach.Functions, Tags: l.Attach.Tags}
 		if len(opts.Functions) > 0 || len(opts.Tags) > 0 {
 			t.Functions, t.Tags = opts.Functions, maps.Clone(opts.Tags)

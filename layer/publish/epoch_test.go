@@ -62,8 +62,8 @@ func TestSameFilesOtherTimeNamesTheLockOnce(t *testing.T) {
 	}
 	lock := &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{"l": {SHA256: then.SHA256, CodeSHA256: then.CodeSHA256, Regions: map[string]*manifest.LockRegion{}}}}
 	targets := []Target{{Layer: l, Artifact: now, Regions: []string{"us-east-1"}}, {Layer: l, Artifact: now, Regions: []string{"us-east-1"}, Account: "111122223333"}}
-	got := sameFilesOtherTime(context.Background(), lock, "the lock s3://org-layers/layerctl.lock", targets)
-	if len(got) != 1 || !strings.Contains(got[0], `layer "l": its files are those the lock s3://org-layers/layerctl.lock records`) {
+	got := sameFilesOtherTime(context.Background(), lock, "the S3 lock s3://org-layers/layerctl.lock", targets)
+	if len(got) != 1 || !strings.Contains(got[0], `layer "l": its files are those the S3 lock s3://org-layers/layerctl.lock records`) {
 		t.Errorf("warnings %q", got)
 	}
 	// Other files: no warning.

@@ -130,11 +130,7 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	lockName := manifest.LockFile
-	if store.S3 != nil {
-		lockName = "the lock " + store.S3.Object.URL()
-	}
-	warnings := sameFilesOtherTime(ctx, lock, lockName, targets)
+	warnings := sameFilesOtherTime(ctx, lock, opts.Manifest.Lock.String(), targets)
 	var r *Report
 	switch {
 	case opts.DryRun:
