@@ -4,12 +4,17 @@
 // (which it must not touch). The mark is an advisory lock (flock) on the
 // file: the kernel drops it when its process dies, however it dies. Where
 // there is no flock, nothing is ever taken for a leftover.
+//
+// A run that uses a finished file (a build's ZIP it uploads or unpacks)
+// holds it shared (Use): a cleanup takes it only when no run does.
 package inuse
 
 import (
 	"errors"
 	"io/fs"
 	"os"
+
+	"github.com/layerctl/layerctl/internal/readfile"
 )
 
 // ErrGone is Hold finding the path no longer names the file it opened and
@@ -87,6 +92,47 @@ func TryHold(path string) (h *Held, ok bool, err error) {
 		return nil, false, nil
 	}
 	return &Held{f}, true, nil
+}
+
+// Use marks the file at path as used by this run until Release: other
+// runs may use it too (the lock is shared), but none takes it with
+// TryHold, so none removes it meanwhile. It waits for a run that holds it
+// to remove it, and is then ErrGone: the file the caller meant is not
+// there any more. path may be a symlink: what it points to is held.
+func Use(path string) (*Held, error) {
+	if !supported {
+		return &Held{}, nil
+	}
+	f, _, err := readfile.Open(path) // never a wait on a FIFO put in its place
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := lockShared(f, false); err != nil {
+		f.Close()
+		return nil, &os.PathError{Op: "flock", Path: path, Err: err}
+	}
+	a, err := f.Stat()
+	b, err2 := os.Stat(path)
+	if err != nil || err2 != nil || !os.SameFile(a, b) {
+		f.Close()
+		return nil, ErrGone
+	}
+	return &Held{f}, nil
+}
+
+// Share turns h, taken by Hold or HoldFile, into Use's shared lock:
+// the file is made, and other runs may now use it too.
+func (h *Held) Share() error {
+	if h == nil || h.f == nil {
+		return nil
+	}
+	if err := lockShared(h.f, false); err != nil {
+		return &os.PathError{Op: "flock", Path: h.f.Name(), Err: err}
+	}
+	return nil
 }
 
 // Release drops the lock. A nil Held is released too.
