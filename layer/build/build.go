@@ -33,6 +33,14 @@ type Options struct {
 	Workers  int            // compressors at once; 0 means one per CPU
 	NoCache  bool           // rebuild even when the cache holds this build, hashing every input afresh
 	Tools    *builder.Tools // runs pip/uv, npm and go; nil means the process's environment, no log
+	// Keep is how many of the layer's builds stay in OutDir, the one
+	// returned included (oldbuilds.go): 0 means DefaultKeep, a negative
+	// number every one.
+	Keep int
+	// Holds, when set, keeps the ZIP returned held (no other run's
+	// cleanup removes it) until the caller releases it; nil releases it
+	// when Build returns.
+	Holds *Holds
 }
 
 // Build writes the layer's ZIP into opts.OutDir as <layer>-<sha256[:12]>.zip,
@@ -42,7 +50,9 @@ type Options struct {
 // same, one ZIP serves both, and when it differs the build stops.
 // The bytes depend only on the inputs and opts.Modified. On any error
 // nothing is left in OutDir and nothing is recorded in the cache. A cache
-// file that cannot be read is ignored, with a note in the findings.
+// file that cannot be read is ignored, with a note in the findings. Once
+// built or served, the layer's older builds but opts.Keep are removed
+// from OutDir, with a note.
 func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Options) (a *layer.Artifact, err error) {
 	if err := CheckOutput(m, []*manifest.Layer{l}, opts.OutDir, ""); err != nil {
 		return nil, err
@@ -65,12 +75,16 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Op
 	}
 	cache := openCache(opts.OutDir, absOut, opts.NoCache)
 	swept := removeLeftovers(absOut, cache.dir, os.TempDir())
+	var held *inuse.Held // the ZIP returned, held
+	var entry string     // its cache entry, when recorded
 	defer func() {
 		if a != nil {
 			a.Findings = append(a.Findings, swept.note()...)
 			a.Findings = append(a.Findings, cache.findings()...)
+			a.Findings = append(a.Findings, cache.removeOldBuilds(l.Name, entry, filepath.Base(a.Path), opts.Keep)...)
 			a.Modified = opts.Modified // the cache keys it: a cached ZIP has it too
 		}
+		opts.Holds.keep(held)
 	}()
 	baseDir, err := filepath.Abs(m.Dir)
 	if err != nil {
@@ -101,9 +115,11 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Op
 			digests[e.Src] = sums[i]
 		}
 		unknown = nil
-		if a := cache.lookup(l.Name, fp.key(digests)); a != nil {
+		key := fp.key(digests)
+		if hit, h := cache.lookup(l.Name, key); hit != nil {
+			held, entry = h, filepath.Base(cache.entryPath(l.Name, key))
 			_ = cache.saveMemo()
-			return a, nil
+			return hit, nil
 		}
 	}
 	started := time.Now()
@@ -116,6 +132,7 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Op
 		}
 	}
 	a, stats, err := p.build(ctx)
+	held = p.held
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +158,7 @@ func Build(ctx context.Context, m *manifest.Manifest, l *manifest.Layer, opts Op
 			a.Findings = append(a.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the build cache (%s) could not record where this build's files lie in its ZIP: %v", cache.dir, err)})
 		}
 	}
+	entry = filepath.Base(cache.entryPath(l.Name, key))
 	if err := cache.record(key, a); err != nil {
 		a.Findings = append(a.Findings, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the build cache (%s) could not record this build: %v", cache.dir, err)})
 	} else if err := cache.saveMemo(); err != nil {
@@ -170,7 +188,8 @@ type plan struct {
 	// entries' files, by source path; nil on a first build.
 	reuse   *previousZip
 	digests map[string][32]byte
-	answers *answers // the tools' answers, through the cache
+	answers *answers    // the tools' answers, through the cache
+	held    *inuse.Held // the ZIP written, held shared once it has its name
 }
 
 // archDependent reports whether the layer's content may differ between
@@ -335,7 +354,7 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*lay
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating the ZIP: %w", err)
 	}
-	defer held.Release()
+	defer func() { held.Release() }() // unless handed to p.held below
 	done := false
 	defer func() {
 		if !done {
@@ -375,6 +394,11 @@ func (p *plan) writeArtifact(ctx context.Context, entries []archive.Entry) (*lay
 		return nil, nil, fmt.Errorf("writing the ZIP: %w", err)
 	}
 	done = true
+	// Still held, now shared: other runs may use the new ZIP, and no
+	// cleanup removes it while this run does.
+	if err := held.Share(); err == nil {
+		p.held, held = held, nil
+	}
 
 	return &layer.Artifact{
 		Layer:         l.Name,

@@ -11,8 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/layerctl/layerctl/internal/atomicfile"
+	"github.com/layerctl/layerctl/internal/inuse"
 	"github.com/layerctl/layerctl/layer"
 	"github.com/layerctl/layerctl/layer/archive"
 )
@@ -81,39 +83,55 @@ func (c *buildCache) holds(layer string) bool {
 const maxCacheEntry = 4 << 20
 
 // lookup returns the artifact recorded for key, if its ZIP is still there
-// with the same content. An entry that cannot be read is a miss, with a
-// note: the build that follows replaces it.
-func (c *buildCache) lookup(name, key string) *layer.Artifact {
+// with the same content, held for the caller's use (inuse.Use: no other
+// run's cleanup removes it meanwhile), and marks the entry as used now.
+// An entry that cannot be read is a miss, with a note: the build that
+// follows replaces it.
+func (c *buildCache) lookup(name, key string) (*layer.Artifact, *inuse.Held) {
 	p := c.entryPath(name, key)
 	e, err := readCacheEntry(p, name)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			c.notes = append(c.notes, layer.Finding{Severity: layer.SevNote, Path: "", Message: fmt.Sprintf("the build cache's entry %s was unreadable and is replaced by this build (%v)", p, err)})
 		}
-		return nil
+		return nil, nil
 	}
 	zip := filepath.Join(c.outDir, e.File)
 	info, err := os.Stat(zip)
 	if err != nil || !info.Mode().IsRegular() {
-		return nil
+		return nil, nil
+	}
+	// Held before it is checked: a cleanup removing it meanwhile makes
+	// this a miss, never an artifact whose ZIP is gone.
+	held, err := inuse.Use(zip)
+	if err != nil {
+		return nil, nil
+	}
+	if info, err = os.Stat(zip); err != nil || !info.Mode().IsRegular() {
+		held.Release()
+		return nil, nil
 	}
 	if st, ok := archive.StatOf(info); !ok || st != e.Stat {
 		// Touched, copied or replaced: trust it only if its bytes are still the ones recorded.
 		sum, err := fileSHA256(zip)
 		if err != nil || sum != e.SHA256 {
-			return nil
+			held.Release()
+			return nil, nil
 		}
 		if st, ok := archive.StatOf(info); ok {
 			e.Stat = st
 			_ = c.write(key, e)
 		}
 	}
+	// Its last use, which decides the builds kept (removeOldBuilds).
+	now := time.Now()
+	_ = os.Chtimes(p, now, now)
 	return &layer.Artifact{
 		Layer: e.Layer, Path: zip, SHA256: e.SHA256, CodeSHA256: e.CodeSHA256,
 		Size: e.Size, UnzippedSize: e.UnzippedSize, Files: e.Files,
 		Runtimes: e.Runtimes, Architectures: e.Architectures, Findings: e.Findings,
 		Cached: true,
-	}
+	}, held
 }
 
 // readCacheEntry reads the entry at p, recorded for layer.
