@@ -54,6 +54,15 @@ func (hs *Holds) keep(h *inuse.Held) {
 	hs.held = append(hs.held, h)
 }
 
+// Use holds the ZIP at path as Build holds those it returns: a ZIP taken
+// as it is (publish --zip), which may be one of an output folder's. One
+// that cannot be held is not; the caller's own reading of it says why.
+func (hs *Holds) Use(path string) {
+	if h, err := inuse.Use(path); err == nil {
+		hs.keep(h)
+	}
+}
+
 // Release lets other runs remove the ZIPs again. A nil Holds holds nothing.
 func (hs *Holds) Release() {
 	if hs == nil {

@@ -26,6 +26,13 @@ type RunOptions struct {
 	// in the build cache (a.Cached: the build was skipped), with how long
 	// that took.
 	Built func(a *layer.Artifact, took time.Duration)
+	// Keep is how many builds of each layer stay in OutDir (Options.Keep:
+	// 0 means DefaultKeep, negative every one).
+	Keep int
+	// Holds, when set, keeps each layer's ZIP from other runs' cleanups
+	// until the caller releases it: a step that uploads or unpacks the
+	// ZIPs sets it. nil releases each when its build returns.
+	Holds *Holds
 }
 
 // Report is what the build step did.
@@ -88,7 +95,7 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 			return nil, &StoppedError{err}
 		}
 		start := time.Now()
-		a, err := Build(ctx, opts.Manifest, l, Options{OutDir: opts.OutDir, Modified: opts.Modified, NoCache: opts.NoCache, Tools: opts.Tools})
+		a, err := Build(ctx, opts.Manifest, l, Options{OutDir: opts.OutDir, Modified: opts.Modified, NoCache: opts.NoCache, Tools: opts.Tools, Keep: opts.Keep, Holds: opts.Holds})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, &StoppedError{ctx.Err()}

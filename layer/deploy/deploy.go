@@ -65,6 +65,10 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	}
 	plan = opts.Shard.Of(plan)
 	bo := opts.Build
+	// Held until publish has uploaded them (no other run's cleanup of old
+	// builds removes them meanwhile).
+	bo.Holds = &build.Holds{}
+	defer bo.Holds.Release()
 	bo.Manifest, bo.Layers = opts.Manifest, units.Layers(plan)
 	var arts []*layer.Artifact
 	if len(bo.Layers) > 0 {

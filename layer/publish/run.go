@@ -112,7 +112,11 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	if plan = opts.Shard.Of(plan); len(plan) == 0 {
 		return &Report{LockPath: lockPath}, nil // a shard with nothing to do
 	}
-	arts, err := artifacts(ctx, opts, units.Layers(plan))
+	// The ZIPs stay held until everything is uploaded: no other run's
+	// cleanup of old builds removes them meanwhile.
+	holds := &build.Holds{}
+	defer holds.Release()
+	arts, err := artifacts(ctx, opts, units.Layers(plan), holds)
 	if err != nil {
 		return nil, err
 	}
@@ -150,13 +154,14 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 
 // artifacts builds the layers (those of the plan), or takes the ZIP or
 // the artifacts given, by layer name.
-func artifacts(ctx context.Context, opts RunOptions, layers []*manifest.Layer) (map[string]*layer.Artifact, error) {
+func artifacts(ctx context.Context, opts RunOptions, layers []*manifest.Layer, holds *build.Holds) (map[string]*layer.Artifact, error) {
 	byName := map[string]*layer.Artifact{}
 	var arts []*layer.Artifact
 	switch {
 	case opts.Built != nil:
 		arts = opts.Built
 	case opts.Zip != "":
+		holds.Use(opts.Zip)
 		a, err := check.ArtifactFromZip(ctx, opts.Zip, opts.Layers[0])
 		if err != nil {
 			return nil, err
@@ -168,7 +173,7 @@ func artifacts(ctx context.Context, opts RunOptions, layers []*manifest.Layer) (
 		if err != nil {
 			return nil, err
 		}
-		bo.Manifest, bo.Layers = opts.Manifest, layers
+		bo.Manifest, bo.Layers, bo.Holds = opts.Manifest, layers, holds
 		if arts, err = build.Artifacts(ctx, bo); err != nil {
 			return nil, err
 		}

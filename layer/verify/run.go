@@ -42,14 +42,21 @@ func (r *RunReport) Failed() bool {
 // the report's errors; Run's own error is the build step's (nothing was
 // verified), or the ZIP's.
 func Run(ctx context.Context, opts RunOptions) (*RunReport, error) {
+	// The ZIPs stay held while they are unpacked: no other run's cleanup
+	// of old builds removes them meanwhile.
+	holds := &build.Holds{}
+	defer holds.Release()
 	if opts.Zip != "" {
+		holds.Use(opts.Zip)
 		r, err := Verify(ctx, opts.Zip, opts.Options)
 		if err != nil {
 			return nil, err
 		}
 		return &RunReport{Reports: []*Report{r}}, nil
 	}
-	built, err := build.Run(ctx, opts.Build)
+	bo := opts.Build
+	bo.Holds = holds
+	built, err := build.Run(ctx, bo)
 	if err != nil {
 		return nil, err
 	}
