@@ -16,9 +16,10 @@ import (
 )
 
 type buildOptions struct {
-	layers  []string
-	outDir  string
-	noCache bool
+	layers     []string
+	outDir     string
+	noCache    bool
+	keepBuilds int
 }
 
 func newBuildCmd(f *Factory) *cobra.Command {
@@ -31,7 +32,9 @@ into dist/ beside the manifest (or --out). The same sources always give the
 same bytes, whatever the files' times, owners, umask or the machine.
 SOURCE_DATE_EPOCH, when set, is the timestamp of every entry, so part of
 the digest: leave it unset or fixed (a commit time changes the digest, and
-so the version publish makes, with every commit).`,
+so the version publish makes, with every commit). The newest 3 builds of
+each layer stay in the output folder (--keep-builds): older ZIPs and their
+cache entries are removed, never a ZIP another layerctl is using.`,
 		Example: `  layerctl build
   layerctl build shared-python --out build/
   layerctl build -o json | jq -r '.artifacts[].path'`,
@@ -43,10 +46,14 @@ so the version publish makes, with every commit).`,
 	}
 	c.Flags().StringVar(&opts.outDir, "out", "", "folder for the ZIPs (default: dist/ beside the manifest)")
 	c.Flags().BoolVar(&opts.noCache, "no-cache", false, "rebuild every layer, even those the build cache holds unchanged")
+	c.Flags().IntVar(&opts.keepBuilds, "keep-builds", build.DefaultKeep, "builds of each layer kept in the output folder, older ZIPs removed (0 keeps all)")
 	return c
 }
 
 func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
+	if opts.keepBuilds < 0 {
+		return usagef("--keep-builds must be 0 (keep every build) or more, not %d", opts.keepBuilds)
+	}
 	m, layers, err := selectLayers(f, opts.layers)
 	if err != nil {
 		return err
@@ -54,6 +61,10 @@ func buildRun(c *cobra.Command, f *Factory, opts *buildOptions) error {
 	ro, err := buildRunOptions(f, m, layers, opts.outDir, opts.noCache)
 	if err != nil {
 		return err
+	}
+	ro.Keep = opts.keepBuilds
+	if ro.Keep == 0 {
+		ro.Keep = -1 // the domain's 0 is its default
 	}
 	report, err := build.Run(c.Context(), hasNoCacheFlag(f, ro))
 	if err != nil {

@@ -149,12 +149,17 @@ func (c *buildCache) removeOldBuilds(name, current, currentZip string, keep int)
 		if r.items == 1 {
 			s = ""
 		}
-		notes = append(notes, layer.Finding{Severity: layer.SevNote, Message: fmt.Sprintf("removed %d older build%s from %s (%s)", r.items, s, c.outDir, size.Text(r.bytes))})
+		notes = append(notes, layer.Finding{Severity: layer.SevNote, Message: fmt.Sprintf("removed %d older build%s from %s (%s)", r.items, s, dirLabel(c.outDir), size.Text(r.bytes))})
 	}
 	if len(failed) > 0 {
-		notes = append(notes, layer.Finding{Severity: layer.SevNote, Message: fmt.Sprintf("could not remove %d older build(s) from %s, left for a later build: %s", len(failed), c.outDir, failed[0])})
+		notes = append(notes, layer.Finding{Severity: layer.SevNote, Message: fmt.Sprintf("could not remove %d older build(s) from %s, left for a later build: %s", len(failed), dirLabel(c.outDir), failed[0])})
 	}
 	return notes
+}
+
+// dirLabel is a folder as messages name it: "dist/".
+func dirLabel(dir string) string {
+	return strings.TrimSuffix(dir, string(filepath.Separator)) + string(filepath.Separator)
 }
 
 // recordedBuilds lists the layer's entries in the cache, newest first,

@@ -85,7 +85,7 @@ func TestOnlyTheNewestThreeBuildsStay(t *testing.T) {
 	if len(idx) > 3 {
 		t.Errorf("ZIP indexes after 5 builds: %v, want at most 3", idx)
 	}
-	if n := notes(arts[3]); !strings.Contains(n, "removed 1 older build from "+out+" (") {
+	if n := notes(arts[3]); !strings.Contains(n, "removed 1 older build from "+out+"/ (") {
 		t.Errorf("the 4th build's notes: %q, want one saying it removed 1 older build", n)
 	}
 	if n := notes(arts[2]); strings.Contains(n, "removed") {
