@@ -22,6 +22,7 @@ func FuzzParse(f *testing.F) {
 		"version: '1'\nlayers: [a]\n[x]: {}\n",
 		"version: 1\nlayers: {'a b': {runtimes: [python3.12], files: [{from: a}], exclude: ['[', '/x', '']}}\n",
 		"version: 1\nlayers: {a: {runtimes: [python3.12], files: [{from: \"a\\e\", to: \"python/a\\0b\"}], exclude: [\"\\x85\"]}}\n",
+		"version: 1\nrole_template: arn:aws:iam::{account}:role/x\nexternal_id: e-1\naccounts: [{id: \"111122223333\", regions: [eu-west-1]}, {id: \"444455556666\", role: \"arn:aws:iam::444455556666:role/y\", external_id: ab}]\nlock: {s3: \"s3://b-1/k/l.lock\", region: us-east-1, local: true}\nlayers: {a: {runtimes: [python3.12], files: [{from: a}], accounts: [{id: \"777788889999\"}]}}\n",
 	} {
 		f.Add([]byte(seed))
 	}
