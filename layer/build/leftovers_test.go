@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/layerctl/layerctl/internal/inuse"
@@ -18,8 +19,16 @@ import (
 // the test ends: a concurrent build, as far as the lock can tell.
 func holdInAnotherProcess(t *testing.T, path string) {
 	t.Helper()
+	lockInAnotherProcess(t, path)
+}
+
+// lockInAnotherProcess runs TestHelperHoldLock in a child process, with
+// env added, until release or the test's end, whichever comes first;
+// it returns once the child holds the lock.
+func lockInAnotherProcess(t *testing.T, path string, env ...string) (release func()) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldLock$")
-	cmd.Env = append(os.Environ(), "LAYERCTL_TEST_HOLD_LOCK="+path)
+	cmd.Env = append(append(os.Environ(), "LAYERCTL_TEST_HOLD_LOCK="+path), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -31,10 +40,13 @@ func holdInAnotherProcess(t *testing.T, path string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	var once sync.Once
+	release = func() { once.Do(func() { stdin.Close(); cmd.Wait() }) }
+	t.Cleanup(release)
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "held\n" {
 		t.Fatalf("helper: %q %v", line, err)
 	}
+	return release
 }
 
 // TestHelperHoldLock is the child of holdInAnotherProcess: it holds the

@@ -1,10 +1,8 @@
 package build
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -145,25 +143,7 @@ func TestOldBuildsLeaveWhatIsNotTheLayers(t *testing.T) {
 // a child process, until release.
 func useInAnotherProcess(t *testing.T, path string) (release func()) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldLock$")
-	cmd.Env = append(os.Environ(), "LAYERCTL_TEST_HOLD_LOCK="+path, "LAYERCTL_TEST_USE_LOCK=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	release = func() { stdin.Close(); cmd.Wait() }
-	t.Cleanup(release)
-	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "held\n" {
-		t.Fatalf("helper: %q %v", line, err)
-	}
-	return release
+	return lockInAnotherProcess(t, path, "LAYERCTL_TEST_USE_LOCK=1")
 }
 
 // A ZIP another run uses (a publish uploading it) is not removed, nor its
