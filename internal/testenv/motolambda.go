@@ -49,7 +49,8 @@ func newMotoLambda(t testing.TB, url, region string, creds aws.CredentialsProvid
 	return &MotoLambda{t: t, LC: LambdaAt(url, region), role: aws.ToString(out.Role.Arn)}
 }
 
-// CreateFunction creates a python3.12 function using layers, in order.
+// CreateFunction creates a python3.12 function using layers, in order,
+// with OWNER=name in its environment: a setting a test can see kept.
 func (m *MotoLambda) CreateFunction(name string, layers ...string) {
 	m.t.Helper()
 	var code bytes.Buffer
@@ -60,6 +61,7 @@ func (m *MotoLambda) CreateFunction(name string, layers ...string) {
 	_, err := m.LC.CreateFunction(context.Background(), &lambda.CreateFunctionInput{
 		FunctionName: aws.String(name), Role: aws.String(m.role), Runtime: types.RuntimePython312, Handler: aws.String("app.handler"),
 		Code: &types.FunctionCode{ZipFile: code.Bytes()}, Layers: layers,
+		Environment: &types.Environment{Variables: map[string]string{"OWNER": name}},
 	})
 	if err != nil {
 		m.t.Fatalf("creating function %s: %v", name, err)

@@ -1,7 +1,6 @@
 package attach
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"path/filepath"
@@ -9,9 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/layerctl/layerctl/internal/steptest"
@@ -20,45 +17,19 @@ import (
 	"github.com/layerctl/layerctl/layer/build"
 )
 
-// motoFunctions creates functions in moto, which needs an IAM role for them.
+// motoFunctions are functions in moto (testenv.MotoLambda), read back.
 type motoFunctions struct {
-	t    *testing.T
-	lc   *lambda.Client
-	role string
+	*testenv.MotoLambda
+	t *testing.T
 }
 
 func newMotoFunctions(t *testing.T, url string) *motoFunctions {
-	ctx := context.Background()
-	ic := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: testenv.Creds})
-	name := testenv.UniqueName("attach-role")
-	out, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
-	if err != nil {
-		t.Fatalf("creating an IAM role in moto: %v", err)
-	}
-	return &motoFunctions{t: t, lc: testenv.LambdaAt(url, "us-east-1"), role: aws.ToString(out.Role.Arn)}
-}
-
-func (m *motoFunctions) create(name string, layers ...string) {
-	m.t.Helper()
-	var code bytes.Buffer
-	zw := zip.NewWriter(&code)
-	w, _ := zw.Create("app.py")
-	w.Write([]byte("def handler(event, context):\n    return 'ok'\n"))
-	zw.Close()
-	_, err := m.lc.CreateFunction(context.Background(), &lambda.CreateFunctionInput{
-		FunctionName: aws.String(name), Role: aws.String(m.role), Runtime: types.RuntimePython312, Handler: aws.String("app.handler"),
-		Code: &types.FunctionCode{ZipFile: code.Bytes()}, Layers: layers,
-		Environment: &types.Environment{Variables: map[string]string{"OWNER": name}},
-	})
-	if err != nil {
-		m.t.Fatalf("creating function %s: %v", name, err)
-	}
+	return &motoFunctions{testenv.NewMotoLambda(t, url, "us-east-1"), t}
 }
 
 func (m *motoFunctions) config(name string) *lambda.GetFunctionConfigurationOutput {
 	m.t.Helper()
-	out, err := m.lc.GetFunctionConfiguration(context.Background(), &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(name)})
+	out, err := m.LC.GetFunctionConfiguration(context.Background(), &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(name)})
 	if err != nil {
 		m.t.Fatal(err)
 	}
@@ -74,20 +45,7 @@ func (m *motoFunctions) layers(name string) []string {
 }
 
 // publishOther publishes a version of another team's layer and returns its ARN.
-func (m *motoFunctions) publishOther(name string) string {
-	m.t.Helper()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	w, _ := zw.Create("python/" + name + ".py")
-	w.Write([]byte("X = 1\n"))
-	zw.Close()
-	out, err := m.lc.PublishLayerVersion(context.Background(), &lambda.PublishLayerVersionInput{LayerName: aws.String(name),
-		Content: &types.LayerVersionContentInput{ZipFile: b.Bytes()}, CompatibleRuntimes: []types.Runtime{types.RuntimePython312}})
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	return aws.ToString(out.LayerVersionArn)
-}
+func (m *motoFunctions) publishOther(name string) string { return m.PublishLayer(name, "X = 1\n") }
 
 // Against moto: functions with 0, 1 and 3 other layers, this layer first,
 // in the middle and last. attach changes only this layer's ARN; every other
@@ -116,7 +74,7 @@ func TestAttachAgainstMoto(t *testing.T) {
 		fn("other"):  {{a, b}, {a, b}},
 	}
 	for name, ls := range cases {
-		m.create(name, ls[0]...)
+		m.CreateFunction(name, ls[0]...)
 	}
 
 	var log syncBuffer
@@ -145,11 +103,11 @@ func TestAttachAgainstMoto(t *testing.T) {
 	// Roll back to version 1, publishing a function version and moving
 	// the alias that production traffic follows.
 	alias := fn("middle")
-	pv, err := m.lc.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(alias)})
+	pv, err := m.LC.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(alias)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.lc.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(alias), Name: aws.String("live"), FunctionVersion: pv.Version}); err != nil {
+	if _, err := m.LC.CreateAlias(ctx, &lambda.CreateAliasInput{FunctionName: aws.String(alias), Name: aws.String("live"), FunctionVersion: pv.Version}); err != nil {
 		t.Fatal(err)
 	}
 	target.Version, target.Functions = 1, []string{alias}
@@ -164,14 +122,14 @@ func TestAttachAgainstMoto(t *testing.T) {
 	if d := cmp.Diff([]string{a, b, v1, c}, m.layers(alias)); d != "" {
 		t.Errorf("after the rollback (-want +got):\n%s", d)
 	}
-	al, err := m.lc.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(alias), Name: aws.String("live")})
+	al, err := m.LC.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(alias), Name: aws.String("live")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if aws.ToString(al.FunctionVersion) != report.Functions[0].Version {
 		t.Errorf("alias live -> %s, want the version published, %s", aws.ToString(al.FunctionVersion), report.Functions[0].Version)
 	}
-	ver, err := m.lc.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(alias), Qualifier: al.FunctionVersion})
+	ver, err := m.LC.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(alias), Qualifier: al.FunctionVersion})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +145,7 @@ func TestAttachFindsTheVersionByDigest(t *testing.T) {
 	steptest.WantResults(t, pe.Publish(), "us-east-1 published 1")
 	v1 := pe.Lock.Layers[pe.Layer.Name].Regions["us-east-1"].ARN
 	m := newMotoFunctions(t, pe.URL)
-	m.create(pe.Layer.Name + "-fn")
+	m.CreateFunction(pe.Layer.Name + "-fn")
 	art := steptest.MustBuild(t, pe.Dir, pe.Layer, build.Options{OutDir: filepath.Join(pe.Dir, "dist")})
 	target := Target{Layer: pe.Layer, Regions: []string{"us-east-1"}, Artifact: art, Functions: []string{pe.Layer.Name + "-fn"}}
 	report, err := Attach(context.Background(), []Target{target}, Options{Lambda: func(r string) API { return testenv.LambdaAt(pe.URL, r) }})
@@ -222,9 +180,9 @@ func TestAttachRefusesADeletedLayerAgainstMoto(t *testing.T) {
 	other, gone := testenv.UniqueName("team-a"), testenv.UniqueName("team-gone")
 	a, g := m.publishOther(other), m.publishOther(gone)
 	broken, fine := pe.Layer.Name+"-broken", pe.Layer.Name+"-fine"
-	m.create(broken, g, a)
-	m.create(fine, a)
-	if _, err := m.lc.DeleteLayerVersion(ctx, &lambda.DeleteLayerVersionInput{LayerName: aws.String(gone), VersionNumber: aws.Int64(1)}); err != nil {
+	m.CreateFunction(broken, g, a)
+	m.CreateFunction(fine, a)
+	if _, err := m.LC.DeleteLayerVersion(ctx, &lambda.DeleteLayerVersionInput{LayerName: aws.String(gone), VersionNumber: aws.Int64(1)}); err != nil {
 		t.Fatal(err)
 	}
 	target := Target{Layer: pe.Layer, Regions: []string{"us-east-1"}, Lock: pe.Lock.Layers[pe.Layer.Name], Functions: []string{broken, fine}}
