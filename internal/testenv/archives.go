@@ -157,23 +157,7 @@ var GoodTree = []string{"jq-1.7/", "jq-1.7/README", "jq-1.7/bin/", "jq-1.7/bin/j
 // ArchiveSeeds are small valid archives and the hostile cases inspect and
 // unpack must see through, as ZIP and tar.gz bytes.
 func ArchiveSeeds(t testing.TB) (zips, tgzs [][]byte) {
-	zipOfEntries := func(entries ...ZipEntry) []byte {
-		var buf bytes.Buffer
-		zw := kzip.NewWriter(&buf)
-		for _, e := range entries {
-			h := &kzip.FileHeader{Name: e.Name, Method: kzip.Deflate}
-			if e.Mode != 0 {
-				h.SetMode(e.Mode)
-			}
-			w, err := zw.CreateHeader(h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.Write([]byte(e.Body))
-		}
-		zw.Close()
-		return buf.Bytes()
-	}
+	zipOfEntries := func(entries ...ZipEntry) []byte { return ZipBytes(t, entries) }
 	claims := func(size uint64) []byte {
 		var buf bytes.Buffer
 		zw := kzip.NewWriter(&buf)
