@@ -67,22 +67,7 @@ func TestAttachInterruptedReports(t *testing.T) {
 	for i := range 20 {
 		fake.PutFunction(fakelambda.Function{Name: fmt.Sprintf("f%02d", i), Runtime: "python3.12", Layers: []string{other, v1}})
 	}
-	lc := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(fake.URL), Credentials: credentials.NewStaticCredentialsProvider("t", "t", "")})
-	v, err := versions.Get(context.Background(), lc, "shared", 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "layerctl.yaml"), []byte("version: 1\nlayers:\n  shared:\n    runtimes: [python3.12]\n    files: [{from: src, to: python}]\n"), 0o644)
-	lock := &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{"shared": {CodeSHA256: v.CodeSHA256, SHA256: strings.Repeat("0", 64),
-		Regions: map[string]*manifest.LockRegion{"us-east-1": {ARN: v2, Version: 2}}}}}
-	if err := lock.Save(filepath.Join(dir, manifest.LockFile)); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_REGION": "us-east-1",
-		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_EC2_METADATA_DISABLED": "true"} {
-		t.Setenv(k, v)
-	}
+	dir := projectLockedAt(t, fake, v2)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -140,4 +125,25 @@ func TestAttachReasonsAreEscaped(t *testing.T) {
 	if !strings.Contains(out.String(), "-         111122223333  us-east-1  failed") {
 		t.Errorf("stdout:\n%s", out.String())
 	}
+}
+
+// projectLockedAt is a project of layer shared whose lock records v2, the
+// double's version 2 of it, and an environment that points the SDK at
+// nothing of this machine's.
+func projectLockedAt(t *testing.T, fake *fakelambda.Server, v2 string) string {
+	t.Helper()
+	lc := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(fake.URL), Credentials: credentials.NewStaticCredentialsProvider("t", "t", "")})
+	v, err := versions.Get(context.Background(), lc, "shared", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "layerctl.yaml"), []byte("version: 1\nlayers:\n  shared:\n    runtimes: [python3.12]\n    files: [{from: src, to: python}]\n"), 0o644)
+	lock := &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{"shared": {CodeSHA256: v.CodeSHA256, SHA256: strings.Repeat("0", 64),
+		Regions: map[string]*manifest.LockRegion{"us-east-1": {ARN: v2, Version: 2}}}}}
+	if err := lock.Save(filepath.Join(dir, manifest.LockFile)); err != nil {
+		t.Fatal(err)
+	}
+	awsEnv(t)
+	return dir
 }

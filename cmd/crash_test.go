@@ -12,13 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
 	"github.com/layerctl/layerctl/internal/fakelambda"
-	"github.com/layerctl/layerctl/layer/versions"
-	"github.com/layerctl/layerctl/manifest"
 )
 
 var internalErrorLine = regexp.MustCompile(`^layerctl: internal error: .+ \(please report it; run with LAYERCTL_DEBUG=1 for the stack\)$`)
@@ -74,22 +68,7 @@ func TestPanicInAWorkerIsOneLine(t *testing.T) {
 	// The update of the first function meets a busy function: its worker
 	// logs that it waits, and that log line panics.
 	fake.Inject("UpdateFunctionConfiguration", fakelambda.Fault{Status: 409, Code: "ResourceConflictException", Message: "busy"})
-	lc := lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(fake.URL), Credentials: credentials.NewStaticCredentialsProvider("t", "t", "")})
-	v, err := versions.Get(context.Background(), lc, "shared", 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "layerctl.yaml"), []byte("version: 1\nlayers:\n  shared:\n    runtimes: [python3.12]\n    files: [{from: src, to: python}]\n"), 0o644)
-	lock := &manifest.Lock{Version: 1, Layers: map[string]*manifest.LockLayer{"shared": {CodeSHA256: v.CodeSHA256, SHA256: strings.Repeat("0", 64),
-		Regions: map[string]*manifest.LockRegion{"us-east-1": {ARN: v2, Version: 2}}}}}
-	if err := lock.Save(filepath.Join(dir, manifest.LockFile)); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_REGION": "us-east-1",
-		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_EC2_METADATA_DISABLED": "true"} {
-		t.Setenv(k, v)
-	}
+	dir := projectLockedAt(t, fake, v2)
 	var out bytes.Buffer
 	errs := &panickyWriter{on: "an update is in progress"}
 	f := &Factory{Out: &out, Err: errs, Getenv: func(string) string { return "" }, Now: time.Now}
