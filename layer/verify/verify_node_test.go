@@ -44,15 +44,26 @@ func reasons(r *Report) map[string]string {
 	return out
 }
 
+// verifyTree builds l from files and verifies it.
 func verifyTree(t *testing.T, l *manifest.Layer, files map[string]string) *Report {
 	t.Helper()
 	dir := t.TempDir()
 	testenv.Tree(t, dir, files)
+	return buildAndVerify(t, dir, l)
+}
+
+// buildAndVerify builds l from dir with the real build step and verifies
+// its ZIP for l's runtimes and for archs (l's architectures when none).
+func buildAndVerify(t *testing.T, dir string, l *manifest.Layer, archs ...string) *Report {
+	t.Helper()
 	a, err := steptest.BuildLayer(t, dir, t.TempDir(), l, false, testTools())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: testTools()})
+	if len(archs) == 0 {
+		archs = l.Architectures
+	}
+	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: archs, Tools: testTools()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,14 +76,7 @@ func TestVerifyImportsPythonPackages(t *testing.T) {
 	})
 	l := &manifest.Layer{Name: "ok", Runtimes: []string{rt}, Architectures: []string{"x86_64", "arm64"},
 		Files: []manifest.FileMap{{From: "py", To: "python"}, {From: "bin", To: "bin"}}}
-	a, err := steptest.BuildLayer(t, dir, t.TempDir(), l, false, testTools())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: testTools()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := buildAndVerify(t, dir, l)
 	want := map[string]string{"goodpkg": CheckOK, "single": CheckOK, "needs_boto": CheckSkipped, "armpkg": CheckSkipped}
 	if hostArch() == "arm64" {
 		want["armpkg"] = CheckFailed // a fake .so: this machine tries it, and it is no real library
@@ -113,14 +106,7 @@ func TestVerifyFailsWhatWouldFailOnLambda(t *testing.T) {
 		"py/needs_local/__init__.py": "import yaml_or_anything_installed_on_this_machine_only\n",
 	})
 	l := &manifest.Layer{Name: "bad", Runtimes: []string{rt}, Files: []manifest.FileMap{{From: "py", To: "python"}}}
-	a, err := steptest.BuildLayer(t, dir, t.TempDir(), l, false, testTools())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: []string{"x86_64"}, Tools: testTools()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := buildAndVerify(t, dir, l, "x86_64")
 	want := map[string]string{"broken": CheckFailed, "crashes": CheckFailed, "fine": CheckOK, "needs_local": CheckFailed}
 	if d := cmp.Diff(want, checkStatuses(r)); d != "" {
 		t.Errorf("checks (-want +got):\n%s\n%v", d, r.Checks)
@@ -179,14 +165,7 @@ func TestVerifyRequiresNodePackages(t *testing.T) {
 		"nm/@esbuild/linux-arm64/bin/esbuild*": string(testenv.ELFHeader(elf.EM_AARCH64)),
 	})
 	l := &manifest.Layer{Name: "js", Runtimes: []string{rt}, Architectures: []string{"arm64"}, Files: []manifest.FileMap{{From: "nm", To: "nodejs/node_modules"}}}
-	a, err := steptest.BuildLayer(t, dir, t.TempDir(), l, false, testTools())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: l.Architectures, Tools: testTools()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := buildAndVerify(t, dir, l)
 	want := map[string]string{"greet": CheckOK, "@acme/util": CheckOK, "broken": CheckFailed, "uses-sdk": CheckSkipped, "@esbuild/linux-arm64": CheckSkipped}
 	if d := cmp.Diff(want, checkStatuses(r)); d != "" {
 		t.Errorf("checks (-want +got):\n%s\n%v", d, r.Checks)
@@ -212,14 +191,7 @@ func TestVerifyNodeNamesAreNeverOptions(t *testing.T) {
 		"nm/-p/index.js":            "module.exports = 2;\n",
 	})
 	l := &manifest.Layer{Name: "js", Runtimes: []string{rt}, Files: []manifest.FileMap{{From: "nm", To: "nodejs/node_modules"}}}
-	a, err := steptest.BuildLayer(t, dir, t.TempDir(), l, false, testTools())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Verify(t.Context(), a.Path, Options{Runtimes: l.Runtimes, Architectures: []string{"x86_64"}, Tools: testTools()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := buildAndVerify(t, dir, l, "x86_64")
 	if d := cmp.Diff(map[string]string{"--version": CheckOK, "-p": CheckOK}, checkStatuses(r)); d != "" {
 		t.Errorf("checks (-want +got):\n%s\n%v", d, r.Checks)
 	}
